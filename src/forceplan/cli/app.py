@@ -1,0 +1,42 @@
+"""The root Typer application."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+
+from forceplan import __version__
+from forceplan.cli import scenario_cmd
+from forceplan.cli.common import console
+
+app = typer.Typer(
+    name="forceplan",
+    help="Decision support for a multinational reassurance and deterrence force after a ceasefire.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(scenario_cmd.app, name="scenario")
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"forceplan {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit")
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+
+
+def main() -> None:
+    app()

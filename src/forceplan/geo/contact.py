@@ -1,0 +1,196 @@
+"""The line of contact, derived from an occupied-territory polygon.
+
+The line of contact is the part of the occupied area's boundary that is neither the host country's
+international border nor its coast. With only a coarse outline of the country (Natural Earth 1:110m, whose
+border and coast are off by up to about 15 km), it is derived as
+
+    L = boundary(occupied) \\ buffer(boundary(host) ∪ boundary(aggressor), tolerance)
+
+in the metric CRS, keeping only the connected parts at least ``min_part_km`` long. The aggressor's outline is
+included because at 1:110m it overlaps occupied ground along the eastern border. See docs/model.md for the
+lengths this gives on each snapshot.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+from numpy.typing import ArrayLike, NDArray
+from shapely.geometry import shape
+from shapely.ops import linemerge
+
+from forceplan.geo.crs import line_length_km, to_lonlat, to_metric
+
+
+class GeoDataError(ValueError):
+    """A GeoJSON file that cannot be used; the message names the file and what is wrong."""
+
+
+def read_geojson_features(path: Path) -> list[tuple[dict[str, Any], Any]]:
+    """(properties, shapely geometry) for each feature of a GeoJSON file."""
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise GeoDataError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GeoDataError(f"{path}: cannot be read ({exc})") from None
+    except json.JSONDecodeError as exc:
+        raise GeoDataError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+    if not isinstance(doc, dict):
+        raise GeoDataError(f"{path}: expected a GeoJSON FeatureCollection, Feature or geometry")
+    if doc.get("type") == "FeatureCollection":
+        feats = doc.get("features") or []
+    elif doc.get("type") == "Feature":
+        feats = [doc]
+    else:
+        feats = [{"type": "Feature", "properties": {}, "geometry": doc}]
+    out = []
+    for i, f in enumerate(feats):
+        try:
+            geom = shape(f["geometry"])
+        except Exception as exc:
+            raise GeoDataError(f"{path}: feature {i}: invalid geometry ({exc})") from None
+        if not geom.is_valid:
+            geom = shapely.make_valid(geom)
+        out.append((f.get("properties") or {}, geom))
+    if not out:
+        raise GeoDataError(f"{path}: no features")
+    return out
+
+
+def read_polygon(path: Path) -> Any:
+    """The union of all polygonal features of a GeoJSON file, in (lon, lat)."""
+    geoms = [g for _, g in read_geojson_features(path) if g.geom_type in ("Polygon", "MultiPolygon")]
+    if not geoms:
+        raise GeoDataError(f"{path}: no Polygon or MultiPolygon feature")
+    return shapely.union_all(geoms)
+
+
+def read_country(path: Path, iso3: str) -> Any:
+    """The outline of one country (feature property ``iso_a3``) from a GeoJSON file."""
+    geoms = [g for p, g in read_geojson_features(path) if str(p.get("iso_a3", "")).upper() == iso3]
+    if not geoms:
+        raise GeoDataError(f"{path}: no feature with iso_a3 = {iso3}")
+    return shapely.union_all(geoms)
+
+
+@dataclass(frozen=True, eq=False)
+class LineOfContact:
+    """The occupied area and the line of contact, in (lon, lat) and in the metric CRS."""
+
+    occupied: Any
+    line: Any
+    tolerance_km: float
+    min_part_km: float
+    occupied_m: Any = field(repr=False)
+    line_m: Any = field(repr=False)
+
+    @property
+    def length_km(self) -> float:
+        """Geodesic length of the line, km."""
+        return line_length_km(self.line)
+
+    @property
+    def parts(self) -> list[Any]:
+        return list(getattr(self.line, "geoms", [self.line]))
+
+    def is_occupied(self, lon: ArrayLike, lat: ArrayLike) -> NDArray[np.bool_]:
+        """Whether each point lies inside the occupied territory (boundary counts as inside)."""
+        lon_a, lat_a = np.broadcast_arrays(np.asarray(lon, float), np.asarray(lat, float))
+        return np.asarray(shapely.intersects_xy(self.occupied, lon_a, lat_a))
+
+    def distance_km(self, lon: ArrayLike, lat: ArrayLike) -> NDArray[np.float64]:
+        """Distance of each point from the line of contact in the metric CRS, km (unsigned)."""
+        lon_a, lat_a = np.broadcast_arrays(np.asarray(lon, float), np.asarray(lat, float))
+        pts = to_metric(shapely.points(lon_a, lat_a))
+        return np.asarray(shapely.distance(self.line_m, pts), dtype=float) / 1000.0
+
+    def signed_distance_km(self, lon: ArrayLike, lat: ArrayLike) -> NDArray[np.float64]:
+        """Distance from the line, km: positive on the controlled side, negative on the occupied side."""
+        d = self.distance_km(lon, lat)
+        return np.where(self.is_occupied(lon, lat), -d, d)
+
+
+def derive_line_of_contact(
+    occupied: Any,
+    host: Any,
+    aggressor: Any | None = None,
+    tolerance_km: float = 15.0,
+    min_part_km: float = 50.0,
+) -> LineOfContact:
+    """Derive the line of contact (see the module docstring for the rule).
+
+    Parameters
+    ----------
+    occupied : shapely (Multi)Polygon in (lon, lat), the occupied territory.
+    host : the host country's outline, (lon, lat).
+    aggressor : the aggressor's outline, (lon, lat), or None.
+    tolerance_km : boundary this close to the host's border or coast (or the aggressor's) is not front, km.
+    min_part_km : connected parts shorter than this are dropped, km.
+    """
+    occ_m = to_metric(occupied)
+    edges = [to_metric(host).boundary]
+    if aggressor is not None:
+        edges.append(to_metric(aggressor).boundary)
+    excluded = shapely.union_all(edges).buffer(tolerance_km * 1000.0)
+    raw = occ_m.boundary.difference(excluded)
+    merged = linemerge(raw) if raw.geom_type == "MultiLineString" else raw
+    parts = [
+        p for p in getattr(merged, "geoms", [merged]) if not p.is_empty and p.length >= min_part_km * 1000
+    ]
+    if not parts:
+        raise GeoDataError(
+            "no line of contact remains: the occupied area lies within "
+            f"{tolerance_km} km of the border or coast everywhere (lower geography.border_tolerance_km)"
+        )
+    line_m = parts[0] if len(parts) == 1 else shapely.MultiLineString(parts)
+    return LineOfContact(
+        occupied=occupied,
+        line=to_lonlat(line_m),
+        tolerance_km=tolerance_km,
+        min_part_km=min_part_km,
+        occupied_m=occ_m,
+        line_m=line_m,
+    )
+
+
+@lru_cache(maxsize=16)
+def _load_cached(
+    occupied_path: str,
+    outline_path: str,
+    host: str,
+    aggressor: str,
+    tol: float,
+    min_part: float,
+    _mtimes: tuple,
+) -> LineOfContact:
+    occ = read_polygon(Path(occupied_path))
+    host_geom = read_country(Path(outline_path), host)
+    try:
+        agg_geom = read_country(Path(outline_path), aggressor)
+    except GeoDataError:
+        agg_geom = None
+    loc = derive_line_of_contact(occ, host_geom, agg_geom, tol, min_part)
+    shapely.prepare(loc.occupied)
+    return loc
+
+
+def load_line_of_contact(
+    occupied_path: Path,
+    outline_path: Path,
+    host: str = "UKR",
+    aggressor: str = "RUS",
+    tolerance_km: float = 15.0,
+    min_part_km: float = 50.0,
+) -> LineOfContact:
+    """Read the GeoJSON files and derive the line of contact (cached on paths, parameters and file times)."""
+    mt = tuple(Path(p).stat().st_mtime_ns if Path(p).exists() else 0 for p in (occupied_path, outline_path))
+    return _load_cached(
+        str(occupied_path), str(outline_path), host, aggressor, float(tolerance_km), float(min_part_km), mt
+    )

@@ -1,0 +1,112 @@
+"""The uncertain inputs a scenario may set in ``parameters``, with units, defaults and sources.
+
+A scenario gives each as a distribution (``fixed`` or ``triangular``); a name not listed here is an error,
+so a typo never silently leaves a default in force. The defaults below are used when a scenario omits one;
+each is documented, with its source, in docs/model.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from forceplan.scenario.model import Fixed, Scenario, Triangular
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    name: str
+    unit: str
+    default: Fixed | Triangular
+    description: str
+    source: str
+
+
+PARAMETERS: dict[str, ParameterSpec] = {
+    p.name: p
+    for p in [
+        ParameterSpec(
+            "coalition_decision_delay_h",
+            "h",
+            Triangular(min=6, mode=24, max=72),
+            "Time from detection of a violation to the coalition's decision to respond",
+            "Assumption (illustrative): 6 h with delegated authority, 72 h for a full NAC-style consultation",
+        ),
+        ParameterSpec(
+            "road_circuity_factor",
+            "1",
+            Triangular(min=1.2, mode=1.3, max=1.5),
+            "Road distance divided by great-circle distance",
+            "Road-network circuity 1.2-1.4 (Ballou et al., 2002, Journal of Business Logistics 23(2))",
+        ),
+        ParameterSpec(
+            "readiness_prep_h",
+            "h",
+            Triangular(min=2, mode=6, max=12),
+            "Preparation of an in-theatre unit before it moves (load, brief)",
+            "Assumption (illustrative); quick-reaction forces at 2 h notice, others within 12 h",
+        ),
+        ParameterSpec(
+            "rsom_h",
+            "h",
+            Triangular(min=12, mode=24, max=48),
+            "Reception, staging and onward movement at an entry node",
+            "Assumption (illustrative), after NATO AJP-3.13 (RSOM) practice of 1-2 days per unit",
+        ),
+        ParameterSpec(
+            "rail_kmh",
+            "km/h",
+            Triangular(min=20, mode=30, max=40),
+            "Average speed of a military train, loading stops included",
+            "Assumption (illustrative); EU rail freight averages 18-25 km/h (EU Court of Auditors, 2016)",
+        ),
+        ParameterSpec(
+            "sea_kmh",
+            "km/h",
+            Fixed(value=28.0),
+            "Average speed of a ro-ro sealift ship (15 knots)",
+            "Typical ro-ro service speed 15-18 knots",
+        ),
+        ParameterSpec(
+            "airlift_kmh",
+            "km/h",
+            Fixed(value=750.0),
+            "Block speed of strategic airlift (A400M/C-17 cruise about 780-830 km/h)",
+            "Manufacturer data: A400M cruise Mach 0.68-0.72",
+        ),
+        ParameterSpec(
+            "loading_h",
+            "h",
+            Triangular(min=12, mode=24, max=48),
+            "Loading at the home base or port of embarkation",
+            "Assumption (illustrative)",
+        ),
+        ParameterSpec(
+            "air_alert_h",
+            "h",
+            Triangular(min=0.25, mode=1.0, max=4.0),
+            "Alert posture: from the order to the first aircraft airborne",
+            "NATO quick reaction alert airborne within 15 min (lower bound); squadrons not on QRA take hours",
+        ),
+        ParameterSpec(
+            "air_availability",
+            "1",
+            Triangular(min=0.6, mode=0.7, max=0.8),
+            "Fraction of a squadron's aircraft mission-capable",
+            "Mission-capable rates of 60-80 % for European fighter fleets (press summaries)",
+        ),
+        ParameterSpec(
+            "stockpile_crew_h",
+            "h",
+            Triangular(min=24, mode=72, max=168),
+            "Time to crew released equipment after it arrives",
+            "Assumption (illustrative); APS-2 issued 600 vehicles in one week in 2022 (Army Times)",
+        ),
+    ]
+}
+
+
+def parameter(sc: Scenario, name: str) -> Fixed | Triangular:
+    """The scenario's distribution for ``name``, or the documented default."""
+    if name not in PARAMETERS:
+        raise KeyError(f"unknown parameter {name!r}")
+    return sc.parameters.get(name, PARAMETERS[name].default)

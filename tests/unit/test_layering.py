@@ -1,0 +1,38 @@
+"""The core never imports the CLI, web or plotting libraries (house rule 1)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.unit
+
+CORE = ["forceplan.scenario", "forceplan.geo"]
+FORBIDDEN = ["typer", "rich", "fastapi", "matplotlib", "plotly", "click"]
+
+
+def test_core_imports_no_ui_libraries() -> None:
+    code = (
+        "import sys\n"
+        + "".join(f"import {m}\n" for m in CORE)
+        + f"bad = [m for m in {FORBIDDEN!r} if m in sys.modules]\n"
+        + "print(','.join(bad))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == "", f"core imported {out}"
+
+
+def test_scenario_and_geo_know_nothing_of_the_rest() -> None:
+    code = (
+        "import sys, forceplan.scenario, forceplan.geo\n"
+        "mods = [m for m in sys.modules if m.startswith('forceplan.')]\n"
+        "print([m for m in mods if m.split('.')[1] not in ('scenario', 'geo')])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == "[]"
