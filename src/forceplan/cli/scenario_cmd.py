@@ -88,3 +88,11 @@ def export(
         fail(f"{out_dir} exists and is not empty", "choose a new folder so nothing is overwritten")
     path = export_scenario(name, out_dir)
     console.print(f"wrote {path} (validate it with: forceplan scenario validate {path})")
+
+
+@app.command()
+def reference() -> None:
+    """Print the scenario format's reference (Markdown): every section, field, unit and default."""
+    from forceplan.scenario.reference import render_reference
+
+    print(render_reference(), end="")

@@ -528,23 +528,25 @@ class Scenario(Frozen):
     """One complete planning scenario. Sections are validated one by one when loaded."""
 
     schema_version: Literal[1] = Field(description="Version of this format; this is version 1")
-    name: str
-    description: str = ""
+    name: str = Field(description="Short name of the scenario")
+    description: str = Field("", description="What the scenario represents, in words")
     illustrative: str | None = Field(None, description="What in this scenario is illustrative, in words")
-    sources: tuple[Source, ...] = ()
-    nations: tuple[Nation, ...] = Field(min_length=1)
-    capabilities: tuple[Capability, ...] = Field(min_length=1)
-    pledges: tuple[Pledge, ...] = ()
-    materiel: tuple[Materiel, ...] = ()
-    requirement: Requirement = Field(default_factory=Requirement)
-    sites: tuple[Site, ...] = ()
-    places: tuple[Place, ...] = ()
-    geography: Geography
-    threats: tuple[Threat, ...] = ()
-    agreement: Agreement | None = None
-    phases: tuple[Phase, ...] = Field(min_length=1)
-    backstop: Backstop = Field(default_factory=Backstop)
-    parameters: dict[str, Distribution] = Field(default_factory=dict)
+    sources: tuple[Source, ...] = Field((), description="Citations that `source` fields refer to by id")
+    nations: tuple[Nation, ...] = Field(min_length=1, description="Contributing (and host) nations")
+    capabilities: tuple[Capability, ...] = Field(min_length=1, description="Catalogue of unit types")
+    pledges: tuple[Pledge, ...] = Field((), description="What each nation offers (CSV side file allowed)")
+    materiel: tuple[Materiel, ...] = Field((), description="Pre-positioned heavy-weapon stockpiles")
+    requirement: Requirement = Field(default_factory=Requirement, description="The force requirement (CJSOR)")
+    sites: tuple[Site, ...] = Field((), description="Stations, protected sites, entry nodes, depots")
+    places: tuple[Place, ...] = Field((), description="Other named points (home bases)")
+    geography: Geography = Field(description="Occupied territory, outline and standoff")
+    threats: tuple[Threat, ...] = Field((), description="Violation scenarios (axes of attack)")
+    agreement: Agreement | None = Field(None, description="Ceasefire terms, sectors, rules, escalation")
+    phases: tuple[Phase, ...] = Field(min_length=1, description="Phases of the plan, in order")
+    backstop: Backstop = Field(default_factory=Backstop, description="The US backstop and its assets")
+    parameters: dict[str, Distribution] = Field(
+        default_factory=dict, description="Uncertain inputs; names listed under Parameters below"
+    )
 
     # Lookups: small helpers, computed on demand (models are frozen, so no caching on the instance).
     def nation(self, iso3: str) -> Nation:
