@@ -9,7 +9,7 @@ import pytest
 
 pytestmark = pytest.mark.unit
 
-CORE = ["forceplan.scenario", "forceplan.geo"]
+CORE = ["forceplan.scenario", "forceplan.geo", "forceplan.forcegen", "forceplan.milp"]
 FORBIDDEN = ["typer", "rich", "fastapi", "matplotlib", "plotly", "click"]
 
 
@@ -20,9 +20,7 @@ def test_core_imports_no_ui_libraries() -> None:
         + f"bad = [m for m in {FORBIDDEN!r} if m in sys.modules]\n"
         + "print(','.join(bad))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout.strip()
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "", f"core imported {out}"
 
 
@@ -32,7 +30,5 @@ def test_scenario_and_geo_know_nothing_of_the_rest() -> None:
         "mods = [m for m in sys.modules if m.startswith('forceplan.')]\n"
         "print([m for m in mods if m.split('.')[1] not in ('scenario', 'geo')])"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout.strip()
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"

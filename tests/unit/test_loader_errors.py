@@ -98,9 +98,7 @@ def test_station_inside_occupied_territory(scenario_copy: Path, problems_of) -> 
 
 def test_zero_and_negative_quantities(scenario_copy: Path, problems_of) -> None:
     edit(scenario_copy / "pledges.csv", "GBR-04,GBR,recce_sqn,1,", "GBR-04,GBR,recce_sqn,0,")
-    edit(
-        scenario_copy / "scenario.yaml", "capability: bde_hq, quantity: 3", "capability: bde_hq, quantity: -3"
-    )
+    edit(scenario_copy / "scenario.yaml", "capability: bde_hq, quantity: 3", "capability: bde_hq, quantity: -3")
     problems = problems_of(scenario_copy)
     paths = {p.path for p in problems if "greater than 0" in p.message}
     assert ("pledges", 3, "quantity") in paths and ("requirement", "slots", 0, "quantity") in paths

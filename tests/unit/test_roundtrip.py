@@ -48,9 +48,7 @@ def test_bundled_save_roundtrip(bundled: Scenario, tmp_path: Path) -> None:
 
 
 def test_digest_changes_with_content(bundled: Scenario) -> None:
-    changed = bundled.model_copy(
-        update={"requirement": bundled.requirement.model_copy(update={"max_personnel": 1})}
-    )
+    changed = bundled.model_copy(update={"requirement": bundled.requirement.model_copy(update={"max_personnel": 1})})
     assert scenario_digest(changed) != scenario_digest(bundled)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from forceplan import __version__
-from forceplan.cli import scenario_cmd
+from forceplan.cli import forcegen_cmd, scenario_cmd, schema_cmd
 from forceplan.cli.common import console
 
 app = typer.Typer(
@@ -18,6 +18,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(scenario_cmd.app, name="scenario")
+app.command("forcegen")(forcegen_cmd.forcegen)
+app.command("schema")(schema_cmd.schema)
 
 
 def _version(value: bool) -> None:

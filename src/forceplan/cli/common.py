@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import NoReturn
 
 import typer
@@ -24,9 +25,7 @@ def fail(message: str, hint: str | None = None) -> NoReturn:
 
 
 def report_problems(exc: ScenarioError) -> NoReturn:
-    err_console.print(
-        f"[bold red]{len(exc.problems)} problem(s) in the scenario; nothing was run:[/]", highlight=False
-    )
+    err_console.print(f"[bold red]{len(exc.problems)} problem(s) in the scenario; nothing was run:[/]", highlight=False)
     for p in exc.problems:
         err_console.print(f"  {p}", highlight=False, soft_wrap=True)
     raise typer.Exit(EXIT_BAD_INPUT)
@@ -38,3 +37,11 @@ def load_or_exit(source: str) -> Scenario:
         return load_scenario(source)
     except ScenarioError as exc:
         report_problems(exc)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a file whole or not at all (a temporary file renamed into place)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)

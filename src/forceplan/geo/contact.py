@@ -141,9 +141,7 @@ def derive_line_of_contact(
     excluded = shapely.union_all(edges).buffer(tolerance_km * 1000.0)
     raw = occ_m.boundary.difference(excluded)
     merged = linemerge(raw) if raw.geom_type == "MultiLineString" else raw
-    parts = [
-        p for p in getattr(merged, "geoms", [merged]) if not p.is_empty and p.length >= min_part_km * 1000
-    ]
+    parts = [p for p in getattr(merged, "geoms", [merged]) if not p.is_empty and p.length >= min_part_km * 1000]
     if not parts:
         raise GeoDataError(
             "no line of contact remains: the occupied area lies within "

@@ -16,9 +16,7 @@ import pyproj
 import shapely
 from numpy.typing import ArrayLike, NDArray
 
-METRIC_CRS = pyproj.CRS.from_proj4(
-    "+proj=laea +lat_0=48.5 +lon_0=32 +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
-)
+METRIC_CRS = pyproj.CRS.from_proj4("+proj=laea +lat_0=48.5 +lon_0=32 +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs")
 """The one projected CRS for metric geometry (metres)."""
 
 GEOD = pyproj.Geod(ellps="WGS84")

@@ -98,9 +98,7 @@ def canonical_dict(sc: Scenario) -> dict[str, Any]:
     """The scenario as JSON data, with geometry paths replaced by the SHA-256 of the files' contents."""
     data = sc.model_dump(mode="json")
     for key in GEO_FIELDS:
-        data["geography"][key] = (
-            "sha256:" + hashlib.sha256(Path(data["geography"][key]).read_bytes()).hexdigest()
-        )
+        data["geography"][key] = "sha256:" + hashlib.sha256(Path(data["geography"][key]).read_bytes()).hexdigest()
     return data
 
 

@@ -117,16 +117,12 @@ def check_duplicates(doc: Any) -> list[Problem]:
         seen: set[str] = set()
         for path, value in _id_values(doc, section, key):
             if value in seen:
-                out.append(
-                    Problem(f"duplicate {key} {value!r}", path, hint="ids must be unique in a section")
-                )
+                out.append(Problem(f"duplicate {key} {value!r}", path, hint="ids must be unique in a section"))
             seen.add(value)
     sites = {v for _, v in _id_values(doc, ("sites",), "id")}
     for path, value in _id_values(doc, ("places",), "id"):
         if value in sites:
-            out.append(
-                Problem(f"place id {value!r} is also a site id", path, hint="sites and places share ids")
-            )
+            out.append(Problem(f"place id {value!r} is also a site id", path, hint="sites and places share ids"))
     pledges = {v for _, v in _id_values(doc, ("pledges",), "id")}
     for path, value in _id_values(doc, ("backstop", "assets"), "id"):
         if value in pledges:
@@ -189,9 +185,7 @@ def check_geography(parts: Parts) -> tuple[list[Problem], LineOfContact | None]:
                     )
                 )
             if occ[i] and s.kind is SiteKind.depot:
-                out.append(
-                    Problem(f"depot {s.id!r} lies inside the occupied territory", ("sites", i, "location"))
-                )
+                out.append(Problem(f"depot {s.id!r} lies inside the occupied territory", ("sites", i, "location")))
     host_edge = None
     for i, t in enumerate(parts.get("threats", ())):
         x, y = t.axis.start

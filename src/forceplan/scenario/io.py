@@ -204,9 +204,7 @@ def read_csv_table(file: FsPath, section: Path, pos: Positions) -> tuple[list[di
     try:
         text = file.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        return [], [
-            Problem(f"side file {file} not found", path=section, hint="the path is relative to the scenario")
-        ]
+        return [], [Problem(f"side file {file} not found", path=section, hint="the path is relative to the scenario")]
     reader = csv.reader(io.StringIO(text))
     try:
         header = next(reader)
@@ -298,9 +296,7 @@ def locate(path: Path, pos: Positions, default_file: str) -> tuple[str, int | No
     return (default_file, None, None)
 
 
-def problems_from_validation(
-    exc: ValidationError, prefix: Path, data: Any, pos: Positions, file: str
-) -> list[Problem]:
+def problems_from_validation(exc: ValidationError, prefix: Path, data: Any, pos: Positions, file: str) -> list[Problem]:
     """pydantic errors as Problems, positioned, with a nearest-name hint for unknown keys."""
     grouped: dict[Path, list[dict[str, Any]]] = {}
     for error in exc.errors(include_url=False):
@@ -348,9 +344,7 @@ def problems_from_validation(
     return out
 
 
-def _validate_sections(
-    raw: dict[str, Any], pos: Positions, file: str
-) -> tuple[dict[str, Any], list[Problem]]:
+def _validate_sections(raw: dict[str, Any], pos: Positions, file: str) -> tuple[dict[str, Any], list[Problem]]:
     """Validate each section (and each item of a list section) on its own; return what is valid."""
     problems: list[Problem] = []
     valid: dict[str, Any] = {}
@@ -393,9 +387,7 @@ def _validate_sections(
             valid[name] = tuple(items)
             if info.is_required() and not value:
                 f, line, col = locate((name,), pos, file)
-                problems.append(
-                    Problem(f"section {name!r} is empty", path=(name,), file=f, line=line, column=col)
-                )
+                problems.append(Problem(f"section {name!r} is empty", path=(name,), file=f, line=line, column=col))
             continue
         try:
             valid[name] = TypeAdapter(typing.cast(Any, info.annotation)).validate_python(value)

@@ -119,9 +119,7 @@ class Source(Frozen):
     """Where a figure comes from."""
 
     id: Id
-    citation: str = Field(
-        description="Full citation: author or organisation, title, date, and where to find it"
-    )
+    citation: str = Field(description="Full citation: author or organisation, title, date, and where to find it")
     licence: str | None = Field(None, description="Licence of the data, where it is data")
 
 
@@ -145,9 +143,7 @@ class Nation(Frozen):
 
 class AirSpec(Frozen):
     combat_radius_km: float = Field(gt=0, description="Combat radius on a typical mission profile, km")
-    sortie_turnaround_h: float = Field(
-        gt=0, description="Ground time between sorties (re-arm, refuel), hours"
-    )
+    sortie_turnaround_h: float = Field(gt=0, description="Ground time between sorties (re-arm, refuel), hours")
     aircraft_per_unit: int = Field(gt=0, description="Aircraft in one unit (squadron), aircraft")
     cruise_kmh: float = Field(800.0, gt=0, description="Cruise speed to and from the target area, km/h")
     mission_h: float = Field(1.0, ge=0, description="Time on station or over the target per sortie, hours")
@@ -187,9 +183,7 @@ class Capability(Frozen):
     @model_validator(mode="after")
     def _domain_specs(self) -> Capability:
         if self.domain is Domain.air and self.air is None:
-            raise ValueError(
-                "an air capability needs an 'air' block (combat_radius_km, sortie_turnaround_h ...)"
-            )
+            raise ValueError("an air capability needs an 'air' block (combat_radius_km, sortie_turnaround_h ...)")
         if self.domain is Domain.maritime and self.naval is None:
             raise ValueError("a maritime capability needs a 'naval' block (transit_kmh)")
         if self.air is not None and self.domain is not Domain.air:
@@ -251,11 +245,7 @@ class Pledge(Frozen):
             if self.status_dates[b] < self.status_dates[a]:
                 raise ValueError(f"status_dates: {b.value} ({self.status_dates[b]}) is before {a.value}")
         if self.status is not PledgeStatus.withdrawn:
-            later = [
-                s
-                for s in self.status_dates
-                if s is not PledgeStatus.withdrawn and _rank(s) > _rank(self.status)
-            ]
+            later = [s for s in self.status_dates if s is not PledgeStatus.withdrawn and _rank(s) > _rank(self.status)]
             if later:
                 raise ValueError(f"status is {self.status.value} but a date is given for {later[0].value}")
         return self
@@ -397,9 +387,7 @@ class Threat(Frozen):
         description="Hours between detection and the attack: positive, attack follows detection"
     )
     weight: float = Field(1.0, gt=0, description="Planning weight of the axis (likelihood x consequence)")
-    strike_target: LonLat | None = Field(
-        None, description="Target area behind the aggressor's line [lon, lat]"
-    )
+    strike_target: LonLat | None = Field(None, description="Target area behind the aggressor's line [lon, lat]")
     sea_area: LonLat | None = Field(None, description="Threatened sea area for naval responses [lon, lat]")
     illustrative: bool = True
 
@@ -435,9 +423,7 @@ class Rule(Frozen):
 
 class Threshold(Frozen):
     window_h: float = Field(gt=0, description="Rolling window, hours")
-    min_count: int = Field(
-        0, ge=0, description="Incidents in the window at or above which the level is reached"
-    )
+    min_count: int = Field(0, ge=0, description="Incidents in the window at or above which the level is reached")
     min_severity: float = Field(0, ge=0, description="Summed severity at or above which the level is reached")
 
 

@@ -44,9 +44,7 @@ class ScenarioError(Exception):
 
     def __init__(self, problems: Sequence[Problem]):
         self.problems = list(problems)
-        super().__init__(
-            f"{len(self.problems)} problem(s) in the scenario:\n" + "\n".join(map(str, self.problems))
-        )
+        super().__init__(f"{len(self.problems)} problem(s) in the scenario:\n" + "\n".join(map(str, self.problems)))
 
 
 def format_path(path: Path) -> str:

@@ -104,8 +104,10 @@ def render_reference() -> str:
             out.append(f"| `{name}` | {tname} | {_default(f)} | {desc} |")
         out.append("")
     out.append("## Parameters\n")
-    out.append("Names allowed in `parameters`; each is `{dist: fixed, value: V}` or "
-               "`{dist: triangular, min: A, mode: B, max: C}`.\n")
+    out.append(
+        "Names allowed in `parameters`; each is `{dist: fixed, value: V}` or "
+        "`{dist: triangular, min: A, mode: B, max: C}`.\n"
+    )
     out.append("| name | unit | default | meaning | source of the default |\n|---|---|---|---|---|")
     for p in PARAMETERS.values():
         d = p.default

@@ -47,9 +47,7 @@ def summarise_scenario(sc: Scenario) -> ScenarioSummary:
     personnel = sum(s.quantity * caps[s.capability].personnel_per_unit for s in sc.requirement.slots)
     loc = line_of_contact(sc)
     occupied: Any = (
-        loc.is_occupied([s.location[0] for s in sc.sites], [s.location[1] for s in sc.sites])
-        if sc.sites
-        else []
+        loc.is_occupied([s.location[0] for s in sc.sites], [s.location[1] for s in sc.sites]) if sc.sites else []
     )
     return ScenarioSummary(
         name=sc.name,
