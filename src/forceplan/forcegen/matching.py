@@ -17,6 +17,16 @@ Objectives, in order, each stage holding the earlier ones at their optimum:
 1. fill:      max Σ_{p,s} w_s x[p,s]
 2. personnel: min Σ_{p,s} m_p x[p,s]               s.t. Σ w_s x ≥ z₁*
 3. nations:   max Σ_n y_n, y_n ∈ {0,1}, y_n ≤ Σ_{p∈n,s} x[p,s]    s.t. also Σ m_p x ≤ z₂*
+
+Stages 1 and 2 are solved as one MILP with the exact lexicographic objective
+
+    max Σ (W·σ·w_s − m_p) x[p,s],   W = P_max + 1,
+
+where σ ∈ {1, 10, 100, 1000} is the smallest scale making every σ·w_s an integer and P_max bounds the matched
+personnel. Every feasible x has integral σ·fill, so one more step of fill (≥ 1 after scaling) is worth W, more
+than any difference in personnel (≤ P_max): the combined optimum is the lexicographic optimum. Used only when
+the coefficients stay below 2⁴⁰ (exact in floating point); otherwise the two stages run one after the other.
+Stage 3 is skipped, proven, when the incumbent already uses every nation that has an eligible pair.
 """
 
 from __future__ import annotations
@@ -79,6 +89,24 @@ def _group_rows(keys: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.
     return starts.astype(np.int64), order.astype(np.int64), groups.astype(np.int64)
 
 
+def _lexicographic_cost(
+    weight: NDArray[np.float64], pers: NDArray[np.float64], ub: NDArray[np.int64], max_personnel: int
+) -> tuple[NDArray[np.float64], float, float] | None:
+    """The exact combined cost of stages 1 and 2 (see the module docstring), or None if not exact."""
+    for scale in (1.0, 10.0, 100.0, 1000.0):
+        scaled = weight * scale
+        if np.allclose(scaled, np.rint(scaled), rtol=0, atol=1e-9):
+            break
+    else:
+        return None
+    p_max = min(float(max_personnel), float(pers @ ub))
+    big_w = p_max + 1.0
+    cost = big_w * np.rint(weight * scale) - pers
+    if float(np.abs(cost) @ ub) >= 2.0**40:
+        return None
+    return cost, scale, big_w
+
+
 def solve_matching(
     mp: MatchProblem, time_limit_s: float = 60.0, stages: int = 3
 ) -> tuple[list[StageInfo], NDArray[np.int64]]:
@@ -107,27 +135,57 @@ def solve_matching(
 
     weight = mp.slot_weight[mp.pair_slot]
     reports: list[StageInfo] = []
-    info, sol = m.solve("fill", weight, "max")
-    reports.append(info)
-    xv = np.rint(sol[:k]).astype(np.int64)
-    if stages >= 2 and info.objective is not None:
+    combined = _lexicographic_cost(weight, pers, ub, mp.max_personnel) if stages >= 2 else None
+    if combined is not None:
+        cost, scale_w, big_w = combined
+        info, sol = m.solve("fill+personnel", cost, "max")
+        xv = np.rint(sol[:k]).astype(np.int64)
+        fill, personnel = float(weight @ xv), float(pers @ xv)
+        if info.optimal:
+            reports += [
+                StageInfo("fill", "max", info.status, True, fill, fill, 0.0, info.time_s),
+                StageInfo("personnel", "min", info.status, True, personnel, personnel, 0.0, 0.0),
+            ]
+        else:  # time limit: the combined bound B gives fill ≤ (B + P_max) / (W σ); personnel unproven
+            fill_bound = (info.bound + big_w - 1) / (big_w * scale_w) if info.bound is not None else None
+            gap = (fill_bound - fill) / max(abs(fill_bound), 1e-9) if fill_bound is not None else None
+            reports += [
+                StageInfo("fill", "max", info.status, False, fill, fill_bound, gap, info.time_s),
+                StageInfo("personnel", "min", info.status, False, personnel, None, None, 0.0),
+            ]
+        if info.objective is None:
+            return reports, xv
+        info = reports[-1]
+    else:
+        info, sol = m.solve("fill", weight, "max")
+        reports.append(info)
+        xv = np.rint(sol[:k]).astype(np.int64)
+    if stages >= 2 and combined is None and info.objective is not None:
         z1 = float(weight @ xv)
         m.add_row(x, weight, z1 - 1e-7 * max(1.0, abs(z1)), inf)
-        info, sol = m.solve("personnel", pers, "min")
+        info, sol = m.solve("personnel", pers, "min", start=xv)
         reports.append(info)
         if info.objective is not None:
             xv = np.rint(sol[:k]).astype(np.int64)
-        if stages >= 3 and info.objective is not None:
-            z2 = float(pers @ xv)
-            m.add_row(x, pers, -inf, z2 + 0.5)
+    if stages >= 2 and info.objective is not None:
+        if stages >= 3:
             nations = np.unique(pair_nation)
+            used = len(np.unique(pair_nation[xv > 0]))
+            if used == len(nations):
+                # Every nation with an eligible pair already contributes: the bound is met, no search needed.
+                reports.append(HighsModel.proven("nations", "max", float(used)))
+                return reports, xv
+            z1, z2 = float(weight @ xv), float(pers @ xv)
+            m.add_row(x, weight, z1 - 1e-7 * max(1.0, abs(z1)), inf)
+            m.add_row(x, pers, -inf, z2 + 0.5)
             y = m.add_vars(np.zeros(len(nations)), np.ones(len(nations)))
             for j, n in zip(y, nations, strict=True):
                 cols_n = x[pair_nation == n]
                 m.add_row(np.concatenate([[j], cols_n]), np.concatenate([[1.0], -np.ones(len(cols_n))]), -inf, 0.0)
             cost = np.zeros(m.n)
             cost[y] = 1.0
-            info, sol = m.solve("nations", cost, "max")
+            start = np.concatenate([xv, np.isin(nations, pair_nation[xv > 0]).astype(float)])
+            info, sol = m.solve("nations", cost, "max", start=start)
             reports.append(info)
             if info.objective is not None:
                 xv = np.rint(sol[:k]).astype(np.int64)

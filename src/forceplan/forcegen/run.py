@@ -62,12 +62,14 @@ def match_force(sc: Scenario, opts: Options | None = None, time_limit_s: float =
     messages: list[str] = []
 
     # Eligibility with reasons, for every pledge and slot of the same capability.
+    pledges_by_cap: dict[str, list[int]] = defaultdict(list)
+    for i, p in enumerate(pledges):
+        pledges_by_cap[p.capability].append(i)
     why: dict[tuple[int, int], list[Reason]] = {}
     pairs: list[tuple[int, int]] = []
     for j, s in enumerate(slots):
-        for i, p in enumerate(pledges):
-            if p.capability != s.capability:
-                continue
+        for i in pledges_by_cap.get(s.capability, []):
+            p = pledges[i]
             r = why_not(sc, p, s, opts, windows)
             why[(i, j)] = r
             if not r:
@@ -110,10 +112,10 @@ def match_force(sc: Scenario, opts: Options | None = None, time_limit_s: float =
 
     def blocked_reason(eligible: list[int]) -> ShortfallReason:
         """Eligible pledges still have units but the slot is short: a cap binds."""
-        spare = [pledges[i] for i in eligible if used_by_pledge[i] < pledges[i].quantity]
-        smallest_spare = min(p.personnel_per_unit for p in spare)
-        ids = [p.id for p in spare]
-        units = sum(p.quantity - int(used_by_pledge[pledges.index(p)]) for p in spare)
+        spare = [i for i in eligible if used_by_pledge[i] < pledges[i].quantity]
+        smallest_spare = min(pledges[i].personnel_per_unit for i in spare)
+        ids = [pledges[i].id for i in spare]
+        units = int(sum(pledges[i].quantity - used_by_pledge[i] for i in spare))
         if matched_personnel + smallest_spare > cap_personnel:
             return ShortfallReason(
                 code="personnel_cap",
@@ -129,10 +131,7 @@ def match_force(sc: Scenario, opts: Options | None = None, time_limit_s: float =
                 units=units,
             )
         return ShortfallReason(
-            code="trade_off",
-            detail="units left unused by the optimiser's trade-off",
-            pledges=ids,
-            units=units,
+            code="trade_off", detail="units left unused by the optimiser's trade-off", pledges=ids, units=units
         )
 
     slot_results: list[SlotResult] = []
@@ -140,7 +139,7 @@ def match_force(sc: Scenario, opts: Options | None = None, time_limit_s: float =
         short = s.quantity - int(filled[j])
         reasons: list[ShortfallReason] = []
         if short > 0:
-            same = [i for i in range(len(pledges)) if pledges[i].capability == s.capability]
+            same = pledges_by_cap.get(s.capability, [])
             if not same:
                 reasons.append(ShortfallReason(code="no_pledge", detail=f"no nation pledges {s.capability}"))
             excluded = [(pledges[i], r) for i in same for r in why[(i, j)]]
