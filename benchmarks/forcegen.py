@@ -10,12 +10,12 @@ Run: ``.venv/bin/python benchmarks/forcegen.py [--repeats 5] [--seed 1]``
 from __future__ import annotations
 
 import argparse
-import platform
 import statistics
 import time
 
 import numpy as np
 import pulp
+from common import machine_line
 
 from forceplan.forcegen import Options, match_force, phase_windows, why_not
 from forceplan.forcegen.matching import MatchProblem, solve_matching
@@ -31,10 +31,13 @@ from forceplan.scenario.model import (
     Slot,
 )
 
-ISO3 = (
-    "GBR FRA DEU ITA ESP NLD BEL LUX DNK NOR SWE FIN EST LVA LTU POL CZE SVK ROU BGR GRC PRT HRV SVN IRL ISL "
-    "TUR CAN AUS NZL JPN KOR AUT CHE MLT CYP ALB MNE MKD USA"
-).split()
+# fmt: off
+ISO3 = [
+    "GBR", "FRA", "DEU", "ITA", "ESP", "NLD", "BEL", "LUX", "DNK", "NOR", "SWE", "FIN", "EST", "LVA", "LTU", "POL",
+    "CZE", "SVK", "ROU", "BGR", "GRC", "PRT", "HRV", "SVN", "IRL", "ISL", "TUR", "CAN", "AUS", "NZL", "JPN", "KOR",
+    "AUT", "CHE", "MLT", "CYP", "ALB", "MNE", "MKD", "USA",
+]
+# fmt: on
 
 
 def generate(
@@ -187,9 +190,7 @@ def main() -> None:
         f"forcegen benchmark: 40 nations, 2,000 pledges, 300 slots; cap {args.cap_ratio:g} × required personnel; "
         f"seeds {args.seed}..{args.seed + args.repeats - 1}"
     )
-    print(
-        f"machine: {platform.machine()}, {platform.processor() or platform.system()}, Python {platform.python_version()}"
-    )
+    print(machine_line())
     ours, peer, e2e, failures = [], [], [], []
     for r in range(args.repeats):
         sc = generate(args.seed + r, cap_ratio=args.cap_ratio)

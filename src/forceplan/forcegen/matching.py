@@ -167,14 +167,13 @@ def solve_matching(
         reports.append(info)
         if info.objective is not None:
             xv = np.rint(sol[:k]).astype(np.int64)
-    if stages >= 2 and info.objective is not None:
-        if stages >= 3:
-            nations = np.unique(pair_nation)
-            used = len(np.unique(pair_nation[xv > 0]))
-            if used == len(nations):
-                # Every nation with an eligible pair already contributes: the bound is met, no search needed.
-                reports.append(HighsModel.proven("nations", "max", float(used)))
-                return reports, xv
+    if stages >= 3 and info.objective is not None:
+        nations = np.unique(pair_nation)
+        used = len(np.unique(pair_nation[xv > 0]))
+        if used == len(nations):
+            # Every nation with an eligible pair already contributes: the bound is met, no search needed.
+            reports.append(HighsModel.proven("nations", "max", float(used)))
+            return reports, xv
             z1, z2 = float(weight @ xv), float(pers @ xv)
             m.add_row(x, weight, z1 - 1e-7 * max(1.0, abs(z1)), inf)
             m.add_row(x, pers, -inf, z2 + 0.5)
