@@ -25,7 +25,8 @@ def problems(draw) -> MatchProblem:
     share = draw(st.none() | st.sampled_from([0.4, 0.5, 0.75]))
     return MatchProblem(
         pledge_qty=np.array(draw(st.lists(st.integers(1, 3), min_size=n_p, max_size=n_p))),
-        pledge_personnel=np.array(draw(st.lists(st.sampled_from([100, 250, 400, 700]), min_size=n_p, max_size=n_p))),
+        # Few distinct sizes, so that ties in personnel (where stage 3 decides) are common.
+        pledge_personnel=np.array(draw(st.lists(st.sampled_from([100, 400, 700]), min_size=n_p, max_size=n_p))),
         pledge_nation=np.array(draw(st.lists(st.integers(0, 2), min_size=n_p, max_size=n_p))),
         slot_qty=np.array(draw(st.lists(st.integers(1, 3), min_size=n_s, max_size=n_s))),
         slot_weight=np.array(draw(st.lists(st.sampled_from([1.0, 2.0, 3.5]), min_size=n_s, max_size=n_s))),
@@ -62,10 +63,11 @@ def brute_force(mp: MatchProblem) -> tuple[float, float, int]:
     return best
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(problems())
 def test_solver_matches_brute_force(mp: MatchProblem) -> None:
     stages, x = solve_matching(mp)
+    assert [s.stage for s in stages] == ["fill", "personnel", "nations"]
     assert all(s.optimal for s in stages)
     fill, neg_pers, nations = brute_force(mp)
     weight = mp.slot_weight[mp.pair_slot]

@@ -174,18 +174,18 @@ def solve_matching(
             # Every nation with an eligible pair already contributes: the bound is met, no search needed.
             reports.append(HighsModel.proven("nations", "max", float(used)))
             return reports, xv
-            z1, z2 = float(weight @ xv), float(pers @ xv)
-            m.add_row(x, weight, z1 - 1e-7 * max(1.0, abs(z1)), inf)
-            m.add_row(x, pers, -inf, z2 + 0.5)
-            y = m.add_vars(np.zeros(len(nations)), np.ones(len(nations)))
-            for j, n in zip(y, nations, strict=True):
-                cols_n = x[pair_nation == n]
-                m.add_row(np.concatenate([[j], cols_n]), np.concatenate([[1.0], -np.ones(len(cols_n))]), -inf, 0.0)
-            cost = np.zeros(m.n)
-            cost[y] = 1.0
-            start = np.concatenate([xv, np.isin(nations, pair_nation[xv > 0]).astype(float)])
-            info, sol = m.solve("nations", cost, "max", start=start)
-            reports.append(info)
-            if info.objective is not None:
-                xv = np.rint(sol[:k]).astype(np.int64)
+        z1, z2 = float(weight @ xv), float(pers @ xv)
+        m.add_row(x, weight, z1 - 1e-7 * max(1.0, abs(z1)), inf)
+        m.add_row(x, pers, -inf, z2 + 0.5)
+        y = m.add_vars(np.zeros(len(nations)), np.ones(len(nations)))
+        for j, n in zip(y, nations, strict=True):
+            cols_n = x[pair_nation == n]
+            m.add_row(np.concatenate([[j], cols_n]), np.concatenate([[1.0], -np.ones(len(cols_n))]), -inf, 0.0)
+        cost = np.zeros(m.n)
+        cost[y] = 1.0
+        start = np.concatenate([xv, np.isin(nations, pair_nation[xv > 0]).astype(float)])
+        info, sol = m.solve("nations", cost, "max", start=start)
+        reports.append(info)
+        if info.objective is not None:
+            xv = np.rint(sol[:k]).astype(np.int64)
     return reports, xv
