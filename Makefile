@@ -6,7 +6,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean
+ASSETS := src/forceplan/report/assets
+NODE_MODULES := frontend/node_modules
+
+.PHONY: demo test lint typecheck unit bench clean assets
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +17,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+# Front-end libraries from the npm registry (frontend/package-lock.json), copied where the report inlines them.
+$(ASSETS)/.stamp: frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(ASSETS)
+	cp $(NODE_MODULES)/leaflet/dist/leaflet.js $(NODE_MODULES)/leaflet/dist/leaflet.css \
+	   $(NODE_MODULES)/milsymbol/dist/milsymbol.js $(NODE_MODULES)/plotly.js-dist-min/plotly.min.js $(ASSETS)/
+	touch $@
+
+assets: $(ASSETS)/.stamp
+
+demo: $(STAMP) assets
 	$(BIN)/forceplan scenario validate ukraine-2025
 	$(BIN)/forceplan scenario show ukraine-2025
 	$(BIN)/forceplan forcegen ukraine-2025 --case "committed only" --case "without FRA" --case "us backstop"
@@ -26,7 +39,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) assets
 	$(BIN)/pytest
 
 test: lint typecheck unit
@@ -35,4 +48,4 @@ bench: $(STAMP)
 	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis $(ASSETS) $(NODE_MODULES)

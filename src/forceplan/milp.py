@@ -115,17 +115,24 @@ class HighsModel:
         self.add_rows([0], index, value, [lower], [upper])
 
     def solve(
-        self, stage: str, cost: ArrayLike, sense: str = "max", start: ArrayLike | None = None
+        self,
+        stage: str,
+        cost: ArrayLike,
+        sense: str = "max",
+        start: ArrayLike | None = None,
+        rel_gap: float = 0.0,
     ) -> tuple[StageInfo, NDArray[np.float64]]:
         """Optimise ``cost · x`` (over all columns) and return the stage's report and the column values.
 
-        ``start``, if given, is a feasible solution handed to HiGHS as its first incumbent."""
+        ``start``, if given, is a feasible solution handed to HiGHS as its first incumbent. ``rel_gap`` > 0 stops
+        the search within that relative gap; the stage is then reported optimal only if its gap is zero."""
         c = np.zeros(self.n)
         c_in = np.asarray(cost, dtype=float)
         c[: len(c_in)] = c_in
         self.h.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), c)
         self.h.changeObjectiveSense(highspy.ObjSense.kMaximize if sense == "max" else highspy.ObjSense.kMinimize)
         self.h.setOptionValue("time_limit", self.time_limit_s)
+        self.h.setOptionValue("mip_rel_gap", float(rel_gap))
         if start is not None:
             x0 = np.zeros(self.n)
             s0 = np.asarray(start, dtype=float)
@@ -142,10 +149,20 @@ class HighsModel:
         info = self.h.getInfo()
         has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
         x = np.asarray(self.h.getSolution().col_value, dtype=float) if has_solution else np.zeros(self.n)
-        optimal = status == highspy.HighsModelStatus.kOptimal
+        solved = status == highspy.HighsModelStatus.kOptimal
         objective = float(info.objective_function_value) if has_solution else None
-        bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else objective if optimal else None
-        gap = float(info.mip_gap) if has_solution and np.isfinite(info.mip_gap) else (0.0 if optimal else None)
+        bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else objective if solved else None
+        gap = float(info.mip_gap) if has_solution and np.isfinite(info.mip_gap) else (0.0 if solved else None)
+        if (
+            solved
+            and objective is not None
+            and bound is not None
+            and abs(objective - bound) <= 1e-9 * max(1, abs(bound))
+        ):
+            gap = 0.0
+        optimal = solved and gap == 0.0
+        if solved and not optimal:
+            text = f"stopped within the gap tolerance ({100 * rel_gap:g} %)"
         return StageInfo(stage, sense, text, optimal, objective, bound, gap, elapsed), x
 
     @staticmethod

@@ -9,7 +9,7 @@ import pytest
 
 pytestmark = pytest.mark.unit
 
-CORE = ["forceplan.scenario", "forceplan.geo", "forceplan.forcegen", "forceplan.milp"]
+CORE = ["forceplan.scenario", "forceplan.geo", "forceplan.forcegen", "forceplan.milp", "forceplan.stationing"]
 FORBIDDEN = ["typer", "rich", "fastapi", "matplotlib", "plotly", "click"]
 
 

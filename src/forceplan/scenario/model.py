@@ -343,6 +343,9 @@ class Geography(Frozen):
     country: Iso3 = Field("UKR", description="The host country, ISO3")
     aggressor: Iso3 = Field("RUS", description="The aggressor, ISO3")
     standoff_km: float = Field(ge=0, description="Minimum distance of a station from the line of contact, km")
+    no_frontline_standoff_km: float = Field(
+        100.0, ge=0, description="Minimum distance from the line for units with the no_frontline caveat, km"
+    )
     border_tolerance_km: float = Field(
         15.0,
         ge=0,

@@ -1,0 +1,111 @@
+"""``forceplan station``: where each matched unit goes, what it protects, how fast it reaches the axes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from forceplan.cli.common import console, fail, load_or_exit, write_atomic
+from forceplan.forcegen import Options, match_force
+from forceplan.stationing import station_force
+from forceplan.stationing.geojson import laydown_geojson
+from forceplan.stationing.result import StationingResult
+
+
+def print_result(r: StationingResult) -> None:
+    console.rule(f"[bold]Stationing: {r.scenario}")
+    stages = ", ".join(f"{s.stage} {s.status}" + (f" (gap {100 * s.gap:.2f} %)" if s.gap else "") for s in r.solve)
+    console.print(f"Solver (HiGHS): {stages or 'nothing to solve'}")
+    console.print(
+        f"Placed {r.units_placed} of {r.units_total} units ({r.personnel_placed:,} personnel); standoff "
+        f"{r.standoff_km:g} km from a line of contact of {r.line_of_contact_km:,.0f} km"
+    )
+    gt = Table(title="Garrisons")
+    for col in ("site", "kind", "country", "units", "personnel", "capacity", "combat power", "to line km", "nations"):
+        gt.add_column(
+            col, justify="right" if col in ("units", "personnel", "capacity", "combat power", "to line km") else "left"
+        )
+    for g in r.garrisons:
+        gt.add_row(
+            g.name,
+            g.kind,
+            g.country,
+            str(g.units),
+            f"{g.personnel:,}",
+            f"{g.capacity_personnel:,}",
+            f"{g.combat_power:.1f}",
+            f"{g.distance_to_line_km:.0f}",
+            ", ".join(g.nations),
+        )
+    console.print(gt)
+    ct = Table(title="Protected sites")
+    for col in ("site", "priority", "radius km", "power within / needed", "covered", "why not"):
+        ct.add_column(col)
+    for c in r.coverage:
+        ct.add_row(
+            c.name,
+            f"{c.priority_weight:g}",
+            f"{c.radius_km:g}",
+            f"{c.combat_power_within_radius:.1f} / {c.required_combat_power:g}",
+            "[green]yes[/]" if c.covered else "[red]no[/]",
+            c.detail or "",
+        )
+    console.print(ct)
+    rt = Table(title="Reach by road: combat power able to arrive at each axis within")
+    rt.add_column("threat")
+    hours = list(r.reach[0].combat_power_by_hour) if r.reach else []
+    for h in hours:
+        rt.add_column(h, justify="right")
+    rt.add_column("nearest garrison")
+    for a in r.reach:
+        near = f"{a.nearest_garrison} ({a.nearest_hours:.1f} h)" if a.nearest_garrison else "-"
+        rt.add_row(a.threat, *[f"{a.combat_power_by_hour[h]:.1f}" for h in hours], near)
+    console.print(rt)
+    if r.unplaced:
+        ut = Table(title="Unplaced units")
+        for col in ("pledge", "nation", "capability", "units", "reason"):
+            ut.add_column(col)
+        for u in r.unplaced:
+            ut.add_row(u.pledge, u.nation, u.capability, str(u.units), f"{u.reason}: {u.detail[:160]}")
+        console.print(ut)
+
+
+def station(
+    scenario: Annotated[str, typer.Argument(help="Bundled scenario name or YAML file")] = "ukraine-2025",
+    standoff_km: Annotated[float | None, typer.Option(help="Standoff from the line of contact, km", min=0)] = None,
+    us_backstop: Annotated[bool, typer.Option("--us-backstop", help="Assume the US backstop")] = False,
+    gap: Annotated[
+        float, typer.Option(help="Relative gap accepted in the reach stage (0: prove optimal)", min=0.0, max=0.05)
+    ] = 0.005,
+    json_file: Annotated[Path | None, typer.Option("--json", help="Write the result as JSON")] = None,
+    geojson_file: Annotated[Path | None, typer.Option("--geojson", help="Write the laydown as GeoJSON")] = None,
+    map_file: Annotated[Path | None, typer.Option("--map", help="Write an offline HTML map")] = None,
+    time_limit: Annotated[float, typer.Option(help="Solver time limit per stage, seconds", min=0.1)] = 60.0,
+) -> None:
+    """Station the matched force: garrisons, coverage of protected sites, reach to the threat axes."""
+    sc = load_or_exit(scenario)
+    if map_file is not None:
+        from forceplan.report.assets import AssetsMissing, check_assets
+
+        try:
+            check_assets()
+        except AssetsMissing as exc:
+            fail(str(exc), "run 'make assets' (needs node and npm) once")
+    fg = match_force(sc, Options(us_backstop=us_backstop or None))
+    r = station_force(sc, fg, standoff_km, time_limit, gap)
+    print_result(r)
+    if json_file is not None:
+        write_atomic(json_file, r.to_json() + "\n")
+        console.print(f"wrote {json_file}")
+    if geojson_file is not None:
+        write_atomic(geojson_file, json.dumps(laydown_geojson(sc, r)) + "\n")
+        console.print(f"wrote {geojson_file}")
+    if map_file is not None:
+        from forceplan.report.map import render_map_page
+
+        write_atomic(map_file, render_map_page(sc, r))
+        console.print(f"wrote {map_file}")

@@ -1,0 +1,45 @@
+// The offline laydown map: Leaflet layers from the GeoJSON in the page, APP-6 symbols from milsymbol.
+"use strict";
+const DATA = JSON.parse(document.getElementById('laydown-data').textContent);
+const BASE = JSON.parse(document.getElementById('base-data').textContent);
+const SIDC = JSON.parse(document.getElementById('sidc-data').textContent);
+const map = L.map('map', { zoomSnap: 0.25, attributionControl: true });
+map.attributionControl.setPrefix(false);
+map.attributionControl.addAttribution('Borders: Natural Earth. Occupied territory: DeepStateMap. Symbols: milsymbol.');
+const layers = {};
+function byLayer(name) { return DATA.features.filter(f => f.properties.layer === name); }
+function gj(name, opts) { return L.geoJSON({ type: 'FeatureCollection', features: byLayer(name) }, opts); }
+layers['Countries'] = L.geoJSON(BASE, { style: { color: '#8a8a8a', weight: 0.8, fillColor: '#f4f1ea', fillOpacity: 1 },
+  onEachFeature: (f, l) => l.bindTooltip(f.properties.name || '') }).addTo(map);
+layers['Occupied territory'] = gj('occupied', { style: { color: '#b3261e', weight: 0.5, fillColor: '#e57373', fillOpacity: 0.45 } }).addTo(map);
+layers['Standoff band'] = gj('standoff', { style: { color: '#f57c00', weight: 0.5, dashArray: '4 3', fillColor: '#ffb74d', fillOpacity: 0.25 } }).addTo(map);
+layers['Line of contact'] = gj('line_of_contact', { style: { color: '#7f0000', weight: 2.5 } }).addTo(map);
+layers['Protection radii'] = gj('protection_radius', { style: f => ({ color: f.properties.covered ? '#2e7d32' : '#c62828',
+  weight: 1.2, fillOpacity: 0.06, dashArray: f.properties.covered ? null : '5 4' }) }).addTo(map);
+const kindColour = { npp: '#6a1b9a', port: '#0277bd', airport: '#455a64', airbase: '#37474f', city: '#212121',
+  logistics_hub: '#5d4037', border_crossing: '#00897b', depot: '#795548', sea_station: '#01579b' };
+layers['Sites'] = gj('site', { pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 3.5, weight: 1,
+  color: kindColour[f.properties.kind] || '#000', fillOpacity: 0.8 }).bindTooltip(f.properties.name + ' (' + f.properties.kind + ')') }).addTo(map);
+layers['Threat axes'] = gj('axis', { style: { color: '#d50000', weight: 3, dashArray: '8 6' },
+  onEachFeature: (f, l) => l.bindTooltip(f.properties.name) }).addTo(map);
+layers['Garrisons'] = gj('garrison', { pointToLayer: (f, ll) => {
+  const p = f.properties;
+  const sym = new ms.Symbol(SIDC[p.site], { size: 22, uniqueDesignation: p.nations.join(' '),
+    quantity: p.units + ' units' });
+  const a = sym.getAnchor();
+  const icon = L.divIcon({ className: 'ms-icon', html: sym.asSVG(), iconAnchor: [a.x, a.y] });
+  const lines = p.placements.map(x => x.nation + ' ' + x.units + ' × ' + x.capability).join('<br>');
+  return L.marker(ll, { icon }).bindPopup('<b>' + p.name + '</b><br>' + p.personnel.toLocaleString() +
+    ' personnel, combat power ' + p.combat_power.toFixed(1) + ', ' + p.distance_to_line_km.toFixed(0) +
+    ' km from the line<br>' + lines);
+} }).addTo(map);
+L.control.layers(null, layers, { collapsed: false }).addTo(map);
+const legend = L.control({ position: 'bottomleft' });
+legend.onAdd = () => { const d = L.DomUtil.create('div', 'legend');
+  d.innerHTML = '<i style="background:#e57373"></i>occupied territory<br><i style="background:#7f0000"></i>line of contact' +
+   '<br><i style="background:#ffb74d"></i>standoff band<br><i style="border:2px solid #2e7d32"></i>protected, covered' +
+   '<br><i style="border:2px dashed #c62828"></i>protected, not covered<br><i style="background:#d50000"></i>threat axis';
+  return d; };
+legend.addTo(map);
+map.fitBounds(layers['Line of contact'].getBounds().extend(layers['Garrisons'].getBounds()).pad(0.25));
+document.getElementById('map').dataset.ready = '1';

@@ -1,0 +1,109 @@
+"""The offline laydown map: Leaflet with a Natural Earth base (no tiles), APP-6 symbols from milsymbol."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+from forceplan.report.assets import inline_script, read_asset
+from forceplan.scenario import Scenario
+from forceplan.scenario.io import data_dir
+from forceplan.stationing.geojson import laydown_geojson
+from forceplan.stationing.result import StationingResult
+
+#: MIL-STD-2525C / APP-6 symbol codes (15 characters, friendly, present) by capability id; others by domain.
+SIDC_BY_CAPABILITY = {
+    "mech_inf_bn": "SFGPUCIZ---F---",
+    "armd_bn": "SFGPUCA----F---",
+    "light_inf_bn": "SFGPUCI----F---",
+    "recce_sqn": "SFGPUCR----E---",
+    "arty_bn": "SFGPUCF----F---",
+    "lr_fires_bty": "SFGPUCFRM--E---",
+    "gbad_bty": "SFGPUCD----E---",
+    "engr_bn": "SFGPUCE----F---",
+    "log_bn": "SFGPUSS----F---",
+    "med_role2": "SFGPUSM----E---",
+    "bde_hq": "SFGPUH-----H---",
+    "sof_tg": "SFGPUCIS---E---",
+    "training_team": "SFGPU------E---",
+    "fighter_sqn": "SFAPMFF--------",
+    "strike_sqn": "SFAPMFA--------",
+    "isr_aircraft": "SFAPMFR--------",
+    "frigate": "SFSPCLFF-------",
+    "mcm_vessel": "SFSPCLMM-------",
+}
+SIDC_BY_DOMAIN = {
+    "land": "SFGPU------F---",
+    "enabler": "SFGPUS-----F---",
+    "air": "SFAPMF---------",
+    "maritime": "SFSPCL---------",
+}
+
+
+def _base_countries() -> dict[str, Any]:
+    doc = json.loads((data_dir() / "geo" / "naturalearth_lowres_europe.geojson").read_text(encoding="utf-8"))
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": f["geometry"],
+                "properties": {"name": f["properties"].get("name"), "iso_a3": f["properties"].get("iso_a3")},
+            }
+            for f in doc["features"]
+        ],
+    }
+
+
+def garrison_sidc(sc: Scenario, placements: list[dict[str, Any]]) -> str:
+    """The symbol of a garrison: that of its largest contingent by personnel."""
+    caps = {c.id: c for c in sc.capabilities}
+    biggest = max(placements, key=lambda p: (p["personnel"], p["capability"]))
+    cid = biggest["capability"]
+    return SIDC_BY_CAPABILITY.get(cid) or SIDC_BY_DOMAIN[caps[cid].domain.value]
+
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
+<title>{title}</title>
+<style>{leaflet_css}</style>
+<style>
+ html, body {{ margin: 0; height: 100%; font-family: system-ui, sans-serif; }}
+ #map {{ position: absolute; top: 3.2em; bottom: 0; left: 0; right: 0; background: #cfe3f3; }}
+ header {{ height: 3.2em; padding: 0.4em 0.8em; box-sizing: border-box; background: #1d2b3a; color: #fff; }}
+ header b {{ font-size: 1.05em; }} header span {{ color: #ffd37a; margin-left: 1em; font-size: 0.9em; }}
+ .legend {{ background: #fff; padding: 6px 8px; font-size: 12px; line-height: 1.5; border-radius: 4px; }}
+ .legend i {{ display: inline-block; width: 12px; height: 12px; margin-right: 5px; vertical-align: middle; }}
+ .ms-icon {{ background: none; border: none; }}
+</style></head>
+<body>
+<header><b>{title}</b><span>Illustrative inputs: pledges, threats and combat-power scores are not real.</span></header>
+<div id="map" data-ready="0"></div>
+{leaflet_js}
+{milsymbol_js}
+<script type="application/json" id="laydown-data">{data}</script>
+<script type="application/json" id="base-data">{base}</script>
+<script type="application/json" id="sidc-data">{sidc}</script>
+{map_js}
+</body></html>
+"""
+
+
+def render_map_page(sc: Scenario, r: StationingResult, title: str | None = None) -> str:
+    """A self-contained HTML page of the laydown (Leaflet and milsymbol inlined; no network access)."""
+    data = laydown_geojson(sc, r)
+    sidc = {g.site: garrison_sidc(sc, [p.model_dump() for p in g.placements]) for g in r.garrisons}
+    return PAGE.format(
+        title=html.escape(title or f"forceplan laydown: {sc.name}"),
+        leaflet_css=read_asset("leaflet.css"),
+        leaflet_js=inline_script(read_asset("leaflet.js")),
+        milsymbol_js=inline_script(read_asset("milsymbol.js")),
+        data=json.dumps(data).replace("</", "<\\/"),
+        base=json.dumps(_base_countries()).replace("</", "<\\/"),
+        sidc=json.dumps(sidc),
+        map_js=inline_script((Path(__file__).parent / "map.js").read_text(encoding="utf-8")),
+    )

@@ -1,0 +1,84 @@
+"""The laydown as GeoJSON (RFC 7946, WGS84 lon/lat): garrisons, protected sites with their radii, the line of
+contact, the occupied territory, the standoff band and the threat axes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import shapely
+
+from forceplan.geo import to_lonlat, to_metric
+from forceplan.scenario import Scenario, line_of_contact
+from forceplan.stationing.result import StationingResult
+
+
+def _feature(geom: Any, **props: Any) -> dict[str, Any]:
+    return {"type": "Feature", "geometry": shapely.geometry.mapping(geom), "properties": props}
+
+
+def laydown_geojson(sc: Scenario, r: StationingResult, simplify_km: float = 0.5) -> dict[str, Any]:
+    """A FeatureCollection of the laydown; every feature has a ``layer`` property."""
+    loc = line_of_contact(sc)
+    tol = simplify_km * 1000
+    feats: list[dict[str, Any]] = [
+        _feature(to_lonlat(loc.occupied_m.simplify(tol)), layer="occupied", name="Occupied territory"),
+        _feature(loc.line, layer="line_of_contact", name="Line of contact", length_km=r.line_of_contact_km),
+        _feature(
+            to_lonlat(loc.line_m.buffer(r.standoff_km * 1000).difference(loc.occupied_m).simplify(tol)),
+            layer="standoff",
+            name=f"Standoff band ({r.standoff_km:g} km)",
+            standoff_km=r.standoff_km,
+        ),
+    ]
+    for g in r.garrisons:
+        feats.append(
+            _feature(
+                shapely.Point(g.location),
+                layer="garrison",
+                site=g.site,
+                name=g.name,
+                kind=g.kind,
+                units=g.units,
+                personnel=g.personnel,
+                combat_power=g.combat_power,
+                nations=g.nations,
+                distance_to_line_km=g.distance_to_line_km,
+                placements=[p.model_dump() for p in g.placements],
+            )
+        )
+    sites = {s.id: s for s in sc.sites}
+    for c in r.coverage:
+        s = sites[c.site]
+        feats.append(
+            _feature(
+                shapely.Point(s.location),
+                layer="protected",
+                site=c.site,
+                name=c.name,
+                covered=c.covered,
+                radius_km=c.radius_km,
+                required_combat_power=c.required_combat_power,
+                combat_power_within_radius=c.combat_power_within_radius,
+                reason=c.reason,
+            )
+        )
+        ring = to_lonlat(to_metric(shapely.Point(s.location)).buffer(c.radius_km * 1000, 32))
+        feats.append(_feature(ring, layer="protection_radius", site=c.site, covered=c.covered))
+    for s in sc.sites:
+        feats.append(
+            _feature(
+                shapely.Point(s.location),
+                layer="site",
+                site=s.id,
+                name=s.name,
+                kind=s.kind.value,
+                station=s.station,
+                country=s.country,
+            )
+        )
+    for t in sc.threats:
+        end = sc.resolve_point(t.axis.objective)
+        feats.append(
+            _feature(shapely.LineString([t.axis.start, end]), layer="axis", threat=t.id, name=t.name, weight=t.weight)
+        )
+    return {"type": "FeatureCollection", "name": f"forceplan laydown: {sc.name}", "features": feats}

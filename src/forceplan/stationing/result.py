@@ -1,0 +1,110 @@
+"""The stationing result: a versioned JSON schema (docs/schemas/stationing.schema.json)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_ID = "forceplan.stationing/1"
+REACH_HOURS = (6, 12, 24, 48)
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class SolveStage(Out):
+    stage: str = Field(description="placed (max units placed), coverage (max weighted covered sites), reach (min)")
+    sense: str
+    status: str
+    optimal: bool
+    objective: float | None
+    bound: float | None
+    gap: float | None
+
+
+class Placement(Out):
+    pledge: str
+    nation: str
+    capability: str
+    slot: str
+    site: str
+    units: int
+    personnel: int
+    combat_power: float
+
+
+class Garrison(Out):
+    site: str
+    name: str
+    kind: str
+    country: str
+    location: tuple[float, float] = Field(description="[lon, lat]")
+    distance_to_line_km: float
+    units: int
+    personnel: int
+    capacity_personnel: int
+    combat_power: float
+    nations: list[str]
+    placements: list[Placement]
+
+
+class Coverage(Out):
+    site: str
+    name: str
+    priority_weight: float
+    radius_km: float
+    required_combat_power: float
+    combat_power_within_radius: float
+    covered: bool
+    covered_by: list[str] = Field(description="Garrison sites within the radius")
+    reason: str | None = Field(
+        None, description="Why not covered: no_site, capacity, force_too_small, used_elsewhere, occupied"
+    )
+    detail: str | None = None
+
+
+class AxisReach(Out):
+    threat: str
+    name: str
+    weight: float
+    combat_power_by_hour: dict[str, float] = Field(description="Combat power able to arrive by road within h hours")
+    nearest_garrison: str | None
+    nearest_hours: float | None
+
+
+class Unplaced(Out):
+    pledge: str
+    nation: str
+    capability: str
+    slot: str
+    units: int
+    reason: str
+    detail: str
+
+
+class StationingResult(Out):
+    schema_id: str = Field(SCHEMA_ID, alias="schema")
+    scenario: str
+    scenario_digest: str
+    standoff_km: float
+    line_of_contact_km: float
+    solve: list[SolveStage]
+    optimal: bool
+    units_total: int
+    units_placed: int
+    personnel_placed: int
+    garrisons: list[Garrison]
+    coverage: list[Coverage]
+    reach: list[AxisReach]
+    unplaced: list[Unplaced]
+    parameters: dict[str, float] = Field(description="Values used: road circuity factor (mode), standoffs")
+
+    def to_json(self) -> str:
+        return self.model_dump_json(by_alias=True, indent=2)
+
+
+def json_schema() -> dict[str, object]:
+    schema = StationingResult.model_json_schema(by_alias=True, mode="serialization")
+    schema["$id"] = SCHEMA_ID
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema

@@ -1,0 +1,86 @@
+"""Helpers to open a page in real headless Chromium (Debian's), served from 127.0.0.1."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+
+def require_chromium() -> None:
+    """Skip, with a visible reason, where Debian's chromium or Playwright is missing."""
+    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
+        pytest.skip("Debian chromium is not installed (apt-get install chromium): real-browser test skipped")
+    pytest.importorskip("playwright.sync_api", reason="playwright is not installed: real-browser test skipped")
+
+
+@dataclass
+class PageReport:
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+    def outside_localhost(self) -> list[str]:
+        out = []
+        for url in self.requests:
+            u = urlparse(url)
+            if u.scheme in ("data", "blob", "about"):
+                continue
+            if u.hostname not in ("127.0.0.1", "localhost"):
+                out.append(url)
+        return out
+
+
+@contextmanager
+def serve(folder: Path) -> Iterator[str]:
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(folder)))
+    t = threading.Thread(target=httpd.serve_forever, daemon=True)
+    t.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@contextmanager
+def open_page(folder: Path, name: str, width: int = 1400, height: int = 900) -> Iterator[tuple[object, PageReport]]:
+    """Open ``folder/name`` in headless Chromium; yields (page, report of console errors and requests)."""
+    from playwright.sync_api import sync_playwright
+
+    report = PageReport()
+    with serve(folder) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.on("console", lambda m: report.console_errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: report.page_errors.append(str(e)))
+            page.on("request", lambda r: report.requests.append(r.url))
+            page.goto(f"{base}/{name}", wait_until="load")
+            yield page, report
+        finally:
+            browser.close()
