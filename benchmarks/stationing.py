@@ -30,8 +30,12 @@ from forceplan.stationing import station_force
 
 RADIUS_KM = 40.0
 CAPS = [  # id, domain, personnel, power, road km/h
-    ("mech", "land", 700, 1.0, 25.0), ("armd", "land", 550, 1.4, 25.0), ("light", "land", 600, 0.6, 40.0),
-    ("recce", "land", 250, 0.4, 45.0), ("arty", "land", 500, 0.8, 30.0), ("gbad", "enabler", 150, 0.3, 40.0),
+    ("mech", "land", 700, 1.0, 25.0),
+    ("armd", "land", 550, 1.4, 25.0),
+    ("light", "land", 600, 0.6, 40.0),
+    ("recce", "land", 250, 0.4, 45.0),
+    ("arty", "land", 500, 0.8, 30.0),
+    ("gbad", "enabler", 150, 0.3, 40.0),
     ("log", "enabler", 600, 0.0, 40.0),
 ]
 
@@ -55,47 +59,120 @@ def generate(seed: int) -> tuple[Scenario, ForcegenResult]:
         loc.occupied.buffer(0.05)
     )
     cand = [
-        Site(id=f"J{j:02d}", name=f"station {j}", kind="city", location=xy, country="UKR",
-             capacity_personnel=int(rng.integers(800, 6000)), station=True)
+        Site(
+            id=f"J{j:02d}",
+            name=f"station {j}",
+            kind="city",
+            location=xy,
+            country="UKR",
+            capacity_personnel=int(rng.integers(800, 6000)),
+            station=True,
+        )
         for j, xy in enumerate(_points_in(controlled, 80, rng))
     ]
     prot = [
-        Site(id=f"K{k:02d}", name=f"protected {k}", kind="npp", location=xy, country="UKR",
-             protection=Protection(priority_weight=float(rng.integers(1, 11)), radius_km=RADIUS_KM,
-                                   required_combat_power=float(rng.choice([0.5, 1.0, 2.0, 3.0]))))
+        Site(
+            id=f"K{k:02d}",
+            name=f"protected {k}",
+            kind="npp",
+            location=xy,
+            country="UKR",
+            protection=Protection(
+                priority_weight=float(rng.integers(1, 11)),
+                radius_km=RADIUS_KM,
+                required_combat_power=float(rng.choice([0.5, 1.0, 2.0, 3.0])),
+            ),
+        )
         for k, xy in enumerate(_points_in(controlled, 40, rng))
     ]
     line = loc.line
     starts = [line.interpolate(float(f), normalized=True) for f in rng.uniform(0.05, 0.95, 6)]
     threats = tuple(
-        Threat(id=f"A{a}", name=f"axis {a}", axis={"start": (p.x, p.y), "objective": (p.x - 1.0, p.y)},
-               attacker={"initial_combat_power": 30.0}, defender_combat_power=10.0, warning_time_h=12.0,
-               weight=float(rng.integers(1, 4)))
+        Threat(
+            id=f"A{a}",
+            name=f"axis {a}",
+            axis={"start": (p.x, p.y), "objective": (p.x - 1.0, p.y)},
+            attacker={"initial_combat_power": 30.0},
+            defender_combat_power=10.0,
+            warning_time_h=12.0,
+            weight=float(rng.integers(1, 4)),
+        )
         for a, p in enumerate(starts)
     )
-    caps = tuple(Capability(id=c, name=c, domain=d, personnel_per_unit=m, combat_power_per_unit=pw,
-                            road_march_kmh=v, strategic_move="rail") for c, d, m, pw, v in CAPS)
+    caps = tuple(
+        Capability(
+            id=c,
+            name=c,
+            domain=d,
+            personnel_per_unit=m,
+            combat_power_per_unit=pw,
+            road_march_kmh=v,
+            strategic_move="rail",
+        )
+        for c, d, m, pw, v in CAPS
+    )
     pledges, assignments, units = [], [], 0
     i = 0
     while units < 300:
         c = CAPS[int(rng.integers(len(CAPS)))]
         n = int(min(rng.integers(1, 5), 300 - units))
-        cav = Caveats(no_frontline=bool(rng.random() < 0.15),
-                      standoff_km=float(rng.choice([80.0, 120.0])) if rng.random() < 0.1 else None)
-        p = Pledge(id=f"P{i:03d}", nation="FRA", capability=c[0], quantity=n, personnel_per_unit=c[2],
-                   notice_to_move_days=10, home_base=(2.35, 48.85), status="committed", caveats=cav)
+        cav = Caveats(
+            no_frontline=bool(rng.random() < 0.15),
+            standoff_km=float(rng.choice([80.0, 120.0])) if rng.random() < 0.1 else None,
+        )
+        p = Pledge(
+            id=f"P{i:03d}",
+            nation="FRA",
+            capability=c[0],
+            quantity=n,
+            personnel_per_unit=c[2],
+            notice_to_move_days=10,
+            home_base=(2.35, 48.85),
+            status="committed",
+            caveats=cav,
+        )
         pledges.append(p)
         assignments.append(Assignment(pledge=p.id, nation="FRA", slot=f"S{i:03d}", units=n, personnel=n * c[2]))
         units += n
         i += 1
-    sc = base.model_copy(update={"sites": tuple(cand + prot), "threats": threats, "capabilities": caps,
-                                 "pledges": tuple(pledges), "backstop": base.backstop.model_copy(update={"assets": ()})})
+    sc = base.model_copy(
+        update={
+            "sites": tuple(cand + prot),
+            "threats": threats,
+            "capabilities": caps,
+            "pledges": tuple(pledges),
+            "backstop": base.backstop.model_copy(update={"assets": ()}),
+        }
+    )
     opts = CaseOptions(min_status="offered", without=[], us_backstop=False, max_personnel=10**6, max_nation_share=None)
-    zero = Totals(personnel_required=0, personnel_cap=0, personnel_offered=0, personnel_matched=0, units_required=0,
-                  units_matched=units, fill_fraction=1, weighted_fill_fraction=1, shortfall_units=0,
-                  nations_pledging=1, nations_contributing=1, combat_power_matched=0)
-    fg = ForcegenResult(scenario=sc.name, scenario_digest="-", options=opts, solve=[], optimal=True, totals=zero,
-                        slots=[], unused=[], readiness=[], burden=[], lifecycle=[], assignments=assignments)
+    zero = Totals(
+        personnel_required=0,
+        personnel_cap=0,
+        personnel_offered=0,
+        personnel_matched=0,
+        units_required=0,
+        units_matched=units,
+        fill_fraction=1,
+        weighted_fill_fraction=1,
+        shortfall_units=0,
+        nations_pledging=1,
+        nations_contributing=1,
+        combat_power_matched=0,
+    )
+    fg = ForcegenResult(
+        scenario=sc.name,
+        scenario_digest="-",
+        options=opts,
+        solve=[],
+        optimal=True,
+        totals=zero,
+        slots=[],
+        unused=[],
+        readiness=[],
+        burden=[],
+        lifecycle=[],
+        assignments=assignments,
+    )
     return sc, fg
 
 
@@ -160,8 +237,10 @@ def main() -> None:
         ours.append(t_h)
         peer.append(t_s)
         covered = sum(c.covered for c in res.coverage)
-        print(f"  seed {seed}: laydown {full[-1]:.2f} s ({stages}); placed {res.units_placed}/{res.units_total}, "
-              f"covered {covered}/40; MCLP p={p}: HiGHS {t_h:.3f} s obj {obj_h:g}, spopt+CBC {t_s:.3f} s obj {obj_s:g}")
+        print(
+            f"  seed {seed}: laydown {full[-1]:.2f} s ({stages}); placed {res.units_placed}/{res.units_total}, "
+            f"covered {covered}/40; MCLP p={p}: HiGHS {t_h:.3f} s obj {obj_h:g}, spopt+CBC {t_s:.3f} s obj {obj_s:g}"
+        )
     mf, mo, mp = statistics.median(full), statistics.median(ours), statistics.median(peer)
     print(f"median laydown (three stages): {mf:.2f} s (target ≤ 5 s: {'met' if mf <= 5 else 'NOT met'})")
     print(f"median MCLP, coverage part alone: forceplan/HiGHS {mo:.3f} s, spopt/CBC {mp:.3f} s; ratio {mp / mo:.1f}x")

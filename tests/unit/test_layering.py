@@ -9,7 +9,14 @@ import pytest
 
 pytestmark = pytest.mark.unit
 
-CORE = ["forceplan.scenario", "forceplan.geo", "forceplan.forcegen", "forceplan.milp", "forceplan.stationing"]
+CORE = [
+    "forceplan.scenario",
+    "forceplan.geo",
+    "forceplan.forcegen",
+    "forceplan.milp",
+    "forceplan.stationing",
+    "forceplan.timeline",
+]
 FORBIDDEN = ["typer", "rich", "fastapi", "matplotlib", "plotly", "click"]
 
 

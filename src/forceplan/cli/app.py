@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from forceplan import __version__
-from forceplan.cli import forcegen_cmd, scenario_cmd, schema_cmd, station_cmd
+from forceplan.cli import forcegen_cmd, respond_cmd, scenario_cmd, schema_cmd, station_cmd
 from forceplan.cli.common import console
 
 app = typer.Typer(
@@ -20,6 +20,7 @@ app = typer.Typer(
 app.add_typer(scenario_cmd.app, name="scenario")
 app.command("forcegen")(forcegen_cmd.forcegen)
 app.command("station")(station_cmd.station)
+app.command("respond")(respond_cmd.respond_cmd)
 app.command("schema")(schema_cmd.schema)
 
 

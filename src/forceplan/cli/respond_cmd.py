@@ -1,0 +1,188 @@
+"""``forceplan respond``: if the ceasefire breaks, when each response takes effect on each axis."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from forceplan.cli.common import console, fail, load_or_exit, write_atomic
+from forceplan.forcegen import Options
+from forceplan.timeline import RespondResult, respond
+from forceplan.timeline.result import Quantiles
+
+
+def _q(q: Quantiles) -> str:
+    if q.p50 is None:
+        return "never"
+    return f"{q.p50:.0f} h ({q.p10:.0f}-{q.p90:.0f})" if q.p90 is not None else f"{q.p50:.0f} h ({q.p10:.0f}-never)"
+
+
+def print_result(r: RespondResult) -> None:
+    mode = "deterministic (modes)" if r.deterministic else f"{r.trials:,} trials, seed {r.seed}"
+    console.rule(f"[bold]Response timelines: {r.scenario}")
+    console.print(f"{mode}; t = 0 when the violation is detected; times as P50 (P10-P90) hours")
+    if r.decision_delay_h is not None:
+        console.print(f"what-if: decision delay fixed at {r.decision_delay_h:g} h")
+    for th in r.threats:
+        t = Table(title=f"{th.threat}: {th.name} (attack {th.warning_time_h:+g} h after detection)")
+        for col in (
+            "option",
+            "elements",
+            "out of reach",
+            "combat power",
+            "first effect",
+            "50 % of power",
+            "100 % of power",
+        ):
+            t.add_column(col, justify="left" if col == "option" else "right")
+        for c in th.options:
+            t.add_row(
+                c.option,
+                str(c.elements),
+                str(c.unreachable),
+                f"{c.combat_power:.1f}",
+                _q(c.first_effect_h),
+                _q(c.half_power_h),
+                _q(c.full_power_h),
+            )
+        console.print(t)
+        b = th.buildup
+        marks = [0, 24, 72, 168, 336, 720]
+        console.print(
+            "  defender combat power P50 (P10-P90): "
+            + "; ".join(f"{h // 24 if h else 0} d {b.p50[h]:.1f} ({b.p10[h]:.1f}-{b.p90[h]:.1f})" for h in marks)
+        )
+        for bn in th.bottlenecks:
+            console.print(f"  bottleneck {bn.name}: {bn.units_queued} units, longest wait {_q(bn.max_wait_h)}")
+
+
+def write_csv(r: RespondResult, out_dir: Path) -> list[Path]:
+    files: dict[str, tuple[list[str], list[list[object]]]] = {
+        "options": (
+            [
+                "threat",
+                "option",
+                "elements",
+                "unreachable",
+                "combat_power",
+                "first_p10",
+                "first_p50",
+                "first_p90",
+                "half_p50",
+                "full_p50",
+            ],
+            [
+                [
+                    th.threat,
+                    c.option,
+                    c.elements,
+                    c.unreachable,
+                    c.combat_power,
+                    c.first_effect_h.p10,
+                    c.first_effect_h.p50,
+                    c.first_effect_h.p90,
+                    c.half_power_h.p50,
+                    c.full_power_h.p50,
+                ]
+                for th in r.threats
+                for c in th.options
+            ],
+        ),
+        "elements": (
+            ["threat", "element", "option", "label", "combat_power", "reachable", "p10_h", "p50_h", "p90_h"],
+            [
+                [
+                    th.threat,
+                    e.id,
+                    e.option,
+                    e.label,
+                    e.combat_power,
+                    e.reachable,
+                    e.effect_h.p10,
+                    e.effect_h.p50,
+                    e.effect_h.p90,
+                ]
+                for th in r.threats
+                for e in th.elements
+            ],
+        ),
+        "buildup": (
+            ["threat", "hour", "p10", "p50", "p90"],
+            [
+                [th.threat, h, th.buildup.p10[h], th.buildup.p50[h], th.buildup.p90[h]]
+                for th in r.threats
+                for h in th.buildup.hours
+            ],
+        ),
+    }
+    written = []
+    for name, (header, rows) in files.items():
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(rows)
+        write_atomic(out_dir / f"{name}.csv", buf.getvalue())
+        written.append(out_dir / f"{name}.csv")
+    return written
+
+
+def respond_cmd(
+    scenario: Annotated[str, typer.Argument(help="Bundled scenario name or YAML file")] = "ukraine-2025",
+    threat: Annotated[list[str] | None, typer.Option("--threat", help="Threat id (repeatable); default all")] = None,
+    trials: Annotated[int, typer.Option(help="Monte Carlo trials", min=1, max=1_000_000)] = 10_000,
+    seed: Annotated[int, typer.Option(help="Random seed (recorded in the result)", min=0)] = 0,
+    deterministic: Annotated[bool, typer.Option("--deterministic", help="Use the modes, one trial")] = False,
+    decision_delay_h: Annotated[float | None, typer.Option(help="What-if: fix the decision delay, h", min=0)] = None,
+    without: Annotated[str, typer.Option(help="Nations to leave out, ISO3, comma-separated")] = "",
+    us_backstop: Annotated[bool, typer.Option("--us-backstop", help="Assume the US backstop")] = False,
+    json_file: Annotated[Path | None, typer.Option("--json", help="Write the result as JSON")] = None,
+    csv_dir: Annotated[Path | None, typer.Option("--csv", help="Write CSV tables into this folder")] = None,
+) -> None:
+    """Response cards per threat: when in-theatre forces, reinforcements, air power, long-range fires, stockpiles
+    and naval forces take effect (P10/P50/P90 hours), build-up curves and entry-node bottlenecks."""
+    sc = load_or_exit(scenario)
+    known_threats = [t.id for t in sc.threats]
+    for t in threat or []:
+        if t not in known_threats:
+            fail(f"unknown threat {t!r}", f"threats: {', '.join(known_threats)}")
+    known = {n.iso3 for n in sc.nations}
+    left_out = {c.strip().upper() for c in without.split(",") if c.strip()}
+    if left_out - known:
+        fail(
+            f"--without: unknown nation {', '.join(sorted(left_out - known))}",
+            f"valid codes: {', '.join(sorted(known))}",
+        )
+    opts = Options(without=frozenset(left_out), us_backstop=us_backstop or None)
+    n = len(threat or known_threats)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("force generation and stationing", total=n)
+        r = respond(
+            sc,
+            threat,
+            trials,
+            seed,
+            deterministic,
+            decision_delay_h,
+            opts,
+            progress=lambda tid: bar.update(task, description=f"simulating {tid}", advance=1),
+        )
+    print_result(r)
+    if json_file is not None:
+        write_atomic(json_file, r.to_json() + "\n")
+        console.print(f"wrote {json_file}")
+    if csv_dir is not None:
+        for p in write_csv(r, csv_dir):
+            console.print(f"wrote {p}")

@@ -1,0 +1,364 @@
+"""Response elements: everything that can take effect on a threat axis, with the deterministic parts of its
+timeline. The random parts are drawn in :mod:`forceplan.timeline.simulate`.
+
+Options (as in the scenario's escalation levels): ``in_theatre``, ``reinforcements``, ``air_power``,
+``long_range_fires``, ``stockpile_release``, ``naval``. Every formula is in docs/model.md, section 6.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from forceplan.forcegen import ForcegenResult, Options, pledge_pool
+from forceplan.geo import geodesic_km
+from forceplan.scenario import Scenario
+from forceplan.scenario.model import Capability, Domain, MoveMode, Pledge, Site, SiteKind, Threat
+from forceplan.stationing import StationingResult
+
+OPTIONS = ("in_theatre", "reinforcements", "air_power", "long_range_fires", "stockpile_release", "naval")
+
+#: Entry-node kinds by strategic move mode.
+NODE_KINDS = {
+    MoveMode.road: (SiteKind.border_crossing,),
+    MoveMode.rail: (SiteKind.border_crossing,),
+    MoveMode.air: (SiteKind.airport, SiteKind.airbase),
+    MoveMode.sea: (SiteKind.port,),
+}
+#: Sea routes are longer than the great circle (Atlantic, Mediterranean, Bosphorus): a crude stated factor.
+SEA_ROUTE_FACTOR = 1.6
+
+
+@dataclass
+class Element:
+    """One response element on one axis. Times in hours, distances in km, power in battalion-equivalents."""
+
+    id: str
+    option: str
+    label: str
+    nation: str | None
+    power: float
+    personnel: int = 0
+    approval_h: float = 0.0
+    fixed_h: float = 0.0
+    """Deterministic time besides the decision, e.g. notice-to-move or a flight."""
+    draws: tuple[str, ...] = ()
+    """Parameters sampled per element and added, e.g. ('readiness_prep_h',)."""
+    road_km: float = 0.0
+    """Great-circle km driven after the entry node (or from the station); × circuity ÷ speed."""
+    speed_kmh: float = 1.0
+    strategic_km: float = 0.0
+    strategic_mode: MoveMode | None = None
+    node: int | None = None
+    """Index of the entry node it passes (queue), or None."""
+    priority: float = 0.0
+    surge: bool = False
+    reachable: bool = True
+    note: str = ""
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+def _d(a: tuple[float, float], b: tuple[float, float]) -> float:
+    return float(geodesic_km(a[0], a[1], b[0], b[1]))
+
+
+def entry_nodes(sc: Scenario) -> list[Site]:
+    """Sites with an entry throughput (border crossings, airports, air bases, ports)."""
+    return [s for s in sc.sites if s.throughput_personnel_per_day]
+
+
+def build_elements(
+    sc: Scenario,
+    threat: Threat,
+    fg: ForcegenResult,
+    laydown: StationingResult,
+    params: dict[str, float],
+    opts: Options | None = None,
+) -> tuple[list[Element], list[Site]]:
+    """Every response element for ``threat``; ``params`` holds the modes used to choose routes."""
+    opts = opts or Options(us_backstop=fg.options.us_backstop)
+    pool = {p.id: p for p in pledge_pool(sc, opts).pledges}
+    caps = {c.id: c for c in sc.capabilities}
+    slots = {s.id: s for s in sc.requirement.slots}
+    sites = {s.id: s for s in sc.sites}
+    nodes = entry_nodes(sc)
+    axis = threat.axis.start
+    circ = params["road_circuity_factor"]
+    out: list[Element] = []
+
+    def approval(p: Pledge) -> float:
+        return p.caveats.national_approval_h or 0.0
+
+    placed_units: dict[str, int] = {}
+    for g in laydown.garrisons:
+        site = sites[g.site]
+        for pl in g.placements:
+            p = pool[pl.pledge]
+            cap = caps[pl.capability]
+            placed_units[pl.pledge] = placed_units.get(pl.pledge, 0) + pl.units
+            prio = slots[pl.slot].priority_weight if pl.slot in slots else 0.0
+            base: dict[str, Any] = dict(nation=p.nation, approval_h=approval(p), priority=prio)
+            if cap.domain is Domain.air and cap.air is not None:
+                out += _air_elements(f"{pl.pledge}@{site.id}", p, cap, pl.units, site.location, axis, threat, base)
+            elif cap.domain is Domain.maritime and cap.naval is not None:
+                target = threat.sea_area or axis
+                out.append(
+                    Element(
+                        reachable=threat.sea_area is not None,
+                        id=f"{pl.pledge}@{site.id}",
+                        option="naval",
+                        label=f"{p.nation} {pl.units} × {cap.name}",
+                        power=pl.units * cap.combat_power_per_unit,
+                        personnel=pl.personnel,
+                        draws=("readiness_prep_h",),
+                        fixed_h=_d(site.location, target) * SEA_ROUTE_FACTOR / cap.naval.transit_kmh,
+                        note=f"from {site.name} to the sea area" if threat.sea_area else "the threat names no sea area",
+                        **base,
+                    )
+                )
+            else:
+                if cap.fires is not None:
+                    out.append(_fires_element(f"{pl.pledge}@{site.id}", p, cap, pl.units, site.location, threat, base))
+                if cap.combat_power_per_unit > 0 and cap.road_march_kmh:
+                    out.append(
+                        Element(
+                            id=f"{pl.pledge}@{site.id}",
+                            option="in_theatre",
+                            label=f"{p.nation} {pl.units} × {cap.name}",
+                            power=pl.units * cap.combat_power_per_unit,
+                            personnel=pl.personnel,
+                            draws=("readiness_prep_h",),
+                            road_km=_d(site.location, axis),
+                            speed_kmh=cap.road_march_kmh,
+                            note=f"from {site.name}",
+                            **base,
+                        )
+                    )
+
+    # Reinforcements: matched units that are not in theatre, and unmatched pledges (surge), from home.
+    matched: dict[str, int] = {}
+    for a in fg.assignments:
+        matched[a.pledge] = matched.get(a.pledge, 0) + a.units
+    counted = set(opts.counted())
+    for p in pool.values():
+        cap = caps[p.capability]
+        if cap.domain not in (Domain.land, Domain.enabler) or not cap.road_march_kmh:
+            continue
+        if cap.combat_power_per_unit <= 0 and cap.fires is None:
+            continue  # only combat units are modelled as reinforcements
+        allowed = p.caveats.station_countries
+        if allowed is not None and sc.geography.country not in allowed:
+            continue  # its nation keeps it out of the host country
+        if (
+            p.nation in opts.without
+            or p.status not in counted
+            or (p.caveats.requires_us_backstop and not opts.backstop(sc))
+        ):
+            continue
+        home_units = p.quantity - placed_units.get(p.id, 0)
+        if home_units <= 0:
+            continue
+        surge = matched.get(p.id, 0) - placed_units.get(p.id, 0) <= 0
+        home = sc.resolve_point(p.home_base)
+        best: tuple[float, int, float, float] | None = None
+        for n, node in enumerate(nodes):
+            if node.kind not in NODE_KINDS[cap.strategic_move]:
+                continue
+            strat = _strategic_km(home, node.location, cap.strategic_move)
+            after = _d(node.location, axis)
+            speed = _mode_speed(cap.strategic_move, params, cap.road_march_kmh)
+            modal = strat / speed + after * circ / cap.road_march_kmh
+            if best is None or modal < best[0]:
+                best = (modal, n, strat, after)
+        if best is None:  # no node of the right kind: drive all the way (through any border)
+            strat, n_idx, after = 0.0, None, _d(home, axis)
+            mode = None
+        else:
+            _, n_idx, strat, after = best
+            mode = cap.strategic_move
+        out.append(
+            Element(
+                id=f"{p.id}@home",
+                option="reinforcements",
+                label=f"{p.nation} {home_units} × {cap.name}" + (" (surge)" if surge else ""),
+                power=home_units * cap.combat_power_per_unit,
+                personnel=home_units * p.personnel_per_unit,
+                approval_h=approval(p),
+                fixed_h=p.notice_to_move_days * 24.0,
+                draws=("loading_h", "rsom_h") if n_idx is not None else ("loading_h",),
+                road_km=after,
+                speed_kmh=cap.road_march_kmh,
+                strategic_km=strat,
+                strategic_mode=mode,
+                node=n_idx,
+                priority=max(
+                    (s.priority_weight for s in sc.requirement.slots if s.capability == p.capability), default=0
+                )
+                - (100.0 if surge else 0.0),
+                surge=surge,
+                nation=p.nation,
+                note=f"from {sc.resolve_point(p.home_base)} via {nodes[n_idx].name if n_idx is not None else 'road'}",
+            )
+        )
+        if cap.fires is not None:
+            out.append(
+                _fires_element(
+                    f"{p.id}@home",
+                    p,
+                    cap,
+                    home_units,
+                    home,
+                    threat,
+                    dict(nation=p.nation, approval_h=approval(p), priority=0.0),
+                    fixed_h=p.notice_to_move_days * 24.0,
+                )
+            )
+
+    # Air units matched but not stationed: from their home base.
+    for p in pool.values():
+        cap = caps[p.capability]
+        left = matched.get(p.id, 0) - placed_units.get(p.id, 0)
+        if cap.domain is Domain.air and cap.air is not None and left > 0:
+            out += _air_elements(
+                f"{p.id}@home",
+                p,
+                cap,
+                left,
+                sc.resolve_point(p.home_base),
+                axis,
+                threat,
+                dict(nation=p.nation, approval_h=approval(p), priority=0.0),
+                fixed_h=p.notice_to_move_days * 24.0,
+            )
+
+    for m in sc.materiel:
+        depot = sc.resolve_point(m.depot)
+        out.append(
+            Element(
+                id=m.id,
+                option="stockpile_release",
+                label=f"{m.quantity} × {m.item}",
+                nation=m.nation,
+                power=m.quantity * m.combat_power_per_item,
+                fixed_h=m.release_prep_h,
+                draws=("stockpile_crew_h",),
+                road_km=_d(depot, axis),
+                speed_kmh=m.transport_kmh,
+                note=f"from {m.depot}",
+            )
+        )
+    return out, nodes
+
+
+def _strategic_km(a: tuple[float, float], b: tuple[float, float], mode: MoveMode) -> float:
+    d = _d(a, b)
+    return d * SEA_ROUTE_FACTOR if mode is MoveMode.sea else d
+
+
+def _mode_speed(mode: MoveMode, params: dict[str, float], road_kmh: float) -> float:
+    """Speed of a strategic move, km/h: rail, airlift and sealift from the parameters; road at the unit's speed."""
+    return {
+        MoveMode.rail: params["rail_kmh"],
+        MoveMode.air: params["airlift_kmh"],
+        MoveMode.sea: params["sea_kmh"],
+        MoveMode.road: road_kmh,
+    }[mode]
+
+
+def _air_elements(
+    eid: str,
+    p: Pledge,
+    cap: Capability,
+    units: int,
+    base_xy: tuple[float, float],
+    axis: tuple[float, float],
+    threat: Threat,
+    base: dict[str, Any],
+    fixed_h: float = 0.0,
+) -> list[Element]:
+    """A squadron acts on an axis within its combat radius; a strike squadron also delivers long-range fires."""
+    assert cap.air is not None
+    d = _d(base_xy, axis)
+    reachable = d <= cap.air.combat_radius_km
+    flight_h = d / cap.air.cruise_kmh
+    cycle_h = 2 * flight_h + cap.air.sortie_turnaround_h + cap.air.mission_h
+    sorties_per_day_per_aircraft = 24.0 / cycle_h
+    out = [
+        Element(
+            id=eid,
+            option="air_power",
+            label=f"{p.nation} {units} × {cap.name}",
+            power=units * cap.air.aircraft_per_unit * sorties_per_day_per_aircraft * cap.air.combat_power_per_sortie,
+            draws=("air_alert_h",),
+            fixed_h=fixed_h + flight_h,
+            reachable=reachable,
+            note=f"{d:.0f} km from its base, combat radius {cap.air.combat_radius_km:g} km",
+            extra={
+                "distance_km": d,
+                "aircraft": float(units * cap.air.aircraft_per_unit),
+                "cycle_h": cycle_h,
+                "combat_power_per_sortie": cap.air.combat_power_per_sortie,
+            },
+            **base,
+        )
+    ]
+    if cap.fires is not None:
+        out.append(_fires_element(eid, p, cap, units, base_xy, threat, base, fixed_h, air=True))
+    return out
+
+
+def _fires_element(
+    eid: str,
+    p: Pledge,
+    cap: Capability,
+    units: int,
+    launch_xy: tuple[float, float],
+    threat: Threat,
+    base: dict[str, Any],
+    fixed_h: float = 0.0,
+    air: bool = False,
+) -> Element:
+    """Long-range fires on the threat's target area behind the line (never for no_offensive_strikes)."""
+    assert cap.fires is not None
+    target = threat.strike_target
+    if target is None:
+        return Element(
+            id=eid,
+            option="long_range_fires",
+            label=f"{p.nation} {cap.name}",
+            power=0.0,
+            reachable=False,
+            note="the threat names no strike target",
+            **base,
+        )
+    d = _d(launch_xy, target)
+    if air and cap.air is not None:
+        ingress = max(0.0, d - cap.fires.range_km)
+        reachable = ingress <= cap.air.combat_radius_km
+        t = fixed_h + ingress / cap.air.cruise_kmh + min(d, cap.fires.range_km) / cap.fires.missile_kmh
+        draws: tuple[str, ...] = ("air_alert_h",)
+    else:
+        reachable = d <= cap.fires.range_km
+        t = fixed_h + d / cap.fires.missile_kmh
+        draws = ()
+    if p.caveats.no_offensive_strikes:
+        reachable = False
+    return Element(
+        id=f"{eid}/fires",
+        option="long_range_fires",
+        label=f"{p.nation} {units} × {cap.name} (fires)",
+        power=0.0,
+        fixed_h=t + cap.fires.launch_prep_h,
+        draws=draws,
+        reachable=reachable,
+        note=f"target {d:.0f} km away, range {cap.fires.range_km:g} km"
+        + ("; no_offensive_strikes" if p.caveats.no_offensive_strikes else ""),
+        extra={"distance_km": d, "range_km": cap.fires.range_km},
+        **base,
+    )
+
+
+def node_capacity_per_h(nodes: list[Site]) -> np.ndarray:
+    return np.array([(n.throughput_personnel_per_day or 0.0) / 24.0 for n in nodes])
