@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from forceplan import __version__
-from forceplan.cli import forcegen_cmd, respond_cmd, scenario_cmd, schema_cmd, station_cmd
+from forceplan.cli import engage_cmd, forcegen_cmd, respond_cmd, scenario_cmd, schema_cmd, station_cmd
 from forceplan.cli.common import console
 
 app = typer.Typer(
@@ -21,6 +21,9 @@ app.add_typer(scenario_cmd.app, name="scenario")
 app.command("forcegen")(forcegen_cmd.forcegen)
 app.command("station")(station_cmd.station)
 app.command("respond")(respond_cmd.respond_cmd)
+app.command("engage")(engage_cmd.engage)
+app.command("calibrate")(engage_cmd.calibrate)
+app.command("assess")(engage_cmd.assess_cmd)
 app.command("schema")(schema_cmd.schema)
 
 

@@ -25,7 +25,7 @@ def fail(message: str, hint: str | None = None) -> NoReturn:
 
 
 def report_problems(exc: ScenarioError) -> NoReturn:
-    err_console.print(f"[bold red]{len(exc.problems)} problem(s) in the scenario; nothing was run:[/]", highlight=False)
+    err_console.print(f"[bold red]{len(exc.problems)} problem(s) in the input; nothing was run:[/]", highlight=False)
     for p in exc.problems:
         err_console.print(f"  {p}", highlight=False, soft_wrap=True)
     raise typer.Exit(EXIT_BAD_INPUT)

@@ -12,14 +12,20 @@ from forceplan.cli.common import fail
 
 
 def _schemas() -> dict[str, Callable[[], dict[str, object]]]:
+    from forceplan.engagement.assess import json_schema as assess_schema
     from forceplan.forcegen.result import json_schema as forcegen_schema
     from forceplan.stationing.result import json_schema as stationing_schema
     from forceplan.timeline.result import json_schema as respond_schema
 
-    return {"forcegen": forcegen_schema, "stationing": stationing_schema, "respond": respond_schema}
+    return {
+        "forcegen": forcegen_schema,
+        "stationing": stationing_schema,
+        "respond": respond_schema,
+        "assess": assess_schema,
+    }
 
 
-def schema(name: Annotated[str, typer.Argument(help="Which output: forcegen, stationing, respond")]) -> None:
+def schema(name: Annotated[str, typer.Argument(help="Which output: forcegen, stationing, respond, assess")]) -> None:
     """Print the JSON Schema (draft 2020-12) of a command's --json output."""
     schemas = _schemas()
     if name not in schemas:

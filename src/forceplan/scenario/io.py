@@ -138,9 +138,9 @@ def _unwrap(tp: Any) -> Any:
         return tp
 
 
-def model_at(path: Path) -> type[BaseModel] | None:
-    """The pydantic model class that describes the mapping at ``path`` in a scenario document."""
-    cur: Any = Scenario
+def model_at(path: Path, root: type[BaseModel] = Scenario) -> type[BaseModel] | None:
+    """The pydantic model class that describes the mapping at ``path`` in a document of model ``root``."""
+    cur: Any = root
     for key in path:
         tp = _unwrap(cur)
         if isinstance(key, int):
@@ -296,7 +296,9 @@ def locate(path: Path, pos: Positions, default_file: str) -> tuple[str, int | No
     return (default_file, None, None)
 
 
-def problems_from_validation(exc: ValidationError, prefix: Path, data: Any, pos: Positions, file: str) -> list[Problem]:
+def problems_from_validation(
+    exc: ValidationError, prefix: Path, data: Any, pos: Positions, file: str, root: type[BaseModel] = Scenario
+) -> list[Problem]:
     """pydantic errors as Problems, positioned, with a nearest-name hint for unknown keys."""
     grouped: dict[Path, list[dict[str, Any]]] = {}
     for error in exc.errors(include_url=False):
@@ -321,7 +323,7 @@ def problems_from_validation(exc: ValidationError, prefix: Path, data: Any, pos:
         err = errs[0]
         hint = None
         if err["type"] == "extra_forbidden" and err["complete"]:
-            model = model_at(path[:-1])
+            model = model_at(path[:-1], root)
             valid = list(model.model_fields) if model else []
             msg = f"unknown field {path[-1]!r}"
             hint = did_you_mean(str(path[-1]), valid, "valid fields")

@@ -101,6 +101,50 @@ PARAMETERS: dict[str, ParameterSpec] = {
             "Time to crew released equipment after it arrives",
             "Assumption (illustrative); APS-2 issued 600 vehicles in one week in 2022 (Army Times)",
         ),
+        ParameterSpec(
+            "attacker_lethality_per_day",
+            "1/day",
+            Triangular(min=0.00332, mode=0.0185, max=0.08791),
+            "Square-law k_A: defender losses per day per unit of attacker strength",
+            "CDB90, 207 battles since 1939: 10th, 50th, 90th percentiles of (defender casualties ÷ days) ÷ "
+            "attacker initial strength (forceplan.engagement.calibrate.derive_defaults)",
+        ),
+        ParameterSpec(
+            "defender_lethality_per_day",
+            "1/day",
+            Triangular(min=0.00816, mode=0.03064, max=0.14845),
+            "Square-law k_D: attacker losses per day per unit of defender strength",
+            "CDB90, 207 battles since 1939: 10th, 50th, 90th percentiles of (attacker casualties ÷ days) ÷ "
+            "defender initial strength",
+        ),
+        ParameterSpec(
+            "attacker_breakpoint",
+            "1",
+            Triangular(min=0.735, mode=0.88, max=0.949),
+            "The attack culminates when strength falls below this fraction of its peak",
+            "CDB90, 169 failed attacks: 1 − the 75th, 50th and 25th percentiles of the attacker's loss fraction",
+        ),
+        ParameterSpec(
+            "defender_breakpoint",
+            "1",
+            Triangular(min=0.622, mode=0.8, max=0.912),
+            "The defence breaks when strength falls below this fraction of its peak",
+            "CDB90, 317 successful attacks: 1 − the 75th, 50th, 25th percentiles of the defender's loss fraction",
+        ),
+        ParameterSpec(
+            "advance_kmh",
+            "km/h",
+            Triangular(min=0.5, mode=1.0, max=1.5),
+            "Advance rate against a broken or overwhelmed defence, halts included (v_max)",
+            "Assumption (illustrative): 12-36 km a day, the range of opposed mechanised advances in Dupuy's data",
+        ),
+        ParameterSpec(
+            "attacker_arrival_factor",
+            "1",
+            Triangular(min=0.8, mode=1.0, max=1.2),
+            "Multiplies the attacker's follow-on arrivals per trial (the schedule is uncertain)",
+            "Assumption (illustrative)",
+        ),
     ]
 }
 

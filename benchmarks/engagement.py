@@ -1,0 +1,150 @@
+"""Engagement benchmark: 100,000 trials × 720 hourly steps (30 days) on one axis, with advance and breakpoints.
+
+Target: ≤ 2 s median on 2 cores; reports trial-steps per second. Peers in the same run: the same model as a plain
+Python loop per trial (200 trials, scaled), ``scipy.integrate.solve_ivp`` per trial (square law with the same
+reinforcements; 50 trials, scaled) and the ``jomini`` package's SquareLaw (a published Lanchester library; it
+applies constant casualty rates from the initial strengths, so it is timed, not compared for accuracy).
+
+Run: ``.venv/bin/python benchmarks/engagement.py [--repeats 5] [--seed 1]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+from common import machine_line
+from jomini.Lanchester import Battle, SquareLaw
+from scipy.integrate import solve_ivp
+
+from forceplan.engagement import per_step_schedule, run_engine
+
+N, DAYS, DT = 100_000, 30, 1.0
+STEPS = int(DAYS * 24 / DT)
+ARRIVALS = [(2.0, 10.0), (5.0, 15.0)]
+
+
+def draws(seed: int, n: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return {
+        "k_att": rng.triangular(0.0033, 0.0185, 0.0879, n),
+        "k_def": rng.triangular(0.0082, 0.0306, 0.148, n),
+        "bp_att": rng.triangular(0.735, 0.88, 0.949, n),
+        "bp_def": rng.triangular(0.622, 0.8, 0.912, n),
+        "v": rng.triangular(0.5, 1.0, 1.5, n),
+        "scale": rng.triangular(0.8, 1.0, 1.2, n),
+        "def_times": rng.uniform(20, 400, size=(n, 40)),
+    }
+
+
+DEF_POWER = np.linspace(0.3, 1.4, 40)
+ATT_ADD = per_step_schedule(ARRIVALS, DAYS, DT)
+
+
+def vectorised(d: dict[str, np.ndarray]) -> float:
+    n = len(d["k_att"])
+    t0 = time.perf_counter()
+    run_engine(
+        np.full(n, 40.0),
+        np.full(n, 20.0),
+        d["k_att"],
+        d["k_def"],
+        1.0,
+        0.0,
+        DAYS,
+        DT,
+        att_add=ATT_ADD,
+        att_scale=d["scale"],
+        def_times_h=d["def_times"],
+        def_power=DEF_POWER,
+        bp_att=d["bp_att"],
+        bp_def=d["bp_def"],
+        v_max_kmh=d["v"],
+        r_min=0.795,
+        r_full=5.8,
+        distance_km=60.0,
+        record_every_steps=24,
+    )
+    return time.perf_counter() - t0
+
+
+def python_trial(d: dict[str, np.ndarray], i: int) -> tuple[bool, float]:
+    """The same model, one trial, plain Python."""
+    extra = [0.0] * (STEPS + 1)
+    dd = 20.0
+    for t, w in zip(d["def_times"][i], DEF_POWER, strict=True):
+        s = int(np.ceil(t / DT)) - 1
+        if s < STEPS:
+            extra[s] += w
+    a, peak_a, peak_d, x = 40.0, 40.0, dd, 0.0
+    culm = broke = False
+    for s in range(STEPS):
+        ratio = a / dd if dd > 0 else float("inf")
+        dl = min(d["k_att"][i] * a * DT / 24, dd)
+        al = min(d["k_def"][i] * dd * DT / 24, a)
+        a = max(0.0, a - al + ATT_ADD[s] * d["scale"][i])
+        dd = max(0.0, dd - dl + extra[s])
+        peak_a, peak_d = max(peak_a, a), max(peak_d, dd)
+        culm = culm or a < d["bp_att"][i] * peak_a
+        broke = broke or dd < d["bp_def"][i] * peak_d
+        if not culm:
+            v = d["v"][i] if broke else d["v"][i] * min(max((ratio - 0.795) / (5.8 - 0.795), 0.0), 1.0)
+            x += v * DT
+            if x >= 60.0:
+                return True, (s + 1) * DT
+    return False, float("inf")
+
+
+def ivp_trial(d: dict[str, np.ndarray], i: int) -> None:
+    ka, kd, sc = d["k_att"][i], d["k_def"][i], d["scale"][i]
+
+    def rate(t: float, y: np.ndarray) -> list[float]:
+        add = {2: 10.0, 5: 15.0}.get(int(t), 0.0) * sc
+        return [-kd * max(y[1], 0) + add, -ka * max(y[0], 0)]
+
+    solve_ivp(rate, (0, DAYS), [40.0, 20.0], max_step=DT / 24, t_eval=np.arange(DAYS + 1.0))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    print(f"engagement benchmark: {N:,} trials × {STEPS} hourly steps, one axis, advance and breakpoints")
+    print(machine_line())
+    vectorised(draws(0, 100))  # compile (numba caches to disk)
+    runs = [vectorised(draws(args.seed + r, N)) for r in range(args.repeats)]
+    med = statistics.median(runs)
+    rate_vec = N * STEPS / med
+    print("  runs: " + ", ".join(f"{x:.2f} s" for x in runs))
+    print(
+        f"median: {med:.2f} s (target ≤ 2 s: {'met' if med <= 2 else 'NOT met'}); "
+        f"{rate_vec / 1e6:.0f} million trial-steps per second"
+    )
+    d = draws(args.seed, 200)
+    t0 = time.perf_counter()
+    for i in range(200):
+        python_trial(d, i)
+    py = (time.perf_counter() - t0) / 200 * N
+    t0 = time.perf_counter()
+    for i in range(50):
+        ivp_trial(d, i)
+    ivp = (time.perf_counter() - t0) / 50 * N
+    t0 = time.perf_counter()
+    for i in range(2000):
+        SquareLaw(
+            Battle(red=40, blue=20, rho=float(d["k_att"][i % 200]), beta=float(d["k_def"][i % 200]))
+        ).get_remaining(time=DAYS)
+    jom = (time.perf_counter() - t0) / 2000 * N
+    print(f"plain Python loop: {py:.0f} s for {N:,} trials (scaled from 200): ratio {py / med:,.0f}×")
+    print(f"scipy solve_ivp per trial (attrition only): {ivp:.0f} s (scaled from 50): ratio {ivp / med:,.0f}×")
+    print(
+        f"jomini SquareLaw (closed-form constant rates, no advance): {jom:.2f} s (scaled from 2,000): "
+        f"ratio {jom / med:.2f}×"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,252 @@
+"""``forceplan engage``, ``forceplan calibrate`` and ``forceplan assess``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from forceplan.cli.common import console, fail, load_or_exit, report_problems, write_atomic
+from forceplan.engagement import load_engage, run_spec
+from forceplan.engagement.assess import AssessResult, assess
+from forceplan.engagement.calibrate import DataError, derive_defaults, fit_loglinear, fit_nls, read_daily
+from forceplan.engagement.engine import LAWS
+from forceplan.forcegen import Options
+from forceplan.scenario import ScenarioError
+from forceplan.timeline.result import Quantiles
+
+
+def _q(q: Quantiles, unit: str = "") -> str:
+    if q.p50 is None:
+        return "-"
+    hi = f"{q.p90:.1f}" if q.p90 is not None else "never"
+    return f"{q.p50:.1f}{unit} ({q.p10:.1f}-{hi})"
+
+
+def engage(
+    file: Annotated[Path, typer.Argument(help="Engagement YAML (law, days, dt_hours, attacker, defender ...)")],
+    trials: Annotated[int, typer.Option(help="Monte Carlo trials (1: deterministic)", min=1, max=1_000_000)] = 1,
+    seed: Annotated[int, typer.Option(help="Random seed", min=0)] = 0,
+    csv_file: Annotated[Path | None, typer.Option("--csv", help="Per-step trajectory (trial 0 or the median)")] = None,
+    json_file: Annotated[Path | None, typer.Option("--json", help="Summary as JSON")] = None,
+) -> None:
+    """Run one engagement: Lanchester attrition, reinforcements, advance and breakpoints."""
+    try:
+        spec = load_engage(file)
+    except ScenarioError as exc:
+        report_problems(exc)
+    stride = 1 if trials <= 2000 else max(1, round(24 / spec.dt_hours))
+    out = run_spec(spec, trials, seed, record_every_steps=stride)
+    n = len(out.reached)
+    t_days = out.record_h / 24.0
+    a_path = out.attacker_path[0] if n == 1 else np.median(out.attacker_path, axis=0)
+    d_path = out.defender_path[0] if n == 1 else np.median(out.defender_path, axis=0)
+    x_path = out.penetration_path[0] if n == 1 else np.median(out.penetration_path, axis=0)
+    summary = {
+        "file": str(file),
+        "trials": n,
+        "seed": seed,
+        "law": spec.law or f"p={spec.p}, q={spec.q}",
+        "attacker_end_p50": float(np.median(out.attacker_end)),
+        "defender_end_p50": float(np.median(out.defender_end)),
+        "attacker_losses_p50": float(np.median(out.attacker_losses)),
+        "defender_losses_p50": float(np.median(out.defender_losses)),
+        "p_objective_reached": float(out.reached.mean()) if spec.advance else None,
+    }
+    console.print(f"{n} trial(s), {spec.days:g} days in steps of {spec.dt_hours:g} h, law {summary['law']}")
+    t = Table(title="Strength (median over trials)")
+    for col in ("day", "attacker", "defender") + (("penetration km",) if spec.advance else ()):
+        t.add_column(col, justify="right")
+    per_day = max(1, round(24 / (spec.dt_hours * stride)))
+    for r in range(0, len(t_days), per_day):
+        row = [f"{t_days[r]:g}", f"{a_path[r]:,.1f}", f"{d_path[r]:,.1f}"]
+        t.add_row(*row, *([f"{x_path[r]:.1f}"] if spec.advance else []))
+    console.print(t)
+    if spec.advance:
+        console.print(f"P(objective reached) = {summary['p_objective_reached']:.3f}")
+    if csv_file is not None:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["t_days", "attacker", "defender"] + (["penetration_km"] if spec.advance else []))
+        for r in range(len(t_days)):
+            w.writerow(
+                [f"{t_days[r]:.6g}", f"{a_path[r]:.6f}", f"{d_path[r]:.6f}"]
+                + ([f"{x_path[r]:.6f}"] if spec.advance else [])
+            )
+        write_atomic(csv_file, buf.getvalue())
+        console.print(f"wrote {csv_file}")
+    if json_file is not None:
+        write_atomic(json_file, json.dumps(summary, indent=2) + "\n")
+        console.print(f"wrote {json_file}")
+
+
+def calibrate(
+    data: Annotated[Path | None, typer.Argument(help="CSV with day, force_a, force_b, loss_a, loss_b")] = None,
+    law: Annotated[str, typer.Option(help="square, linear or logarithmic (exponents held)")] = "square",
+    fit_exponents: Annotated[bool, typer.Option("--fit-exponents", help="Fit p and q as well (nls)")] = False,
+    method: Annotated[str, typer.Option(help="loglinear or nls")] = "loglinear",
+    bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples for nls intervals", min=0)] = 500,
+    seed: Annotated[int, typer.Option(help="Bootstrap seed", min=0)] = 0,
+    cdb90: Annotated[bool, typer.Option("--cdb90", help="Fit attacker success on CDB90 and derive defaults")] = False,
+    json_file: Annotated[Path | None, typer.Option("--json", help="Write the fit as JSON")] = None,
+) -> None:
+    """Fit attrition coefficients (and exponents) to daily battle data, or the CDB90 success model."""
+    if cdb90:
+        d = derive_defaults()
+        f = d.fit
+        console.print(f"CDB90: {f.battles} battles; P(attacker success) = 1/(1+exp(-({f.b0:.4f} + {f.b1:.4f} ln r)))")
+        for k, (n, rate) in f.success_rate_by_ratio.items():
+            console.print(
+                f"  force ratio {k}: {n} battles, attacker won {100 * rate:.0f} %; fitted at the bin's "
+                "median shown in docs/model.md"
+            )
+        console.print(
+            f"defaults: r_min {d.r_min}, r_full {d.r_full}, attacker breakpoint {d.attacker_breakpoint}, "
+            f"defender breakpoint {d.defender_breakpoint}; k_A P10/50/90 {d.k_att_p10_p50_p90}, "
+            f"k_D {d.k_def_p10_p50_p90}"
+        )
+        out: dict[str, object] = {
+            "b0": f.b0,
+            "b1": f.b1,
+            "battles": f.battles,
+            "r_min": d.r_min,
+            "r_full": d.r_full,
+            "attacker_breakpoint": d.attacker_breakpoint,
+            "defender_breakpoint": d.defender_breakpoint,
+            "k_att_p10_p50_p90": d.k_att_p10_p50_p90,
+            "k_def_p10_p50_p90": d.k_def_p10_p50_p90,
+        }
+    else:
+        if data is None:
+            fail("give a daily data CSV, or --cdb90", "columns: day, force_a, force_b, loss_a, loss_b")
+        if law not in LAWS:
+            fail(f"--law {law!r} is not a law", f"use one of {', '.join(LAWS)}")
+        if method not in ("loglinear", "nls"):
+            fail(f"--method {method!r} is not a method", "use loglinear or nls")
+        try:
+            daily = read_daily(data)
+            if method == "loglinear":
+                ll = fit_loglinear(daily)
+                console.print(
+                    f"log-linear fit on {ll.days_used} days: ln(loss_a/loss_b) = {ll.intercept:.4f} + "
+                    f"{ll.slope:.4f} ln(force_b/force_a), R² {ll.r2:.3f}"
+                )
+                console.print(f"  k_b/k_a = {ll.k_ratio:.4f}; p − q = {ll.slope:.4f}")
+                out = {
+                    "method": "loglinear",
+                    "intercept": ll.intercept,
+                    "slope_p_minus_q": ll.slope,
+                    "r2": ll.r2,
+                    "days_used": ll.days_used,
+                    "k_b_over_k_a": ll.k_ratio,
+                }
+            else:
+                nl = fit_nls(daily, LAWS[law], fit_exponents, bootstrap, seed)
+                console.print(
+                    f"nls fit on {nl.days_used} days: k_a {nl.k_a:.5g}, k_b {nl.k_b:.5g}, p {nl.p:.4g}, "
+                    f"q {nl.q:.4g}; RMSE {nl.rmse:.4g}"
+                )
+                for k, (lo, hi) in nl.ci.items():
+                    console.print(f"  {k}: 95 % bootstrap interval [{lo:.5g}, {hi:.5g}] ({nl.bootstrap} resamples)")
+                out = {
+                    "method": "nls",
+                    "k_a": nl.k_a,
+                    "k_b": nl.k_b,
+                    "p": nl.p,
+                    "q": nl.q,
+                    "ci95": {k: list(v) for k, v in nl.ci.items()},
+                    "rmse": nl.rmse,
+                    "days_used": nl.days_used,
+                    "bootstrap": nl.bootstrap,
+                    "seed": nl.seed,
+                }
+        except DataError as exc:
+            fail(str(exc), "columns: day, force_a, force_b, loss_a, loss_b (numbers ≥ 0)")
+    if json_file is not None:
+        write_atomic(json_file, json.dumps(out, indent=2) + "\n")
+        console.print(f"wrote {json_file}")
+
+
+def print_assessment(r: AssessResult) -> None:
+    console.rule(f"[bold]Deterrence assessment: {r.scenario}")
+    console.print(
+        f"{r.trials:,} trials, seed {r.seed}; square law; advance ramp r_min {r.r_min}, r_full {r.r_full} "
+        "(CDB90); 30 days"
+    )
+    t = Table(title="Would the offensive reach its objective within 30 days?")
+    for col in (
+        "threat",
+        "km",
+        "P(reached) [95 % CI]",
+        "time to objective h",
+        "attacker losses",
+        "culminates",
+        "verdict",
+    ):
+        t.add_column(col)
+    for th in r.threats:
+        pr = th.p_reached
+        t.add_row(
+            th.threat,
+            f"{th.distance_km:.0f}",
+            f"{pr.p:.2f} [{pr.ci_low:.2f}-{pr.ci_high:.2f}]",
+            _q(th.time_to_objective_h),
+            _q(th.attacker_losses),
+            f"{th.p_culminated:.2f}",
+            th.verdict,
+        )
+    console.print(t)
+    if any(th.sensitivity for th in r.threats):
+        s = Table(title="Sensitivity: change in P(reached)")
+        s.add_column("threat")
+        cases = [c.case for c in r.threats[0].sensitivity]
+        for c in cases:
+            s.add_column(c, justify="right")
+        for th in r.threats:
+            s.add_row(th.threat, *[f"{c.delta:+.2f}" for c in th.sensitivity])
+        console.print(s)
+
+
+def assess_cmd(
+    scenario: Annotated[str, typer.Argument(help="Bundled scenario name or YAML file")] = "ukraine-2025",
+    threat: Annotated[list[str] | None, typer.Option("--threat", help="Threat id (repeatable); default all")] = None,
+    trials: Annotated[int, typer.Option(help="Monte Carlo trials", min=10, max=200_000)] = 2000,
+    seed: Annotated[int, typer.Option(help="Random seed (recorded)", min=0)] = 0,
+    us_backstop: Annotated[bool, typer.Option("--us-backstop", help="Assume the US backstop")] = False,
+    json_file: Annotated[Path | None, typer.Option("--json", help="Write the assessment as JSON")] = None,
+) -> None:
+    """For each threat: P(objective reached within 30 days) with a confidence interval, time to objective,
+    attacker losses, and the sensitivity to air power, stockpiles, reinforcements, decision delay, backstop."""
+    sc = load_or_exit(scenario)
+    known = [t.id for t in sc.threats]
+    for t in threat or []:
+        if t not in known:
+            fail(f"unknown threat {t!r}", f"threats: {', '.join(known)}")
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("force generation and stationing", total=len(threat or known))
+        r = assess(
+            sc,
+            threat,
+            trials,
+            seed,
+            Options(us_backstop=us_backstop or None),
+            progress=lambda tid: bar.update(task, description=f"assessing {tid}", advance=1),
+        )
+    print_assessment(r)
+    if json_file is not None:
+        write_atomic(json_file, r.to_json() + "\n")
+        console.print(f"wrote {json_file}")
