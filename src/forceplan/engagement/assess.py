@@ -218,10 +218,20 @@ def assess(
         draws = {name: draw(d, (trials,), eng_rng) for name, d in eng_params.items()}
 
         run_case = functools.partial(
-            _run_case, sc, threat, i, seed, trials, params, modes, draws, (defaults.r_min, defaults.r_full)
+            _run_case,
+            sc,
+            threat,
+            i,
+            seed,
+            trials,
+            params,
+            modes,
+            draws,
+            (defaults.r_min, defaults.r_full),
+            case_opts=opts,
         )
 
-        base = run_case(fg, laydown, case_opts=opts)
+        base = run_case(fg, laydown)
         p_base = float(base.reached.mean())
         sens: list[Sensitivity] = []
         if sensitivity:
