@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from forceplan import __version__
-from forceplan.cli import engage_cmd, forcegen_cmd, respond_cmd, scenario_cmd, schema_cmd, station_cmd
+from forceplan.cli import engage_cmd, forcegen_cmd, monitor_cmd, respond_cmd, scenario_cmd, schema_cmd, station_cmd
 from forceplan.cli.common import console
 
 app = typer.Typer(
@@ -18,6 +18,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(scenario_cmd.app, name="scenario")
+app.add_typer(monitor_cmd.app, name="monitor")
 app.command("forcegen")(forcegen_cmd.forcegen)
 app.command("station")(station_cmd.station)
 app.command("respond")(respond_cmd.respond_cmd)

@@ -1,0 +1,281 @@
+"""``forceplan monitor``: ingest and classify incidents, escalation, the tamper-evident log."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from forceplan.cli.common import EXIT_BAD_INPUT, console, err_console, fail, load_or_exit, write_atomic
+from forceplan.monitoring.classify import classify
+from forceplan.monitoring.escalation import escalation_timeline, levels_at
+from forceplan.monitoring.incidents import read_incidents
+from forceplan.monitoring.ingest import ingest
+from forceplan.monitoring.log import (
+    Log,
+    LogError,
+    check_inclusion,
+    countersign,
+    generate_key,
+    load_private_key,
+    make_checkpoint,
+    public_key_b64,
+    verify_log,
+)
+
+app = typer.Typer(help="Ceasefire monitoring: incidents, escalation, tamper-evident log.", no_args_is_help=True)
+ScenarioOpt = Annotated[str, typer.Option("--scenario", help="Scenario (bundled name or YAML) with the agreement")]
+LogOpt = Annotated[Path, typer.Option("--log", help="Log folder")]
+
+
+def _open(log_dir: Path) -> Log:
+    try:
+        return Log.open(log_dir)
+    except LogError as exc:
+        fail(str(exc), "create a log with 'forceplan monitor ingest FILE --log DIR'")
+
+
+@app.command("ingest")
+def ingest_cmd(
+    file: Annotated[Path, typer.Argument(help="Incidents: CSV (ACLED columns), JSON or GeoJSON")],
+    log_dir: LogOpt,
+    scenario: ScenarioOpt = "ukraine-2025",
+    strict: Annotated[bool, typer.Option("--strict", help="Append nothing if any row is malformed")] = False,
+) -> None:
+    """Classify incidents and append them to the log; re-ingesting the same file adds nothing."""
+    sc = load_or_exit(scenario)
+    if not file.exists():
+        fail(f"{file}: file not found")
+    try:
+        s = ingest(sc, file, log_dir, strict)
+    except (ValueError, LogError) as exc:
+        fail(str(exc))
+    for r in s.rejected:
+        err_console.print(f"  {file}: row {r.row}: {r.reason}", highlight=False)
+    console.print(
+        f"read {s.read}, accepted {s.accepted}, duplicate {s.duplicate}, rejected {len(s.rejected)}; "
+        f"appended {s.appended}; log size {s.tree_size}, root {s.root[:16]}…"
+    )
+    if strict and s.rejected:
+        err_console.print("--strict: nothing appended because rows were rejected")
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@app.command("classify")
+def classify_cmd(
+    file: Annotated[Path, typer.Argument(help="Incidents: CSV, JSON or GeoJSON")],
+    out: Annotated[Path, typer.Option("--out", help="CSV to write, one row per incident")],
+    scenario: ScenarioOpt = "ukraine-2025",
+) -> None:
+    """Classify incidents against the agreement without logging them."""
+    sc = load_or_exit(scenario)
+    if not file.exists():
+        fail(f"{file}: file not found")
+    try:
+        incs, rejected, _ = read_incidents(file)
+    except ValueError as exc:
+        fail(str(exc))
+    for r in rejected:
+        err_console.print(f"  {file}: row {r.row}: {r.reason}", highlight=False)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(
+        [
+            "event_id",
+            "time",
+            "lon",
+            "lat",
+            "side",
+            "signed_distance_km",
+            "sector",
+            "in_buffer",
+            "nearest_site",
+            "nearest_site_km",
+            "violations",
+            "severity",
+        ]
+    )
+    for i, c in zip(incs, classify(sc, incs), strict=True):
+        w.writerow(
+            [
+                c.event_id,
+                i.time.isoformat(),
+                f"{i.lon:.5f}",
+                f"{i.lat:.5f}",
+                c.side,
+                c.signed_distance_km,
+                c.sector,
+                c.in_buffer,
+                c.nearest_site or "",
+                c.nearest_site_km or "",
+                ";".join(c.violations),
+                c.severity,
+            ]
+        )
+    write_atomic(out, buf.getvalue())
+    console.print(f"classified {len(incs)} incidents ({len(rejected)} rejected); wrote {out}")
+
+
+@app.command("status")
+def status_cmd(
+    log_dir: LogOpt,
+    scenario: ScenarioOpt = "ukraine-2025",
+    at: Annotated[str | None, typer.Option(help="ISO time (UTC); default: the latest incident")] = None,
+) -> None:
+    """Current escalation level per sector, the options it unlocks and the incidents that drove it."""
+    sc = load_or_exit(scenario)
+    log = _open(log_dir)
+    if at is None:
+        when = max((dt.datetime.fromisoformat(r["time"]) for r in log.records), default=dt.datetime.now(dt.UTC))
+    else:
+        try:
+            when = dt.datetime.fromisoformat(at)
+        except ValueError:
+            fail(f"--at {at!r} is not an ISO 8601 time", "for example 2026-03-01T12:00")
+        when = when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when
+    t = Table(title=f"Escalation at {when.isoformat()}")
+    for col in ("sector", "level", "name", "since", "options unlocked", "incidents (7 days)"):
+        t.add_column(col)
+    for sector, ch in levels_at(sc, log.records, when).items():
+        recent = [
+            r
+            for r in log.records
+            if r.get("sector") == sector
+            and r.get("severity", 0) > 0
+            and when - dt.timedelta(days=7) < dt.datetime.fromisoformat(r["time"]) <= when
+        ]
+        drivers = ", ".join(f"{r['event_id']} ({'+'.join(r['violations'])})" for r in recent[-5:])
+        t.add_row(
+            sector,
+            str(ch.level if ch else 0),
+            ch.name if ch else "-",
+            ch.time.isoformat() if ch else "-",
+            ", ".join(ch.options) if ch else "-",
+            drivers or "-",
+        )
+    console.print(t)
+
+
+@app.command("timeline")
+def timeline_cmd(
+    log_dir: LogOpt,
+    scenario: ScenarioOpt = "ukraine-2025",
+    json_file: Annotated[Path | None, typer.Option("--json", help="Write the level changes as JSON")] = None,
+) -> None:
+    """Every change of escalation level per sector, in time order."""
+    sc = load_or_exit(scenario)
+    log = _open(log_dir)
+    changes = escalation_timeline(sc, log.records)
+    for c in changes:
+        console.print(f"{c.time.isoformat()}  {c.sector:8s} level {c.level} {c.name}")
+    if json_file is not None:
+        write_atomic(
+            json_file,
+            json.dumps(
+                [
+                    {
+                        "sector": c.sector,
+                        "time": c.time.isoformat(),
+                        "level": c.level,
+                        "name": c.name,
+                        "options": list(c.options),
+                    }
+                    for c in changes
+                ],
+                indent=2,
+            )
+            + "\n",
+        )
+
+
+@app.command("keygen")
+def keygen_cmd(
+    name: Annotated[str, typer.Option(help="The signing party's name, e.g. 'coalition' or 'ukraine'")],
+    out: Annotated[Path, typer.Option(help="Folder for NAME.key and NAME.pub")] = Path("keys"),
+) -> None:
+    """Create an Ed25519 signing key pair for checkpoints."""
+    try:
+        priv, pub = generate_key(out, name)
+    except LogError as exc:
+        fail(str(exc))
+    console.print(f"wrote {priv} (keep secret) and {pub} (give to the other parties)")
+
+
+@app.command("checkpoint")
+def checkpoint_cmd(
+    log_dir: LogOpt,
+    key: Annotated[Path, typer.Option(help="Private key (PEM) of the signer")],
+    signer: Annotated[str, typer.Option(help="Signer's name")],
+    out: Annotated[Path | None, typer.Option(help="Checkpoint file to write")] = None,
+    countersign_file: Annotated[Path | None, typer.Option("--countersign", help="Add a signature to this file")] = None,
+) -> None:
+    """Sign the log's current size and root; or countersign another party's checkpoint."""
+    try:
+        k = load_private_key(key)
+    except (OSError, ValueError, LogError) as exc:
+        fail(f"{key}: cannot load the private key ({exc})")
+    if countersign_file is not None:
+        cp = json.loads(countersign_file.read_text(encoding="utf-8"))
+        try:
+            cp = countersign(cp, k, signer)
+        except LogError as exc:
+            fail(str(exc))
+        write_atomic(countersign_file, json.dumps(cp, indent=2) + "\n")
+        console.print(f"countersigned {countersign_file} as {signer}")
+        return
+    log = _open(log_dir)
+    cp = make_checkpoint(log, k, signer)
+    target = out or log_dir / "checkpoints" / f"{log.size:09d}-{signer}.json"
+    write_atomic(target, json.dumps(cp, indent=2) + "\n")
+    console.print(f"checkpoint: size {cp['tree_size']}, root {cp['root']}; wrote {target}")
+
+
+@app.command("verify")
+def verify_cmd(
+    log_dir: LogOpt,
+    checkpoint: Annotated[list[Path] | None, typer.Option("--checkpoint", help="Checkpoint file (repeatable)")] = None,
+    trust: Annotated[list[str] | None, typer.Option(help="NAME=PUBLIC.pem: only this key may sign as NAME")] = None,
+) -> None:
+    """Check the log: modified, deleted or reordered records, truncation. Exit 1 if anything is wrong."""
+    cps = []
+    for p in checkpoint or sorted((log_dir / "checkpoints").glob("*.json")):
+        try:
+            cps.append(json.loads(p.read_text(encoding="utf-8")))
+        except (OSError, json.JSONDecodeError) as exc:
+            fail(f"{p}: not a checkpoint ({exc})")
+    trusted = {}
+    for t in trust or []:
+        name, _, path = t.partition("=")
+        trusted[name] = public_key_b64(Path(path))
+    findings = verify_log(log_dir, cps, trusted or None)
+    if findings:
+        for f in findings:
+            err_console.print(f"[red]✗[/] {f.where}: {f.what}", highlight=False)
+        raise typer.Exit(1)
+    log = Log.open(log_dir)
+    console.print(f"[green]intact[/]: {log.size} records, root {log.root.hex()}; {len(cps)} checkpoint(s) consistent")
+
+
+@app.command("prove")
+def prove_cmd(
+    log_dir: LogOpt,
+    event: Annotated[str, typer.Option(help="Event id")],
+    out: Annotated[Path | None, typer.Option(help="Write the inclusion proof as JSON")] = None,
+) -> None:
+    """An inclusion proof that an incident is in the log (RFC 6962 audit path)."""
+    log = _open(log_dir)
+    idx = next((i for i, r in enumerate(log.records) if r.get("event_id") == event), None)
+    if idx is None:
+        fail(f"no incident {event!r} in the log")
+    proof = log.inclusion(idx)
+    assert check_inclusion(proof, log.records[idx])
+    text = json.dumps({"record": log.records[idx], "proof": proof}, indent=2)
+    if out:
+        write_atomic(out, text + "\n")
+    console.print(text)

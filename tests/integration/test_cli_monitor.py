@@ -1,0 +1,88 @@
+"""``forceplan monitor`` end to end: ingest, classify, status, keys, checkpoints, verify, prove."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from forceplan.cli import app
+
+pytestmark = pytest.mark.integration
+runner = CliRunner()
+SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "incidents-sample.csv"
+
+
+def test_monitor_round_trip(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    r = runner.invoke(app, ["monitor", "ingest", str(SAMPLE), "--log", str(log)])
+    assert r.exit_code == 0 and "accepted 5" in r.output and "rejected 1" in r.output and "row 7" in r.output
+    r = runner.invoke(app, ["monitor", "ingest", str(SAMPLE), "--log", str(log)])
+    assert "duplicate 5" in r.output and "appended 0" in r.output
+    assert runner.invoke(app, ["monitor", "status", "--log", str(log), "--at", "2026-03-01T08:00"]).exit_code == 0
+    out = tmp_path / "cls.csv"
+    assert runner.invoke(app, ["monitor", "classify", str(SAMPLE), "--out", str(out)]).exit_code == 0
+    header = out.read_text().splitlines()[0].split(",")
+    assert {"event_id", "side", "signed_distance_km", "sector", "in_buffer", "violations", "severity"} <= set(header)
+    keys = tmp_path / "keys"
+    assert runner.invoke(app, ["monitor", "keygen", "--name", "coalition", "--out", str(keys)]).exit_code == 0
+    assert runner.invoke(app, ["monitor", "keygen", "--name", "ukraine", "--out", str(keys)]).exit_code == 0
+    cp = tmp_path / "cp.json"
+    r = runner.invoke(
+        app,
+        [
+            "monitor",
+            "checkpoint",
+            "--log",
+            str(log),
+            "--key",
+            str(keys / "coalition.key"),
+            "--signer",
+            "coalition",
+            "--out",
+            str(cp),
+        ],
+    )
+    assert r.exit_code == 0
+    r = runner.invoke(
+        app,
+        [
+            "monitor",
+            "checkpoint",
+            "--log",
+            str(log),
+            "--key",
+            str(keys / "ukraine.key"),
+            "--signer",
+            "ukraine",
+            "--countersign",
+            str(cp),
+        ],
+    )
+    assert r.exit_code == 0
+    r = runner.invoke(
+        app,
+        [
+            "monitor",
+            "verify",
+            "--log",
+            str(log),
+            "--checkpoint",
+            str(cp),
+            "--trust",
+            f"coalition={keys / 'coalition.pub'}",
+        ],
+    )
+    assert r.exit_code == 0 and "intact" in r.output
+    r = runner.invoke(app, ["monitor", "prove", "--log", str(log), "--event", "UKR-EX-0003"])
+    assert r.exit_code == 0 and '"path"' in r.output
+    rec = log / "records.jsonl"
+    rec.write_bytes(rec.read_bytes().replace(b'"fatalities":3', b'"fatalities":0'))
+    r = runner.invoke(app, ["monitor", "verify", "--log", str(log), "--checkpoint", str(cp)])
+    assert r.exit_code == 1 and "checkpoint 1" in r.output
+
+
+def test_monitor_strict_exit_2(tmp_path: Path) -> None:
+    r = runner.invoke(app, ["monitor", "ingest", str(SAMPLE), "--log", str(tmp_path / "log"), "--strict"])
+    assert r.exit_code == 2 and "nothing appended" in r.output
