@@ -319,3 +319,14 @@ def test_killed_writer_leaves_a_valid_log(bundled: Scenario, tmp_path: Path) -> 
         assert verify_log(log_dir) == []
         log = Log.open(log_dir)
         assert log.size % 50 == 0, "whole batches only"
+
+
+def test_frontier_root_equals_the_full_tree_root_for_every_size() -> None:
+    from forceplan.monitoring.merkle import Frontier
+
+    leaves = [leaf_hash(str(i).encode()) for i in range(130)]
+    f = Frontier()
+    assert f.root() == root_from_leaves([])
+    for n, h in enumerate(leaves, start=1):
+        f.add(h)
+        assert f.root() == root_from_leaves(leaves[:n])

@@ -82,7 +82,9 @@ def read_country(path: Path, iso3: str) -> Any:
 
 @dataclass(frozen=True, eq=False)
 class LineOfContact:
-    """The occupied area and the line of contact, in (lon, lat) and in the metric CRS."""
+    """The occupied area and the line of contact, in (lon, lat) and in the metric CRS.
+
+    Distances use an STRtree over the line's segments (exact nearest-segment distance in O(log n) per point)."""
 
     occupied: Any
     line: Any
@@ -90,6 +92,42 @@ class LineOfContact:
     min_part_km: float
     occupied_m: Any = field(repr=False)
     line_m: Any = field(repr=False)
+    seg_start: NDArray[np.float64] = field(init=False, repr=False)
+    seg_end: NDArray[np.float64] = field(init=False, repr=False)
+    seg_along_m: NDArray[np.float64] = field(init=False, repr=False)
+    seg_tree: Any = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        starts, ends, along = [], [], []
+        offset = 0.0
+        for part in getattr(self.line_m, "geoms", [self.line_m]):
+            xy = np.asarray(part.coords)[:, :2]
+            seg_len = np.hypot(*(xy[1:] - xy[:-1]).T)
+            starts.append(xy[:-1])
+            ends.append(xy[1:])
+            along.append(offset + np.concatenate([[0.0], np.cumsum(seg_len)[:-1]]))
+            offset += float(seg_len.sum())
+        a, b = np.concatenate(starts), np.concatenate(ends)
+        object.__setattr__(self, "seg_start", a)
+        object.__setattr__(self, "seg_end", b)
+        object.__setattr__(self, "seg_along_m", np.concatenate(along))
+        object.__setattr__(self, "seg_tree", shapely.STRtree(shapely.linestrings(np.stack([a, b], axis=1))))
+
+    def nearest_m(self, points_m: Any) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """For metric points: distance to the line (m) and the position of the nearest point along it (m)."""
+        pts = np.atleast_1d(points_m)
+        idx, dist = self.seg_tree.query_nearest(pts, return_distance=True, all_matches=False)
+        seg = np.empty(len(pts), dtype=np.int64)
+        seg[idx[0]] = idx[1]
+        d = np.empty(len(pts))
+        d[idx[0]] = dist
+        px, py = shapely.get_x(pts), shapely.get_y(pts)
+        a, b = self.seg_start[seg], self.seg_end[seg]
+        ab = b - a
+        t = np.clip(
+            ((px - a[:, 0]) * ab[:, 0] + (py - a[:, 1]) * ab[:, 1]) / np.maximum((ab**2).sum(axis=1), 1e-12), 0.0, 1.0
+        )
+        return d, self.seg_along_m[seg] + t * np.hypot(ab[:, 0], ab[:, 1])
 
     @property
     def length_km(self) -> float:
@@ -108,8 +146,8 @@ class LineOfContact:
     def distance_km(self, lon: ArrayLike, lat: ArrayLike) -> NDArray[np.float64]:
         """Distance of each point from the line of contact in the metric CRS, km (unsigned)."""
         lon_a, lat_a = np.broadcast_arrays(np.asarray(lon, float), np.asarray(lat, float))
-        pts = to_metric(shapely.points(lon_a, lat_a))
-        return np.asarray(shapely.distance(self.line_m, pts), dtype=float) / 1000.0
+        pts = to_metric(shapely.points(lon_a.ravel(), lat_a.ravel()))
+        return (self.nearest_m(pts)[0] / 1000.0).reshape(lon_a.shape)
 
     def signed_distance_km(self, lon: ArrayLike, lat: ArrayLike) -> NDArray[np.float64]:
         """Distance from the line, km: positive on the controlled side, negative on the occupied side."""

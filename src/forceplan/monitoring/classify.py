@@ -49,8 +49,8 @@ def sector_bounds(sc: Scenario) -> list[tuple[str, float, float]]:
     loc = line_of_contact(sc)
     out = []
     for s in sc.agreement.sectors:
-        pts = to_metric(shapely.points([s.start, s.end]))
-        a, b = (float(v) / 1000 for v in shapely.line_locate_point(loc.line_m, pts))
+        _, along = loc.nearest_m(to_metric(shapely.points([s.start, s.end])))
+        a, b = float(along[0]) / 1000, float(along[1]) / 1000
         out.append((s.id, min(a, b), max(a, b)))
     if out:  # the outermost sectors run to the ends of the line
         out.sort(key=lambda x: x[1])
@@ -66,10 +66,10 @@ def classify_arrays(
     loc = line_of_contact(sc)
     n = len(lon)
     pts_m = to_metric(shapely.points(lon, lat))
-    dist = np.asarray(shapely.distance(loc.line_m, pts_m), dtype=float) / 1000.0
+    dist_m, along_m = loc.nearest_m(pts_m)
+    dist, along = dist_m / 1000.0, along_m / 1000.0
     occupied = np.asarray(shapely.intersects_xy(loc.occupied, lon, lat))
     signed = np.where(occupied, -dist, dist)
-    along = np.asarray(shapely.line_locate_point(loc.line_m, pts_m), dtype=float) / 1000.0
     sector = np.full(n, "", dtype=object)
     for sid, a, b in sector_bounds(sc):
         sector[(sector == "") & (along >= a) & (along <= b)] = sid

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from forceplan.monitoring.merkle import (
+    Frontier,
     consistency_proof,
     inclusion_path,
     leaf_hash,
@@ -71,6 +73,7 @@ class Log:
     records: list[dict[str, Any]] = field(default_factory=list)
     leaves: list[bytes] = field(default_factory=list)
     committed_bytes: int = 0
+    frontier: Frontier = field(default_factory=Frontier)
 
     @property
     def size(self) -> int:
@@ -78,7 +81,7 @@ class Log:
 
     @property
     def root(self) -> bytes:
-        return root_from_leaves(self.leaves)
+        return self.frontier.root()
 
     @classmethod
     def open(cls, folder: Path, create: bool = False) -> Log:
@@ -99,7 +102,9 @@ class Log:
             data = f.read(log.committed_bytes)
         for line in data.splitlines():
             log.records.append(json.loads(line))
-            log.leaves.append(leaf_hash(line))
+            h = leaf_hash(line)
+            log.leaves.append(h)
+            log.frontier.add(h)
         if log.size != int(head["tree_size"]) or log.root.hex() != head["root"]:
             raise LogError(f"{folder}: records do not match head.json; run 'forceplan monitor verify'")
         return log
@@ -269,26 +274,22 @@ def verify_log(
     committed = raw[: int(head.get("bytes", len(raw)))]
     lines = committed.splitlines()
     leaves = [leaf_hash(line) for line in lines]
-    for i, line in enumerate(lines):
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
-            out.append(Finding("record is not valid JSON", f"records.jsonl line {i + 1}"))
-            continue
-        if canonical(rec) != line:
-            out.append(Finding("record is not in canonical form (edited by hand?)", f"records.jsonl line {i + 1}"))
-        if rec.get("seq") != i:
-            out.append(
-                Finding(
-                    f"record has seq {rec.get('seq')}, expected {i}: a record was deleted, inserted or moved",
-                    f"records.jsonl line {i + 1}",
-                )
+    # seq numbers straight from the canonical bytes (keys are sorted; "seq" is a top-level integer).
+    seqs = [int(m.group(1)) if (m := SEQ.search(line)) else -1 for line in lines]
+    bad_seq = [i for i, s in enumerate(seqs) if s != i]
+    for i in bad_seq[:20]:
+        out.append(
+            Finding(
+                f"record has seq {seqs[i]}, expected {i}: a record was deleted, inserted or moved",
+                f"records.jsonl line {i + 1}",
             )
+        )
     if len(leaves) != int(head["tree_size"]):
         out.append(Finding(f"head.json says {head['tree_size']} records, the file holds {len(leaves)}", "head.json"))
     root = root_from_leaves(leaves)
     if root.hex() != head["root"]:
         out.append(Finding("records do not hash to head.json's root: modified, deleted or reordered", "head.json"))
+        out += _locate_edits(lines)
     for n, cp in enumerate(checkpoints):
         label = f"checkpoint {n + 1} (size {cp.get('tree_size')})"
         for problem in check_signatures(cp, trusted):
@@ -309,6 +310,23 @@ def verify_log(
             size, len(leaves), bytes.fromhex(cp["root"]), root, consistency_proof(size, leaves)
         ):
             out.append(Finding("the log is not consistent with the checkpoint", label))
+    return out
+
+
+SEQ = re.compile(rb'"seq":(-?\d+)')
+
+
+def _locate_edits(lines: list[bytes]) -> list[Finding]:
+    """Lines that are not canonical JSON: where a hand edit most likely happened (only run after a mismatch)."""
+    out = []
+    for i, line in enumerate(lines):
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            out.append(Finding("record is not valid JSON", f"records.jsonl line {i + 1}"))
+            continue
+        if canonical(rec) != line:
+            out.append(Finding("record is not in canonical form (edited by hand?)", f"records.jsonl line {i + 1}"))
     return out
 
 

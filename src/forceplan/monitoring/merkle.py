@@ -34,7 +34,7 @@ def _split(n: int) -> int:
     return k
 
 
-def root_from_leaves(leaves: Sequence[bytes]) -> bytes:
+def root_from_leaves(leaves: Sequence[bytes]) -> bytes:  # noqa: D401
     """MTH of a list of leaf hashes, computed bottom-up in O(n) (equal to the recursive definition)."""
     if not leaves:
         return EMPTY_ROOT
@@ -135,3 +135,27 @@ def verify_consistency(m: int, n: int, old_root: bytes, new_root: bytes, proof: 
         fn >>= 1
         sn >>= 1
     return sn == 0 and fr == old_root and sr == new_root
+
+
+class Frontier:
+    """The roots of the perfect subtrees of a growing tree (sizes in decreasing powers of two): appending a leaf
+    costs O(log n) and the RFC 6962 root is their right-to-left fold."""
+
+    def __init__(self) -> None:
+        self.stack: list[tuple[int, bytes]] = []
+        self.size = 0
+
+    def add(self, leaf: bytes) -> None:
+        self.stack.append((1, leaf))
+        self.size += 1
+        while len(self.stack) >= 2 and self.stack[-1][0] == self.stack[-2][0]:
+            (n, right), (_, left) = self.stack.pop(), self.stack.pop()
+            self.stack.append((2 * n, node_hash(left, right)))
+
+    def root(self) -> bytes:
+        if not self.stack:
+            return EMPTY_ROOT
+        r = self.stack[-1][1]
+        for _, h in reversed(self.stack[:-1]):
+            r = node_hash(h, r)
+        return r
