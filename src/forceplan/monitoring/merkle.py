@@ -34,7 +34,7 @@ def _split(n: int) -> int:
     return k
 
 
-def root_from_leaves(leaves: Sequence[bytes]) -> bytes:  # noqa: D401
+def root_from_leaves(leaves: Sequence[bytes]) -> bytes:
     """MTH of a list of leaf hashes, computed bottom-up in O(n) (equal to the recursive definition)."""
     if not leaves:
         return EMPTY_ROOT
