@@ -28,9 +28,7 @@ $(ASSETS)/.stamp: frontend/package.json frontend/package-lock.json
 assets: $(ASSETS)/.stamp
 
 demo: $(STAMP) assets
-	$(BIN)/forceplan scenario validate ukraine-2025
-	$(BIN)/forceplan scenario show ukraine-2025
-	$(BIN)/forceplan forcegen ukraine-2025 --case "committed only" --case "without FRA" --case "us backstop"
+	$(BIN)/forceplan plan ukraine-2025 --out out/ukraine-2025
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -8,7 +8,16 @@ from typing import Annotated
 import typer
 
 from forceplan import __version__
-from forceplan.cli import engage_cmd, forcegen_cmd, monitor_cmd, respond_cmd, scenario_cmd, schema_cmd, station_cmd
+from forceplan.cli import (
+    engage_cmd,
+    forcegen_cmd,
+    monitor_cmd,
+    plan_cmd,
+    respond_cmd,
+    scenario_cmd,
+    schema_cmd,
+    station_cmd,
+)
 from forceplan.cli.common import console
 
 app = typer.Typer(
@@ -17,6 +26,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+app.command("plan")(plan_cmd.plan)
+app.command("phases")(plan_cmd.phases)
 app.add_typer(scenario_cmd.app, name="scenario")
 app.add_typer(monitor_cmd.app, name="monitor")
 app.command("forcegen")(forcegen_cmd.forcegen)

@@ -14,6 +14,7 @@ from forceplan.cli.common import fail
 def _schemas() -> dict[str, Callable[[], dict[str, object]]]:
     from forceplan.engagement.assess import json_schema as assess_schema
     from forceplan.forcegen.result import json_schema as forcegen_schema
+    from forceplan.plan import json_schema as plan_schema
     from forceplan.stationing.result import json_schema as stationing_schema
     from forceplan.timeline.result import json_schema as respond_schema
 
@@ -22,10 +23,13 @@ def _schemas() -> dict[str, Callable[[], dict[str, object]]]:
         "stationing": stationing_schema,
         "respond": respond_schema,
         "assess": assess_schema,
+        "plan": plan_schema,
     }
 
 
-def schema(name: Annotated[str, typer.Argument(help="Which output: forcegen, stationing, respond, assess")]) -> None:
+def schema(
+    name: Annotated[str, typer.Argument(help="Which output: forcegen, stationing, respond, assess, plan")],
+) -> None:
     """Print the JSON Schema (draft 2020-12) of a command's --json output."""
     schemas = _schemas()
     if name not in schemas:

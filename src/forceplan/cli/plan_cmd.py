@@ -1,0 +1,186 @@
+"""``forceplan plan`` (the main job) and ``forceplan phases``."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from forceplan.cli.common import console, fail, load_or_exit, write_atomic
+from forceplan.forcegen import Options, match_force
+from forceplan.monitoring.log import LogError
+from forceplan.plan import STAGES, PlanResult, plan_phases, read_log_records, run_plan
+from forceplan.stationing import station_force
+
+CHROMIUM = ("chromium", "chromium-browser", "google-chrome")
+
+
+def print_summary(p: PlanResult) -> None:
+    t = p.forcegen.totals
+    tab = Table(title=f"The plan: {p.meta.scenario}")
+    tab.add_column("question")
+    tab.add_column("answer")
+    tab.add_row(
+        "troop size",
+        f"{t.personnel_matched:,} personnel in {t.units_matched}/{t.units_required} units "
+        f"({100 * t.fill_fraction:.0f} %), {t.nations_contributing} nations; cap {t.personnel_cap:,}",
+    )
+    cov = sum(c.covered for c in p.stationing.coverage)
+    tab.add_row(
+        "location",
+        f"{len(p.stationing.garrisons)} garrisons ≥ {p.stationing.standoff_km:g} km from the "
+        f"line; {cov}/{len(p.stationing.coverage)} protected sites covered",
+    )
+    for a in p.assessment.threats:
+        tab.add_row(
+            a.threat,
+            f"P(objective in 30 days) {a.p_reached.p:.2f} [{a.p_reached.ci_low:.2f}-"
+            f"{a.p_reached.ci_high:.2f}]: {a.verdict}",
+        )
+    console.print(tab)
+
+
+def print_pdf(html: Path, pdf: Path) -> str | None:
+    """Print the report to PDF with headless Chromium; returns why not, or None when done."""
+    exe = next((shutil.which(c) for c in CHROMIUM if shutil.which(c)), None)
+    if exe is None:
+        return "Chromium is not installed (apt-get install chromium): report.pdf skipped"
+    cmd = [
+        exe,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--virtual-time-budget=15000",
+        "--no-pdf-header-footer",
+        f"--print-to-pdf={pdf}",
+        html.resolve().as_uri(),
+    ]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, timeout=180, check=False)
+    except subprocess.TimeoutExpired:
+        return "Chromium took too long: report.pdf skipped"
+    if proc.returncode != 0 or not pdf.exists():
+        return f"Chromium failed to print ({proc.returncode}): report.pdf skipped"
+    return None
+
+
+def plan(
+    scenario: Annotated[str, typer.Argument(help="Bundled scenario name or YAML file")] = "ukraine-2025",
+    out: Annotated[Path, typer.Option(help="Folder for plan.json, report.html, report.pdf, run.log")] = Path("out"),
+    trials: Annotated[int, typer.Option(help="Response-timeline trials", min=10, max=200_000)] = 2000,
+    assess_trials: Annotated[int, typer.Option(help="Deterrence-assessment trials", min=10, max=200_000)] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed (recorded in plan.json)", min=0)] = 0,
+    threat: Annotated[list[str] | None, typer.Option("--threat", help="Threat id (repeatable); default all")] = None,
+    without: Annotated[list[str] | None, typer.Option("--without", help="Nation to leave out (repeatable)")] = None,
+    us_backstop: Annotated[bool, typer.Option("--us-backstop", help="Assume the US backstop")] = False,
+    log: Annotated[Path | None, typer.Option("--log", help="Incident log to evaluate the phase gates")] = None,
+    pdf: Annotated[bool, typer.Option(help="Print report.pdf with headless Chromium when installed")] = True,
+) -> None:
+    """The whole analysis: force generation → stationing → response timelines → deterrence assessment → phased
+    plan; writes plan.json and a self-contained report.html (and report.pdf)."""
+    from forceplan.report.assets import AssetsMissing, check_assets
+    from forceplan.report.html import render_report
+
+    sc = load_or_exit(scenario)
+    try:
+        check_assets()
+    except AssetsMissing as exc:
+        fail(str(exc), "run 'make assets' (needs node and npm) once")
+    known_t = [t.id for t in sc.threats]
+    for t in threat or []:
+        if t not in known_t:
+            fail(f"unknown threat {t!r}", f"threats: {', '.join(known_t)}")
+    known = {n.iso3 for n in sc.nations}
+    left_out = {w.strip().upper() for ws in (without or []) for w in ws.split(",") if w.strip()}
+    if left_out - known:
+        fail(
+            f"--without: unknown nation {', '.join(sorted(left_out - known))}",
+            f"valid codes: {', '.join(sorted(known))}",
+        )
+    records = None
+    if log is not None:
+        try:
+            records = read_log_records(log)
+        except LogError as exc:
+            fail(str(exc))
+    opts = Options(without=frozenset(left_out), us_backstop=us_backstop or None)
+    timings: list[str] = []
+    t_start = time.perf_counter()
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("starting", total=len(STAGES) + 1)
+        last = [time.perf_counter()]
+
+        def stage(name: str) -> None:
+            now = time.perf_counter()
+            if bar.tasks[0].completed:
+                timings.append(f"{bar.tasks[0].description}: {now - last[0]:.2f} s")
+            last[0] = now
+            bar.update(task, description=name, advance=1)
+
+        result = run_plan(sc, opts, trials, assess_trials, seed, threat, records, progress=stage)
+        stage("report")
+        html = render_report(sc, result)
+        timings.append(f"report: {time.perf_counter() - last[0]:.2f} s")
+    out.mkdir(parents=True, exist_ok=True)
+    write_atomic(out / "plan.json", result.to_json() + "\n")
+    write_atomic(out / "report.html", html)
+    note = print_pdf(out / "report.html", out / "report.pdf") if pdf else "report.pdf not requested"
+    total = time.perf_counter() - t_start
+    write_atomic(out / "run.log", "\n".join([*timings, f"total: {total:.2f} s", f"pdf: {note or 'written'}"]) + "\n")
+    print_summary(result)
+    console.print(
+        f"wrote {out / 'plan.json'}, {out / 'report.html'}"
+        + ("" if note else f", {out / 'report.pdf'}")
+        + f" in {total:.1f} s"
+    )
+    if note:
+        console.print(f"[yellow]{note}[/]")
+
+
+def phases(
+    scenario: Annotated[str, typer.Argument(help="Bundled scenario name or YAML file")] = "ukraine-2025",
+    log: Annotated[Path | None, typer.Option("--log", help="Incident log to evaluate the gates against")] = None,
+    json_file: Annotated[Path | None, typer.Option("--json", help="Write the phases as JSON")] = None,
+) -> None:
+    """The phased plan: each phase's force package, the earliest day it can be complete, and its gate."""
+    sc = load_or_exit(scenario)
+    records = None
+    if log is not None:
+        try:
+            records = read_log_records(log)
+        except LogError as exc:
+            fail(str(exc))
+    fg = match_force(sc)
+    result = plan_phases(sc, fg, station_force(sc, fg), Options(), records)
+    t = Table(title="Phases")
+    for col in ("phase", "starts (day)", "units", "personnel", "complete by (day)", "gate"):
+        t.add_column(col)
+    for ph in result:
+        t.add_row(
+            ph.name,
+            f"{ph.start_day:g}",
+            f"{ph.units_matched}/{ph.units_required}",
+            f"{ph.personnel_matched:,}",
+            "-" if ph.earliest_complete_day is None else f"{ph.earliest_complete_day:g}",
+            ph.gate.detail if ph.gate else "-",
+        )
+    console.print(t)
+    if json_file is not None:
+        write_atomic(json_file, json.dumps([ph.model_dump() for ph in result], indent=2) + "\n")

@@ -1,0 +1,273 @@
+"""The pipeline: scenario → force package → laydown → response timelines → deterrence assessment → phased plan.
+
+``run_plan`` returns a :class:`PlanResult` with a stable, versioned JSON form (docs/schemas/plan.schema.json):
+no wall-clock times or timestamps, so the same inputs and seed give byte-identical ``plan.json``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from forceplan import __version__
+from forceplan.engagement.assess import AssessResult, assess
+from forceplan.forcegen import ForcegenResult, Options, match_force, phase_windows, pledge_pool
+from forceplan.geo import geodesic_km
+from forceplan.scenario import Scenario, line_of_contact, scenario_digest
+from forceplan.scenario.model import MoveMode
+from forceplan.scenario.parameters import parameter
+from forceplan.stationing import StationingResult, station_force
+from forceplan.timeline import RespondResult, respond
+
+SCHEMA_ID = "forceplan.plan/1"
+STAGES = ("force generation", "stationing", "response timelines", "deterrence assessment", "phased plan")
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class GateStatus(Out):
+    max_escalation_level: int
+    consecutive_days: float
+    evaluated: bool = Field(description="False when no incident log was given")
+    met: bool | None = None
+    met_on: str | None = Field(None, description="Date the gate was first met (ISO), if met")
+    detail: str
+
+
+class PhaseResult(Out):
+    phase: str
+    name: str
+    start_day: float
+    planned_end_day: float | None
+    slots: list[str]
+    units_required: int
+    units_matched: int
+    personnel_matched: int
+    earliest_complete_day: float | None = Field(
+        description="Days after the ceasefire by which every matched unit of the phase can be in place"
+    )
+    gate: GateStatus | None
+
+
+class Meta(Out):
+    schema_id: str = Field(SCHEMA_ID, alias="schema")
+    forceplan_version: str
+    scenario: str
+    scenario_digest: str
+    seed: int
+    trials_response: int
+    trials_assessment: int
+    threats: list[str]
+    without: list[str]
+    us_backstop: bool
+    illustrative: str | None
+
+
+class Solvers(Out):
+    forcegen: list[dict[str, object]]
+    stationing: list[dict[str, object]]
+
+
+class PlanResult(Out):
+    meta: Meta
+    solvers: Solvers
+    forcegen: ForcegenResult
+    stationing: StationingResult
+    response: RespondResult
+    assessment: AssessResult
+    phases: list[PhaseResult]
+    line_of_contact_km: float
+
+    def to_json(self) -> str:
+        return self.model_dump_json(by_alias=True, indent=1)
+
+
+def deployment_days(sc: Scenario, fg: ForcegenResult, laydown: StationingResult, opts: Options) -> dict[str, float]:
+    """Per pledge: days from the order until its units stand at their stations (modes of every distribution):
+    notice-to-move + loading + strategic move home → station (rail and road × circuity; air; sea) + RSOM."""
+    pool = {p.id: p for p in pledge_pool(sc, opts).pledges}
+    caps = {c.id: c for c in sc.capabilities}
+    station = {pl.pledge: g.location for g in laydown.garrisons for pl in g.placements}
+    m = {
+        name: float(parameter(sc, name).mode)
+        for name in ("loading_h", "rsom_h", "rail_kmh", "airlift_kmh", "sea_kmh", "road_circuity_factor")
+    }
+    out: dict[str, float] = {}
+    for a in fg.assignments:
+        p = pool[a.pledge]
+        cap = caps[p.capability]
+        home = sc.resolve_point(p.home_base)
+        dest = station.get(p.id, home)
+        d = float(geodesic_km(home[0], home[1], dest[0], dest[1]))
+        mode = cap.strategic_move
+        if mode is MoveMode.rail:
+            move_h = d * m["road_circuity_factor"] / m["rail_kmh"]
+        elif mode is MoveMode.road:
+            move_h = d * m["road_circuity_factor"] / (cap.road_march_kmh or 25.0)
+        elif mode is MoveMode.air:
+            move_h = d / m["airlift_kmh"]
+        else:
+            move_h = d * 1.6 / m["sea_kmh"]
+        out[p.id] = round(p.notice_to_move_days + (m["loading_h"] + move_h + m["rsom_h"]) / 24.0, 2)
+    return out
+
+
+def evaluate_gate(sc: Scenario, records: list[dict] | None, max_level: int, days: float) -> GateStatus:
+    """Whether no sector exceeded ``max_level`` for ``days`` consecutive days in the incident log."""
+    from forceplan.monitoring.escalation import escalation_timeline
+
+    if records is None:
+        return GateStatus(
+            max_escalation_level=max_level,
+            consecutive_days=days,
+            evaluated=False,
+            detail="not evaluated: no incident log given (forceplan phases SCENARIO --log DIR)",
+        )
+    if not records:
+        return GateStatus(
+            max_escalation_level=max_level,
+            consecutive_days=days,
+            evaluated=True,
+            met=False,
+            detail="the log is empty: no period of observation yet",
+        )
+    times = sorted(dt.datetime.fromisoformat(r["time"]) for r in records)
+    start, end = times[0], times[-1]
+    # Intervals during which some sector was above the level.
+    above: dict[str, dt.datetime | None] = {}
+    bad: list[tuple[dt.datetime, dt.datetime]] = []
+    for ch in escalation_timeline(sc, records):
+        if ch.level > max_level and above.get(ch.sector) is None:
+            above[ch.sector] = ch.time
+        elif ch.level <= max_level and above.get(ch.sector) is not None:
+            bad.append((above[ch.sector], ch.time))  # type: ignore[arg-type]
+            above[ch.sector] = None
+    bad += [(t0, end) for t0 in above.values() if t0 is not None]
+    bad.sort()
+    quiet_from = start
+    need = dt.timedelta(days=days)
+    for b0, b1 in bad:
+        if b0 - quiet_from >= need:
+            break
+        quiet_from = max(quiet_from, b1)
+    else:
+        if end - quiet_from < need:
+            return GateStatus(
+                max_escalation_level=max_level,
+                consecutive_days=days,
+                evaluated=True,
+                met=False,
+                detail=f"not met: quiet since {quiet_from.date().isoformat()}, "
+                f"{(end - quiet_from).days} of {days:g} days observed",
+            )
+    met_on = (quiet_from + need).date().isoformat()
+    return GateStatus(
+        max_escalation_level=max_level,
+        consecutive_days=days,
+        evaluated=True,
+        met=True,
+        met_on=met_on,
+        detail=f"met on {met_on}: no sector above level {max_level} for {days:g} consecutive days",
+    )
+
+
+def plan_phases(
+    sc: Scenario, fg: ForcegenResult, laydown: StationingResult, opts: Options, records: list[dict] | None = None
+) -> list[PhaseResult]:
+    windows = phase_windows(sc)
+    ready = deployment_days(sc, fg, laydown, opts)
+    slots_by_phase: dict[str, list[str]] = {}
+    for s in sc.requirement.slots:
+        slots_by_phase.setdefault(s.phase, []).append(s.id)
+    sres = {s.slot: s for s in fg.slots}
+    out = []
+    for ph in sc.phases:
+        ids = slots_by_phase.get(ph.id, [])
+        assigned = [a for a in fg.assignments if a.slot in ids]
+        start, end = windows[ph.id]
+        days = [ready[a.pledge] for a in assigned if a.pledge in ready]
+        out.append(
+            PhaseResult(
+                phase=ph.id,
+                name=ph.name,
+                start_day=start,
+                planned_end_day=None if end == float("inf") else end,
+                slots=ids,
+                units_required=sum(sres[i].required_units for i in ids if i in sres),
+                units_matched=sum(a.units for a in assigned),
+                personnel_matched=sum(a.personnel for a in assigned),
+                earliest_complete_day=round(max([start, *days]), 2) if assigned else None,
+                gate=evaluate_gate(sc, records, ph.gate.max_escalation_level, ph.gate.consecutive_days)
+                if ph.gate
+                else None,
+            )
+        )
+    return out
+
+
+def run_plan(
+    sc: Scenario,
+    opts: Options | None = None,
+    trials: int = 2000,
+    assess_trials: int = 1000,
+    seed: int = 0,
+    threats: Sequence[str] | None = None,
+    log_records: list[dict] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> PlanResult:
+    """Run every stage on the scenario; ``progress`` is called with each stage's name as it starts."""
+    opts = opts or Options()
+
+    def stage(name: str) -> None:
+        if progress:
+            progress(name)
+
+    stage(STAGES[0])
+    fg = match_force(sc, opts)
+    stage(STAGES[1])
+    lay = station_force(sc, fg)
+    stage(STAGES[2])
+    resp = respond(sc, threats, trials, seed, opts=opts, fg=fg, laydown=lay)
+    stage(STAGES[3])
+    ass = assess(sc, threats, assess_trials, seed, opts, fg=fg, laydown=lay)
+    stage(STAGES[4])
+    phases = plan_phases(sc, fg, lay, opts, log_records)
+    return PlanResult(
+        meta=Meta(
+            forceplan_version=__version__,
+            scenario=sc.name,
+            scenario_digest=scenario_digest(sc),
+            seed=seed,
+            trials_response=trials,
+            trials_assessment=assess_trials,
+            threats=[t.threat for t in resp.threats],
+            without=sorted(opts.without),
+            us_backstop=opts.backstop(sc),
+            illustrative=sc.illustrative,
+        ),
+        solvers=Solvers(forcegen=[s.model_dump() for s in fg.solve], stationing=[s.model_dump() for s in lay.solve]),
+        forcegen=fg,
+        stationing=lay,
+        response=resp,
+        assessment=ass,
+        phases=phases,
+        line_of_contact_km=round(line_of_contact(sc).length_km, 1),
+    )
+
+
+def json_schema() -> dict[str, object]:
+    schema = PlanResult.model_json_schema(by_alias=True, mode="serialization")
+    schema["$id"] = SCHEMA_ID
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema
+
+
+def read_log_records(folder: Path) -> list[dict]:
+    from forceplan.monitoring.log import Log
+
+    return Log.open(folder).records

@@ -1,0 +1,65 @@
+// Charts of the forceplan report (plotly.js, inlined). Data: the JSON in #report-data.
+"use strict";
+const R = JSON.parse(document.getElementById('report-data').textContent);
+const cfg = { displaylogo: false, responsive: true };
+const base = { margin: { l: 60, r: 20, t: 40, b: 50 }, font: { size: 11 } };
+const charts = [];
+function plot(id, data, layout) {
+  const el = document.getElementById(id);
+  if (!el) return;
+  charts.push(Plotly.newPlot(el, data, Object.assign({}, base, layout), cfg));
+}
+// Fill by capability.
+plot('chart-fill', [
+  { type: 'bar', name: 'required', x: R.fill.capability, y: R.fill.required, marker: { color: '#b0bec5' } },
+  { type: 'bar', name: 'filled', x: R.fill.capability, y: R.fill.filled, marker: { color: '#1565c0' } },
+], { title: { text: 'Units required and filled, by capability' }, barmode: 'group', xaxis: { tickangle: -40 } });
+// Burden sharing.
+plot('chart-burden', [
+  { type: 'bar', name: 'matched personnel', x: R.burden.nation, y: R.burden.matched, marker: { color: '#2e7d32' } },
+  { type: 'bar', name: 'offered personnel', x: R.burden.nation, y: R.burden.offered, marker: { color: '#c5e1a5' } },
+], { title: { text: 'Burden sharing: personnel by nation' }, barmode: 'overlay', xaxis: { tickangle: -60 } });
+// Readiness build-up.
+plot('chart-readiness', [{ type: 'scatter', mode: 'lines+markers', x: R.readiness.day, y: R.readiness.personnel,
+  line: { shape: 'hv', color: '#6a1b9a' } }],
+  { title: { text: 'Readiness: matched personnel able to move by day' }, xaxis: { title: { text: 'days after the order' } },
+    yaxis: { title: { text: 'personnel' } } });
+// Phase Gantt.
+plot('chart-phases', [
+  { type: 'bar', orientation: 'h', name: 'planned', y: R.phases.name, x: R.phases.length, base: R.phases.start,
+    marker: { color: '#90caf9' } },
+  { type: 'scatter', mode: 'markers', name: 'complete by', y: R.phases.name, x: R.phases.complete,
+    marker: { symbol: 'diamond', size: 11, color: '#0d47a1' } },
+], { title: { text: 'Phases (days after the ceasefire)' }, xaxis: { title: { text: 'day' } }, yaxis: { autorange: 'reversed' } });
+// Response Gantt: P10-P90 of first effect to full power, P50 markers.
+plot('chart-gantt', [
+  { type: 'bar', orientation: 'h', name: 'first effect P10 → full power P90', y: R.gantt.label,
+    x: R.gantt.span, base: R.gantt.start, marker: { color: 'rgba(21,101,192,0.35)' } },
+  { type: 'scatter', mode: 'markers', name: 'first effect P50', y: R.gantt.label, x: R.gantt.first50,
+    marker: { color: '#0d47a1', size: 8 } },
+  { type: 'scatter', mode: 'markers', name: '100 % power P50', y: R.gantt.label, x: R.gantt.full50,
+    marker: { color: '#b71c1c', size: 8, symbol: 'x' } },
+], { title: { text: 'Response timeline per threat (hours after detection)' }, xaxis: { title: { text: 'hours' }, type: 'log' },
+     yaxis: { autorange: 'reversed', automargin: true }, margin: { l: 230, r: 20, t: 40, b: 50 } });
+// P(objective reached) with 95 % intervals.
+plot('chart-probability', [{ type: 'bar', x: R.prob.threat, y: R.prob.p,
+  error_y: { type: 'data', symmetric: false, array: R.prob.plus, arrayminus: R.prob.minus },
+  marker: { color: R.prob.p.map(p => p < 0.1 ? '#2e7d32' : p < 0.5 ? '#9e9d24' : p < 0.9 ? '#ef6c00' : '#b71c1c') } }],
+  { title: { text: 'P(objective reached within 30 days), 95 % CI' }, yaxis: { range: [0, 1], tickformat: '.0%' } });
+// Sensitivity tornado.
+plot('chart-tornado', R.tornado.map(s => ({ type: 'bar', orientation: 'h', name: s.threat, y: s.case, x: s.delta })),
+  { title: { text: 'Sensitivity: change in P(objective reached)' }, barmode: 'group', xaxis: { tickformat: '+.0%' },
+    yaxis: { automargin: true }, margin: { l: 170, r: 20, t: 40, b: 50 } });
+// Defender vs attacker combat power with P10-P90 bands.
+R.power.forEach((p, i) => {
+  const band = (y10, y90, colour, name) => [
+    { x: p.day, y: y90, mode: 'lines', line: { width: 0 }, showlegend: false, hoverinfo: 'skip' },
+    { x: p.day, y: y10, mode: 'lines', line: { width: 0 }, fill: 'tonexty', fillcolor: colour, name: name + ' P10-P90' }];
+  plot('chart-power-' + i, [
+    ...band(p.defender_p10, p.defender_p90, 'rgba(21,101,192,0.2)', 'defender'),
+    { x: p.day, y: p.defender_p50, mode: 'lines', name: 'defender P50', line: { color: '#1565c0' } },
+    ...band(p.attacker_p10, p.attacker_p90, 'rgba(183,28,28,0.2)', 'attacker'),
+    { x: p.day, y: p.attacker_p50, mode: 'lines', name: 'attacker P50', line: { color: '#b71c1c' } },
+  ], { title: { text: p.title }, xaxis: { title: { text: 'days after the attack' } }, yaxis: { title: { text: 'combat power' } } });
+});
+Promise.all(charts).then(() => { document.body.dataset.charts = String(charts.length); });

@@ -1,0 +1,99 @@
+"""The main job end to end: ``forceplan plan`` on the bundled scenario, its consistency, repeatability, and the
+report in real headless Chromium (map and every chart render, no console errors, nothing fetched)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from typer.testing import CliRunner
+
+from forceplan.cli import app
+from forceplan.plan import json_schema
+from tests.e2e.browser import ARTIFACTS, open_page, require_chromium
+
+pytestmark = pytest.mark.e2e
+runner = CliRunner()
+ROOT = Path(__file__).resolve().parents[2]
+ARGS = ["plan", "ukraine-2025", "--trials", "200", "--assess-trials", "100", "--seed", "7", "--no-pdf"]
+
+
+@pytest.fixture(scope="module")
+def planned(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("plan")
+    r = runner.invoke(app, [*ARGS, "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    return out
+
+
+def test_plan_json_is_complete_and_consistent(planned: Path) -> None:
+    p = json.loads((planned / "plan.json").read_text())
+    jsonschema.validate(p, json_schema())
+    assert p["meta"]["schema"] == "forceplan.plan/1" and p["meta"]["seed"] == 7
+    assert set(p) == {
+        "meta",
+        "solvers",
+        "forcegen",
+        "stationing",
+        "response",
+        "assessment",
+        "phases",
+        "line_of_contact_km",
+    }
+    t = p["forcegen"]["totals"]
+    assert t["personnel_matched"] <= t["personnel_cap"]
+    matched = {(a["pledge"], a["slot"]): a["units"] for a in p["forcegen"]["assignments"]}
+    for g in p["stationing"]["garrisons"]:
+        for pl in g["placements"]:
+            assert matched.get((pl["pledge"], pl["slot"]), 0) >= pl["units"], "every garrisoned unit is matched"
+    threats = {t["threat"] for t in p["response"]["threats"]}
+    assert threats == {t["threat"] for t in p["assessment"]["threats"]} and len(threats) == 5
+    assert all(th["options"] for th in p["response"]["threats"]), "each threat has a response card"
+    assert [ph["phase"] for ph in p["phases"]] == ["freeze", "initial", "foc", "broad"]
+    assert "time" not in json.dumps(p["meta"]), "no timestamps in plan.json"
+
+
+def test_same_seed_gives_byte_identical_plan(planned: Path, tmp_path: Path) -> None:
+    r = runner.invoke(app, [*ARGS, "--out", str(tmp_path)])
+    assert r.exit_code == 0
+    assert (tmp_path / "plan.json").read_bytes() == (planned / "plan.json").read_bytes()
+
+
+def test_plan_schema_file_is_current() -> None:
+    assert json.loads((ROOT / "docs" / "schemas" / "plan.schema.json").read_text()) == json_schema()
+
+
+def test_report_renders_offline_in_chromium(planned: Path) -> None:
+    require_chromium()
+    with open_page(planned, "report.html", width=1400, height=1000) as (page, report):
+        page.wait_for_selector("#map[data-ready='1']", timeout=30_000)
+        page.wait_for_function("document.body.dataset.charts !== undefined", timeout=60_000)
+        n_charts = int(page.evaluate("document.body.dataset.charts"))
+        rendered = page.locator(".js-plotly-plot .main-svg").count()
+        symbols = page.locator(".ms-icon svg").count()
+        text = page.locator("#answers").inner_text()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "report-page-one.png"))
+    assert report.console_errors == [] and report.page_errors == []
+    assert report.outside_localhost() == []
+    assert n_charts == 12 and rendered >= 12, "fill, burden, readiness, phases, Gantt, P, tornado, 5 power charts"
+    assert symbols > 0
+    for needle in ("Troop size", "Location", "If the peace is broken", "personnel matched", "garrisons"):
+        assert needle in text
+
+
+def test_phases_gate_against_an_incident_log(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    assert (
+        runner.invoke(
+            app, ["monitor", "ingest", str(ROOT / "examples" / "incidents-sample.csv"), "--log", str(log)]
+        ).exit_code
+        == 0
+    )
+    out = tmp_path / "phases.json"
+    r = runner.invoke(app, ["phases", "ukraine-2025", "--log", str(log), "--json", str(out)])
+    assert r.exit_code == 0, r.output
+    freeze = json.loads(out.read_text())[0]
+    assert freeze["gate"]["evaluated"] and freeze["gate"]["met"] is False  # a day of incidents, 14 quiet days needed
