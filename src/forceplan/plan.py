@@ -10,12 +10,13 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from forceplan import __version__
 from forceplan.engagement.assess import AssessResult, assess
 from forceplan.forcegen import ForcegenResult, Options, match_force, phase_windows, pledge_pool
 from forceplan.geo import geodesic_km
+from forceplan.results import Out, versioned_schema
 from forceplan.scenario import Scenario, line_of_contact, scenario_digest
 from forceplan.scenario.model import MoveMode
 from forceplan.scenario.parameters import parameter
@@ -24,10 +25,6 @@ from forceplan.timeline import RespondResult, respond
 
 SCHEMA_ID = "forceplan.plan/1"
 STAGES = ("force generation", "stationing", "response timelines", "deterrence assessment", "phased plan")
-
-
-class Out(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
 
 class GateStatus(Out):
@@ -261,10 +258,7 @@ def run_plan(
 
 
 def json_schema() -> dict[str, object]:
-    schema = PlanResult.model_json_schema(by_alias=True, mode="serialization")
-    schema["$id"] = SCHEMA_ID
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    return schema
+    return versioned_schema(PlanResult, SCHEMA_ID)
 
 
 def read_log_records(folder: Path) -> list[dict]:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import NoReturn
 
 import typer
 from rich.console import Console
 
+from forceplan.fsutil import write_atomic
 from forceplan.scenario import Scenario, ScenarioError, load_scenario
 
 console = Console()
 err_console = Console(stderr=True)
 
 EXIT_BAD_INPUT = 2
+
+__all__ = ["EXIT_BAD_INPUT", "console", "err_console", "fail", "load_or_exit", "report_problems", "write_atomic"]
 
 
 def fail(message: str, hint: str | None = None) -> NoReturn:
@@ -37,11 +39,3 @@ def load_or_exit(source: str) -> Scenario:
         return load_scenario(source)
     except ScenarioError as exc:
         report_problems(exc)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write a file whole or not at all (a temporary file renamed into place)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)

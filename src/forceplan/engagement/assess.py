@@ -7,12 +7,13 @@ import functools
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from forceplan.engagement.calibrate import derive_defaults
 from forceplan.engagement.engine import LAWS, Outcome, per_step_schedule, run_engine
 from forceplan.forcegen import ForcegenResult, Options, match_force
 from forceplan.geo import geodesic_km
+from forceplan.results import Out, versioned_schema
 from forceplan.scenario import Scenario, scenario_digest
 from forceplan.scenario.model import Fixed, Threat, Triangular
 from forceplan.scenario.parameters import parameter
@@ -32,10 +33,6 @@ ENGAGEMENT_PARAMETERS = (
     "advance_kmh",
     "attacker_arrival_factor",
 )
-
-
-class Out(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
 
 class Probability(Out):
@@ -313,7 +310,4 @@ def _describe(d: object) -> str:
 
 
 def json_schema() -> dict[str, object]:
-    schema = AssessResult.model_json_schema(by_alias=True, mode="serialization")
-    schema["$id"] = SCHEMA_ID
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    return schema
+    return versioned_schema(AssessResult, SCHEMA_ID)

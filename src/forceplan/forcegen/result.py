@@ -5,13 +5,11 @@ Results hold no wall-clock times, so the same inputs give byte-identical JSON.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from forceplan.results import Out, versioned_schema
 
 SCHEMA_ID = "forceplan.forcegen/1"
-
-
-class Out(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class SolveStage(Out):
@@ -146,15 +144,9 @@ class ForcegenResult(Out):
     messages: list[str] = Field(default_factory=list, description="Plain-language notes on the inputs")
     cases: list[CaseSummary] = Field(default_factory=list, description="What-if cases run beside this one")
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
-
     def to_json(self) -> str:
         return self.model_dump_json(by_alias=True, indent=2)
 
 
 def json_schema() -> dict[str, object]:
-    """The JSON Schema of ``forcegen --json`` output (docs/schemas/forcegen.schema.json)."""
-    schema = ForcegenResult.model_json_schema(by_alias=True, mode="serialization")
-    schema["$id"] = SCHEMA_ID
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    return schema
+    return versioned_schema(ForcegenResult, SCHEMA_ID)

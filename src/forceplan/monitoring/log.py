@@ -25,6 +25,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from forceplan.fsutil import write_atomic
 from forceplan.monitoring.merkle import (
     Frontier,
     consistency_proof,
@@ -40,27 +41,6 @@ CHECKPOINT_FORMAT = "forceplan-checkpoint/1"
 
 def canonical(record: dict[str, Any]) -> bytes:
     return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    tmp.replace(path)
-    _fsync_dir(path.parent)
 
 
 class LogError(RuntimeError):
@@ -93,7 +73,7 @@ class Log:
             folder.mkdir(parents=True, exist_ok=True)
             (folder / "checkpoints").mkdir(exist_ok=True)
             (folder / "records.jsonl").touch()
-            _write_atomic(
+            write_atomic(
                 head_path, json.dumps({"tree_size": 0, "root": root_from_leaves([]).hex(), "bytes": 0}).encode()
             )
         head = json.loads(head_path.read_text(encoding="utf-8"))
@@ -136,7 +116,7 @@ class Log:
             os._exit(70)
         leaves = self.leaves + new_leaves
         nbytes = self.committed_bytes + sum(len(x) for x in lines)
-        _write_atomic(
+        write_atomic(
             self.folder / "head.json",
             json.dumps({"tree_size": len(leaves), "root": root_from_leaves(leaves).hex(), "bytes": nbytes}).encode(),
         )
@@ -167,12 +147,12 @@ def generate_key(out_dir: Path, name: str) -> tuple[Path, Path]:
     pub = out_dir / f"{name}.pub"
     if priv.exists() or pub.exists():
         raise LogError(f"{priv} or {pub} exists: refusing to overwrite a key")
-    _write_atomic(
+    write_atomic(
         priv,
         key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
     )
     os.chmod(priv, 0o600)
-    _write_atomic(
+    write_atomic(
         pub, key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
     return priv, pub

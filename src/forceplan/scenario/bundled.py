@@ -11,6 +11,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
+from forceplan.fsutil import write_atomic
 from forceplan.scenario.io import CSV_SECTIONS, DATA_PREFIX, GEO_FIELDS, resolve_ref
 from forceplan.scenario.model import Scenario
 
@@ -30,12 +31,6 @@ def bundled_path(name: str) -> Path | None:
     if name in list_bundled():
         return _bundled_root() / name / "scenario.yaml"
     return None
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
 
 
 def export_scenario(name: str, out_dir: Path) -> Path:
@@ -69,7 +64,7 @@ def export_scenario(name: str, out_dir: Path) -> Path:
     buf = io.StringIO()
     yaml.dump(doc, buf)
     out = out_dir / "scenario.yaml"
-    _write_atomic(out, buf.getvalue())
+    write_atomic(out, buf.getvalue())
     return out
 
 
@@ -90,7 +85,7 @@ def save_scenario(sc: Scenario, out_dir: Path) -> Path:
     buf = io.StringIO()
     yaml.dump(data, buf)
     out = out_dir / "scenario.yaml"
-    _write_atomic(out, buf.getvalue())
+    write_atomic(out, buf.getvalue())
     return out
 
 

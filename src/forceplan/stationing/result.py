@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from forceplan.results import Out, versioned_schema
 
 SCHEMA_ID = "forceplan.stationing/1"
 REACH_HOURS = (6, 12, 24, 48)
-
-
-class Out(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
 
 class SolveStage(Out):
@@ -104,7 +102,4 @@ class StationingResult(Out):
 
 
 def json_schema() -> dict[str, object]:
-    schema = StationingResult.model_json_schema(by_alias=True, mode="serialization")
-    schema["$id"] = SCHEMA_ID
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    return schema
+    return versioned_schema(StationingResult, SCHEMA_ID)

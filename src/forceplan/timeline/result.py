@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from forceplan.results import Out, versioned_schema
 
 SCHEMA_ID = "forceplan.respond/1"
-
-
-class Out(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
 
 class Quantiles(Out):
@@ -85,7 +83,4 @@ class RespondResult(Out):
 
 
 def json_schema() -> dict[str, object]:
-    schema = RespondResult.model_json_schema(by_alias=True, mode="serialization")
-    schema["$id"] = SCHEMA_ID
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    return schema
+    return versioned_schema(RespondResult, SCHEMA_ID)
