@@ -77,6 +77,11 @@ def test_monitor_round_trip(tmp_path: Path) -> None:
     assert r.exit_code == 0 and "intact" in r.output
     r = runner.invoke(app, ["monitor", "prove", "--log", str(log), "--event", "UKR-EX-0003"])
     assert r.exit_code == 0 and '"path"' in r.output
+    more = tmp_path / "more.csv"
+    more.write_text("event_id_cnty,event_date,latitude,longitude\nN1,2026-03-05,48.0,35.0\n")
+    assert runner.invoke(app, ["monitor", "ingest", str(more), "--log", str(log)]).exit_code == 0
+    r = runner.invoke(app, ["monitor", "consistency", "--log", str(log), "--checkpoint", str(cp)])
+    assert r.exit_code == 0 and '"consistent": true' in r.output and '"new_size": 6' in r.output
     rec = log / "records.jsonl"
     rec.write_bytes(rec.read_bytes().replace(b'"fatalities":3', b'"fatalities":0'))
     r = runner.invoke(app, ["monitor", "verify", "--log", str(log), "--checkpoint", str(cp)])

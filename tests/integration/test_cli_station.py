@@ -43,7 +43,17 @@ def test_station_writes_json_geojson_and_map(tmp_path: Path) -> None:
     data = json.loads(out.read_text())
     jsonschema.validate(data, json_schema())
     layers = {f["properties"]["layer"] for f in json.loads(gj.read_text())["features"]}
-    assert {"occupied", "line_of_contact", "standoff", "garrison", "protected", "axis"} <= layers
+    assert {
+        "occupied",
+        "line_of_contact",
+        "standoff",
+        "garrison",
+        "protected",
+        "axis",
+        "air_radius",
+        "fires_range",
+        "entry_node",
+    } <= layers
     assert external_refs(page.read_text()) == [], "the page loads nothing: scripts and styles are inlined"
 
 

@@ -28,6 +28,7 @@ from forceplan.monitoring.log import (
     public_key_b64,
     verify_log,
 )
+from forceplan.monitoring.merkle import verify_consistency
 
 app = typer.Typer(help="Ceasefire monitoring: incidents, escalation, tamper-evident log.", no_args_is_help=True)
 ScenarioOpt = Annotated[str, typer.Option("--scenario", help="Scenario (bundled name or YAML) with the agreement")]
@@ -279,3 +280,36 @@ def prove_cmd(
     if out:
         write_atomic(out, text + "\n")
     console.print(text)
+
+
+@app.command("consistency")
+def consistency_cmd(
+    log_dir: LogOpt,
+    checkpoint: Annotated[Path, typer.Option("--checkpoint", help="An earlier checkpoint (its size and root)")],
+    out: Annotated[Path | None, typer.Option(help="Write the consistency proof as JSON")] = None,
+) -> None:
+    """A consistency proof (RFC 6962) that the log today extends the log of an earlier checkpoint. Exit 1 if not."""
+    log = _open(log_dir)
+    try:
+        cp = json.loads(checkpoint.read_text(encoding="utf-8"))
+        old_size, old_root = int(cp["tree_size"]), bytes.fromhex(cp["root"])
+    except (OSError, ValueError, KeyError) as exc:
+        fail(f"{checkpoint}: not a checkpoint ({exc})")
+    if old_size > log.size:
+        err_console.print(f"[red]✗[/] truncated: the log has {log.size} records, the checkpoint {old_size}")
+        raise typer.Exit(1)
+    proof = log.consistency(old_size) if old_size else []
+    ok = old_size == 0 or verify_consistency(old_size, log.size, old_root, log.root, [bytes.fromhex(h) for h in proof])
+    doc = {
+        "old_size": old_size,
+        "old_root": cp["root"],
+        "new_size": log.size,
+        "new_root": log.root.hex(),
+        "proof": proof,
+        "consistent": ok,
+    }
+    if out:
+        write_atomic(out, json.dumps(doc, indent=2) + "\n")
+    console.print(json.dumps(doc, indent=2))
+    if not ok:
+        raise typer.Exit(1)

@@ -20,6 +20,13 @@ const kindColour = { npp: '#6a1b9a', port: '#0277bd', airport: '#455a64', airbas
   logistics_hub: '#5d4037', border_crossing: '#00897b', depot: '#795548', sea_station: '#01579b' };
 layers['Sites'] = gj('site', { pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 3.5, weight: 1,
   color: kindColour[f.properties.kind] || '#000', fillOpacity: 0.8 }).bindTooltip(f.properties.name + ' (' + f.properties.kind + ')') }).addTo(map);
+layers['Air combat radii'] = gj('air_radius', { style: { color: '#1e88e5', weight: 1, dashArray: '2 4' },
+  onEachFeature: (f, l) => l.bindTooltip(f.properties.name) });
+layers['Strike range rings'] = gj('fires_range', { style: { color: '#8e24aa', weight: 1, dashArray: '6 4' },
+  onEachFeature: (f, l) => l.bindTooltip(f.properties.name) });
+layers['Entry nodes'] = gj('entry_node', { pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 6, weight: 2,
+  color: '#00897b', fillColor: '#b2dfdb', fillOpacity: 0.9 }).bindTooltip(f.properties.name + ': ' +
+  f.properties.throughput_personnel_per_day.toLocaleString() + ' personnel/day') }).addTo(map);
 layers['Threat axes'] = gj('axis', { style: { color: '#d50000', weight: 3, dashArray: '8 6' },
   onEachFeature: (f, l) => l.bindTooltip(f.properties.name) }).addTo(map);
 layers['Garrisons'] = gj('garrison', { pointToLayer: (f, ll) => {
@@ -38,7 +45,8 @@ const legend = L.control({ position: 'bottomleft' });
 legend.onAdd = () => { const d = L.DomUtil.create('div', 'legend');
   d.innerHTML = '<i style="background:#e57373"></i>occupied territory<br><i style="background:#7f0000"></i>line of contact' +
    '<br><i style="background:#ffb74d"></i>standoff band<br><i style="border:2px solid #2e7d32"></i>protected, covered' +
-   '<br><i style="border:2px dashed #c62828"></i>protected, not covered<br><i style="background:#d50000"></i>threat axis';
+   '<br><i style="border:2px dashed #c62828"></i>protected, not covered<br><i style="background:#d50000"></i>threat axis' +
+   '<br><i style="border:2px solid #00897b"></i>entry node (throughput)';
   return d; };
 legend.addTo(map);
 map.fitBounds(layers['Line of contact'].getBounds().extend(layers['Garrisons'].getBounds()).pad(0.25));

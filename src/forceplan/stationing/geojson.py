@@ -64,6 +64,48 @@ def laydown_geojson(sc: Scenario, r: StationingResult, simplify_km: float = 0.5)
         )
         ring = to_lonlat(to_metric(shapely.Point(s.location)).buffer(c.radius_km * 1000, 32))
         feats.append(_feature(ring, layer="protection_radius", site=c.site, covered=c.covered))
+    caps = {c.id: c for c in sc.capabilities}
+    for g in r.garrisons:
+        centre = to_metric(shapely.Point(g.location))
+        for cid in sorted({p.capability for p in g.placements}):
+            cap = caps[cid]
+            if cap.air is not None:
+                ring = to_lonlat(shapely.LineString(centre.buffer(cap.air.combat_radius_km * 1000, 48).exterior.coords))
+                feats.append(
+                    _feature(
+                        ring,
+                        layer="air_radius",
+                        site=g.site,
+                        capability=cid,
+                        radius_km=cap.air.combat_radius_km,
+                        name=f"{cap.name} at {g.name}: combat radius {cap.air.combat_radius_km:g} km",
+                    )
+                )
+            if cap.fires is not None:
+                reach = cap.fires.range_km + (cap.air.combat_radius_km if cap.air is not None else 0.0)
+                ring = to_lonlat(shapely.LineString(centre.buffer(reach * 1000, 48).exterior.coords))
+                feats.append(
+                    _feature(
+                        ring,
+                        layer="fires_range",
+                        site=g.site,
+                        capability=cid,
+                        range_km=reach,
+                        name=f"{cap.name} at {g.name}: strike reach {reach:g} km",
+                    )
+                )
+    for s in sc.sites:
+        if s.throughput_personnel_per_day:
+            feats.append(
+                _feature(
+                    shapely.Point(s.location),
+                    layer="entry_node",
+                    site=s.id,
+                    name=s.name,
+                    kind=s.kind.value,
+                    throughput_personnel_per_day=s.throughput_personnel_per_day,
+                )
+            )
     for s in sc.sites:
         feats.append(
             _feature(
