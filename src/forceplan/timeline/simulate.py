@@ -88,10 +88,10 @@ def simulate_axis(
     fixed = np.array([el.fixed_h for el in elements])
     road = np.array([el.road_km for el in elements])
     speed = np.array([el.speed_kmh for el in elements])
-    arrive = np.empty(shape)
-    np.add(d_i, approval + fixed, out=arrive)
-    after = np.empty(shape)
-    np.multiply(kappa, road / speed, out=after)  # the road move: km × circuity ÷ km/h
+    arrive = np.empty(shape, dtype=np.float32)
+    np.add(d_i, approval + fixed, out=arrive, casting="same_kind")
+    after = np.empty(shape, dtype=np.float32)
+    np.multiply(kappa, road / speed, out=after, casting="same_kind")  # the road move: km × circuity ÷ km/h
     for name in sorted({name for el in elements for name in el.draws}):
         cols = np.flatnonzero([name in el.draws for el in elements])
         x = draw(params[name], (n, len(cols)), rng)
@@ -181,7 +181,7 @@ def serve_by_priority(
 @numba.njit(cache=True, parallel=True)
 def _curve_kernel(times, power, scale, scaled, base, hours):  # type: ignore[no-untyped-def]  # pragma: no cover
     n, e = times.shape
-    out = np.empty((hours + 1, n))
+    out = np.empty((hours + 1, n), dtype=np.float32)
     for i in numba.prange(n):  # trials are independent: split over cores
         hist = np.zeros(hours + 2)
         for k in range(e):
