@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -39,7 +40,7 @@ PARAMETER_NAMES = (
 )
 
 
-def _quantiles(x: NDArray[np.float64]) -> Quantiles:
+def _quantiles(x: NDArray[np.floating[Any]]) -> Quantiles:
     q = np.quantile(x, [0.1, 0.5, 0.9], method="inverted_cdf")
     return Quantiles(
         **{k: (round(float(v), 3) if np.isfinite(v) else None) for k, v in zip(("p10", "p50", "p90"), q, strict=True)}

@@ -17,6 +17,7 @@ Build-up curve of an axis: P_i(h) = defender_0 + Σ_e power_ie · [t_ie ≤ h], 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numba
 import numpy as np
@@ -26,6 +27,8 @@ from forceplan.scenario.model import Fixed, MoveMode, Triangular
 from forceplan.timeline.elements import Element
 
 HOURS = 720
+Times = NDArray[np.floating[Any]]
+"""Time arrays (hours): float32 in the simulation, float64 accepted."""
 
 
 def draw(dist: Fixed | Triangular, shape: tuple[int, ...], rng: np.random.Generator | None) -> NDArray[np.float64]:
@@ -42,14 +45,14 @@ class AxisSim:
     The power of element k in trial i is ``power_base[k] × (scale[i] if scaled[k] else 1)``: air power varies
     with the trial's aircraft availability, the rest is fixed."""
 
-    times_h: NDArray[np.float64]
+    times_h: Times
     power_base: NDArray[np.float64]
     waits_h: dict[int, NDArray[np.float64]]
     """Per entry node: queue waits (trials × units queued there), hours."""
     node_members: dict[int, list[int]]
-    arrive_h: NDArray[np.float64] | None = None
+    arrive_h: Times | None = None
     """Time each element reaches its entry node (or sets off, without one), trials × elements."""
-    after_h: NDArray[np.float64] | None = None
+    after_h: Times | None = None
     """Time from leaving the node (or setting off) to taking effect: RSOM and the road move."""
     scale: NDArray[np.float64] | None = None
     scaled: NDArray[np.bool_] | None = None
@@ -166,7 +169,7 @@ def _serve_kernel(arrive, service, priority):  # type: ignore[no-untyped-def]  #
 
 
 def serve_by_priority(
-    arrive: NDArray[np.float64], service: NDArray[np.float64], priority: NDArray[np.float64]
+    arrive: Times, service: NDArray[np.float64], priority: NDArray[np.float64]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """A single-server entry node, every trial at once: when the node is free it serves, among the units that
     have arrived, the one of highest priority (then the earliest); if none has arrived it serves the next arrival.
@@ -225,7 +228,7 @@ def curve_quantiles(curve: NDArray[np.float64], qs: tuple[float, ...] = (0.1, 0.
     return part[:, kth].T
 
 
-def time_to_fraction(times: NDArray[np.float64], power: NDArray[np.float64], fraction: float) -> NDArray[np.float64]:
+def time_to_fraction(times: Times, power: NDArray[np.float64], fraction: float) -> NDArray[np.float64]:
     """Per trial, the time by which ``fraction`` of the (reachable) power has arrived; inf if never."""
     t = np.where(np.isfinite(times), times, np.inf)
     order = np.argsort(t, axis=1, kind="stable")
