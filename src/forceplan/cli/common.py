@@ -6,6 +6,7 @@ from typing import NoReturn
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from forceplan.fsutil import write_atomic
 from forceplan.scenario import Scenario, ScenarioError, load_scenario
@@ -15,7 +16,28 @@ err_console = Console(stderr=True)
 
 EXIT_BAD_INPUT = 2
 
-__all__ = ["EXIT_BAD_INPUT", "console", "err_console", "fail", "load_or_exit", "report_problems", "write_atomic"]
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "console",
+    "err_console",
+    "fail",
+    "load_or_exit",
+    "progress_bar",
+    "report_problems",
+    "write_atomic",
+]
+
+
+def progress_bar() -> Progress:
+    """The progress bar of long commands: stage name, bar, count, elapsed time; cleared when done."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
 
 
 def fail(message: str, hint: str | None = None) -> NoReturn:

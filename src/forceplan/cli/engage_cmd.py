@@ -10,10 +10,9 @@ from typing import Annotated
 
 import numpy as np
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from forceplan.cli.common import console, fail, load_or_exit, report_problems, write_atomic
+from forceplan.cli.common import console, fail, load_or_exit, progress_bar, report_problems, write_atomic
 from forceplan.engagement import load_engage, run_spec
 from forceplan.engagement.assess import AssessResult, assess
 from forceplan.engagement.calibrate import DataError, derive_defaults, fit_loglinear, fit_nls, read_daily
@@ -229,14 +228,7 @@ def assess_cmd(
     for t in threat or []:
         if t not in known:
             fail(f"unknown threat {t!r}", f"threats: {', '.join(known)}")
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
+    with progress_bar() as bar:
         task = bar.add_task("force generation and stationing", total=len(threat or known))
         r = assess(
             sc,

@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from forceplan.cli.common import console, fail, load_or_exit, write_atomic
+from forceplan.cli.common import console, fail, load_or_exit, progress_bar, write_atomic
 from forceplan.forcegen import Options, match_force
 from forceplan.monitoring.log import LogError
 from forceplan.plan import STAGES, PlanResult, plan_phases, read_log_records, run_plan
@@ -116,14 +115,7 @@ def plan(
     opts = Options(without=frozenset(left_out), us_backstop=us_backstop or None)
     timings: list[str] = []
     t_start = time.perf_counter()
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
+    with progress_bar() as bar:
         task = bar.add_task("starting", total=len(STAGES) + 1)
         last = [time.perf_counter()]
 

@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from forceplan.cli.common import console, fail, load_or_exit, write_atomic
+from forceplan.cli.common import console, fail, load_or_exit, progress_bar, write_atomic
 from forceplan.forcegen import Options
 from forceplan.timeline import RespondResult, respond
 from forceplan.timeline.result import Quantiles
@@ -160,14 +159,7 @@ def respond_cmd(
         )
     opts = Options(without=frozenset(left_out), us_backstop=us_backstop or None)
     n = len(threat or known_threats)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
+    with progress_bar() as bar:
         task = bar.add_task("force generation and stationing", total=n)
         r = respond(
             sc,
