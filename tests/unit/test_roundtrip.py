@@ -145,7 +145,7 @@ def scenarios(draw, base: Scenario) -> Scenario:
     )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_generated_scenarios_roundtrip(bundled: Scenario, data: st.DataObject) -> None:
     sc = data.draw(scenarios(bundled))
