@@ -97,3 +97,16 @@ def test_phases_gate_against_an_incident_log(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     freeze = json.loads(out.read_text())[0]
     assert freeze["gate"]["evaluated"] and freeze["gate"]["met"] is False  # a day of incidents, 14 quiet days needed
+
+
+def test_plan_and_report_without_threats_or_pledges(bundled) -> None:
+    """An empty force and no threats still give a valid plan and a report (never a crash)."""
+    from forceplan.plan import run_plan
+    from forceplan.report.html import render_report
+
+    sc = bundled.model_copy(update={"threats": (), "pledges": (), "materiel": (), "agreement": None})
+    p = run_plan(sc, trials=50, assess_trials=20)
+    assert p.forcegen.totals.units_matched == 0 and p.stationing.garrisons == []
+    assert p.response.threats == [] and p.assessment.threats == []
+    html = render_report(sc, p)
+    assert "Troop size" in html and len(html) > 100_000
