@@ -186,3 +186,17 @@ def test_same_seed_identical_monte_carlo() -> None:
     )
     a, b, c = run_spec(spec, 200, seed=4), run_spec(spec, 200, seed=4), run_spec(spec, 200, seed=5)
     assert np.array_equal(a.attacker_end, b.attacker_end) and not np.array_equal(a.attacker_end, c.attacker_end)
+
+
+def test_sensitivity_is_monotone_under_common_random_numbers(bundled) -> None:
+    """Removing a coalition option never lowers P(objective reached); a faster decision never raises it."""
+    from forceplan.engagement.assess import assess
+    from forceplan.forcegen import match_force
+    from forceplan.stationing import station_force
+
+    fg = match_force(bundled)
+    r = assess(bundled, trials=400, seed=3, fg=fg, laydown=station_force(bundled, fg))
+    for t in r.threats:
+        d = {s.case: s.delta for s in t.sensitivity}
+        assert d["without air power"] >= 0 and d["without stockpiles"] >= 0 and d["without reinforcements"] >= 0
+        assert d["decision delay 6 h"] <= 0 <= d["decision delay 72 h"]

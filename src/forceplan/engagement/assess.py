@@ -3,6 +3,7 @@ cost — given the coalition's response (the timelines) — and how sensitive is
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Sequence
 
@@ -175,7 +176,9 @@ def _run_case(
 ) -> Outcome:
     """One case of one threat: the response (timeline stream i) and the engagements."""
     els, nodes = build_elements(sc, threat, f, lay, modes, case_opts)
-    els = [e for e in els if e.option not in drop]
+    # Dropped options stay in the list, out of reach and out of the queues, so every other element receives the same
+    # random draws as in the baseline: exact common random numbers.
+    els = [dataclasses.replace(e, reachable=False, node=None) if e.option in drop else e for e in els]
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(i,)))
     sim = simulate_axis(els, params, node_capacity_per_h(nodes), trials, rng, delay)
     scale = sim.scale if sim.scale is not None else np.ones(trials)
