@@ -7,6 +7,7 @@ A stage stopped by its time limit is reported with ``optimal = False`` and its g
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 import time
@@ -16,6 +17,8 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+log = logging.getLogger(__name__)
 
 
 @contextlib.contextmanager
@@ -163,6 +166,16 @@ class HighsModel:
         optimal = solved and gap == 0.0
         if solved and not optimal:
             text = f"stopped within the gap tolerance ({100 * rel_gap:g} %)"
+        log.info(
+            "HiGHS %s (%s, %d columns): %s in %.2f s, objective %s, gap %s",
+            stage,
+            sense,
+            self.n,
+            text,
+            elapsed,
+            objective,
+            gap,
+        )
         return StageInfo(stage, sense, text, optimal, objective, bound, gap, elapsed), x
 
     @staticmethod

@@ -7,6 +7,8 @@ no wall-clock times or timestamps, so the same inputs and seed give byte-identic
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from forceplan.stationing import StationingResult, station_force
 from forceplan.timeline import RespondResult, respond
 
 SCHEMA_ID = "forceplan.plan/1"
+log = logging.getLogger(__name__)
 STAGES = ("force generation", "stationing", "response timelines", "deterrence assessment", "phased plan")
 
 
@@ -219,8 +222,12 @@ def run_plan(
 ) -> PlanResult:
     """Run every stage on the scenario; ``progress`` is called with each stage's name as it starts."""
     opts = opts or Options()
+    clock = [time.perf_counter()]
 
     def stage(name: str) -> None:
+        now = time.perf_counter()
+        log.info("stage %s (previous stage took %.2f s)", name, now - clock[0])
+        clock[0] = now
         if progress:
             progress(name)
 
