@@ -14,10 +14,10 @@ import statistics
 import time
 
 import numpy as np
-import pulp
 from common import machine_line
 
 from forceplan.forcegen import Options, match_force, phase_windows, why_not
+from forceplan.forcegen.cbc import solve_matching_cbc
 from forceplan.forcegen.matching import MatchProblem, solve_matching
 from forceplan.scenario import Scenario, load_scenario
 from forceplan.scenario.model import (
@@ -140,44 +140,9 @@ def problem_of(sc: Scenario) -> MatchProblem:
 
 
 def solve_pulp(mp: MatchProblem, time_limit_s: float = 120.0) -> tuple[list[str], list[float]]:
-    """The same three-stage formulation with PuLP + CBC; returns statuses and objective values."""
-    k = len(mp.pair_pledge)
-    pers = mp.pledge_personnel[mp.pair_pledge].astype(float)
-    weight = mp.slot_weight[mp.pair_slot]
-    ub = np.minimum(mp.pledge_qty[mp.pair_pledge], mp.slot_qty[mp.pair_slot])
-    nation = mp.pledge_nation[mp.pair_pledge]
-    prob = pulp.LpProblem("forcegen", pulp.LpMaximize)
-    x = [pulp.LpVariable(f"x{i}", 0, int(ub[i]), cat="Integer") for i in range(k)]
-    for p in np.unique(mp.pair_pledge):
-        prob += pulp.lpSum(x[i] for i in np.flatnonzero(mp.pair_pledge == p)) <= int(mp.pledge_qty[p])
-    for s in np.unique(mp.pair_slot):
-        prob += pulp.lpSum(x[i] for i in np.flatnonzero(mp.pair_slot == s)) <= int(mp.slot_qty[s])
-    prob += pulp.lpSum(pers[i] * x[i] for i in range(k)) <= mp.max_personnel
-    solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s, threads=1)
-    statuses, values = [], []
-    prob.setObjective(pulp.lpSum(weight[i] * x[i] for i in range(k)))
-    prob.sense = pulp.LpMaximize
-    prob.solve(solver)
-    statuses.append(pulp.LpStatus[prob.status])
-    z1 = float(pulp.value(prob.objective))
-    values.append(z1)
-    prob += pulp.lpSum(weight[i] * x[i] for i in range(k)) >= z1 - 1e-7 * max(1.0, z1)
-    prob.setObjective(pulp.lpSum(pers[i] * x[i] for i in range(k)))
-    prob.sense = pulp.LpMinimize
-    prob.solve(solver)
-    statuses.append(pulp.LpStatus[prob.status])
-    z2 = float(pulp.value(prob.objective))
-    values.append(z2)
-    prob += pulp.lpSum(pers[i] * x[i] for i in range(k)) <= z2 + 0.5
-    y = {n: pulp.LpVariable(f"y{n}", 0, 1, cat="Binary") for n in np.unique(nation)}
-    for n, yn in y.items():
-        prob += yn <= pulp.lpSum(x[i] for i in np.flatnonzero(nation == n))
-    prob.setObjective(pulp.lpSum(y.values()))
-    prob.sense = pulp.LpMaximize
-    prob.solve(solver)
-    statuses.append(pulp.LpStatus[prob.status])
-    values.append(float(pulp.value(prob.objective)))
-    return statuses, values
+    """The same three stages with PuLP + CBC (forceplan.forcegen.cbc); statuses and objective values."""
+    stages, _ = solve_matching_cbc(mp, time_limit_s=time_limit_s)
+    return ["Optimal" if s.optimal else s.status for s in stages], [s.objective or 0.0 for s in stages]
 
 
 def main() -> None:

@@ -78,3 +78,16 @@ def test_bad_options_exit_2(args: list[str], needle: str, tmp_path: Path) -> Non
     r = runner.invoke(app, ["forcegen", *args, "--json", str(out)])
     assert r.exit_code == 2 and needle in r.output
     assert not out.exists(), "nothing is written on bad input"
+
+
+def test_cbc_and_highs_give_the_same_optimum(tmp_path: Path) -> None:
+    pytest.importorskip("pulp", reason="PuLP is not installed: the CBC solver is optional")
+    a, b = tmp_path / "highs.json", tmp_path / "cbc.json"
+    assert runner.invoke(app, ["forcegen", "--json", str(a)]).exit_code == 0
+    r = runner.invoke(app, ["forcegen", "--solver", "cbc", "--json", str(b)])
+    assert r.exit_code == 0, r.output
+    ha, cb = json.loads(a.read_text()), json.loads(b.read_text())
+    t = ha["totals"]
+    expected = [ha["solve"][0]["objective"], t["personnel_matched"], t["nations_contributing"]]
+    assert [s["objective"] for s in cb["solve"]] == pytest.approx(expected)
+    assert cb["optimal"] and cb["totals"]["units_matched"] == ha["totals"]["units_matched"]

@@ -63,10 +63,19 @@ def brute_force(mp: MatchProblem) -> tuple[float, float, int]:
     return best
 
 
+def _cbc(mp: MatchProblem):
+    from forceplan.forcegen.cbc import solve_matching_cbc
+
+    return solve_matching_cbc(mp)
+
+
+@pytest.mark.parametrize("solve", [solve_matching, _cbc], ids=["highs", "cbc"])
 @settings(max_examples=300, deadline=None)
-@given(problems())
-def test_solver_matches_brute_force(mp: MatchProblem) -> None:
-    stages, x = solve_matching(mp)
+@given(mp=problems())
+def test_solver_matches_brute_force(solve, mp: MatchProblem) -> None:
+    if solve is _cbc:
+        pytest.importorskip("pulp", reason="PuLP is not installed: the CBC solver is optional")
+    stages, x = solve(mp)
     assert [s.stage for s in stages] == ["fill", "personnel", "nations"]
     assert all(s.optimal for s in stages)
     fill, neg_pers, nations = brute_force(mp)

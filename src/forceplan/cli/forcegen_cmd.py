@@ -231,6 +231,9 @@ def forcegen(
     ] = None,
     csv_dir: Annotated[Path | None, typer.Option("--csv", help="Write CSV tables into this folder")] = None,
     time_limit: Annotated[float, typer.Option(help="Solver time limit per stage, seconds", min=0.1)] = 60.0,
+    solver: Annotated[
+        str, typer.Option(help="highs (default) or cbc (needs PuLP; faster when the cap binds hard)")
+    ] = "highs",
 ) -> None:
     """Match pledges to the force requirement: fill, shortfalls with reasons, unused pledges, readiness,
     burden sharing, the pledge lifecycle and what-if cases."""
@@ -253,10 +256,16 @@ def forcegen(
         max_personnel=cap,
         max_nation_share=share,
     )
+    if solver not in ("highs", "cbc"):
+        fail(f"--solver {solver!r} is not a solver", "use highs or cbc")
+    from forceplan.forcegen.cbc import CbcUnavailable
+
     try:
-        result, summaries = run_cases(sc, base, list(case or []), time_limit)
+        result, summaries = run_cases(sc, base, list(case or []), time_limit, solver)
     except CaseError as exc:
         fail(str(exc), 'example: --case "without FRA and committed only"')
+    except CbcUnavailable as exc:
+        fail(str(exc), "or use the default --solver highs")
     print_result(result, summaries)
     if json_file is not None:
         write_atomic(json_file, result.to_json() + "\n")

@@ -104,13 +104,13 @@ def summarise_case(label: str, r: ForcegenResult) -> CaseSummary:
 
 
 def run_cases(
-    sc: Scenario, base: Options, cases: list[str], time_limit_s: float = 60.0
+    sc: Scenario, base: Options, cases: list[str], time_limit_s: float = 60.0, solver: str = "highs"
 ) -> tuple[ForcegenResult, list[CaseSummary]]:
     """Run the base case and each what-if case; the base result carries the case table."""
     known = {n.iso3 for n in sc.nations}
     parsed = [(c, parse_case(c, base, known)) for c in cases]  # all parsed before any run: fail early
-    result = match_force(sc, base, time_limit_s)
+    result = match_force(sc, base, time_limit_s, solver)
     summaries = [summarise_case("baseline", result)]
     for label, opts in parsed:
-        summaries.append(summarise_case(label, match_force(sc, opts, time_limit_s)))
+        summaries.append(summarise_case(label, match_force(sc, opts, time_limit_s, solver)))
     return result.model_copy(update={"cases": summaries}), summaries

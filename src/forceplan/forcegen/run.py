@@ -50,8 +50,12 @@ def _grouped(reasons: list[tuple[Pledge, Reason]]) -> list[ShortfallReason]:
     return out
 
 
-def match_force(sc: Scenario, opts: Options | None = None, time_limit_s: float = 60.0) -> ForcegenResult:
-    """Match the scenario's pledges to its requirement under ``opts``; see :mod:`forceplan.forcegen.matching`."""
+def match_force(
+    sc: Scenario, opts: Options | None = None, time_limit_s: float = 60.0, solver: str = "highs"
+) -> ForcegenResult:
+    """Match the scenario's pledges to its requirement under ``opts``; see :mod:`forceplan.forcegen.matching`.
+
+    ``solver``: ``highs`` (default) or ``cbc`` (PuLP's CBC; faster when the personnel cap binds hard)."""
     opts = opts or Options()
     pool = pledge_pool(sc, opts)
     pledges = list(pool.pledges)
@@ -87,7 +91,14 @@ def match_force(sc: Scenario, opts: Options | None = None, time_limit_s: float =
         )
 
     mp = MatchProblem.build(pledges, slots, pairs, cap_personnel, opts.share(sc))
-    stages, xv = solve_matching(mp, time_limit_s=time_limit_s)
+    if solver == "cbc":
+        from forceplan.forcegen.cbc import solve_matching_cbc
+
+        stages, xv = solve_matching_cbc(mp, time_limit_s=time_limit_s)
+    elif solver == "highs":
+        stages, xv = solve_matching(mp, time_limit_s=time_limit_s)
+    else:
+        raise ValueError(f"unknown solver {solver!r}: use highs or cbc")
     used_by_pledge = np.zeros(len(pledges), dtype=np.int64)
     filled = np.zeros(len(slots), dtype=np.int64)
     assignments: list[Assignment] = []
