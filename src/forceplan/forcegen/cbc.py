@@ -51,7 +51,7 @@ def solve_matching_cbc(
     nation = mp.pledge_nation[mp.pair_pledge]
     prob = pulp.LpProblem("forcegen", pulp.LpMaximize)
 
-    def var(name: str, lo: int, hi: int, cat: str) -> object:
+    def var(name: str, lo: int, hi: int, cat: str) -> Any:
         if hasattr(prob, "add_variable"):  # PuLP ≥ 3.3
             return prob.add_variable(name, lo, hi, cat=cat)
         return pulp.LpVariable(name, lo, hi, cat=cat)
