@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Out(BaseModel):
@@ -17,3 +17,15 @@ def versioned_schema(model: type[BaseModel], schema_id: str) -> dict[str, object
     schema["$id"] = schema_id
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     return schema
+
+
+class SolveStage(Out):
+    """One stage of a lexicographic MILP, as reported to the user."""
+
+    stage: str = Field(description="What the stage optimises (e.g. fill, personnel, nations; placed, coverage, reach)")
+    sense: str = Field(description="max or min")
+    status: str = Field(description="Solver status, e.g. 'optimal' or 'time limit reached'")
+    optimal: bool = Field(description="Proven optimal; false whenever a time limit or gap tolerance stopped the search")
+    objective: float | None
+    bound: float | None = Field(description="Best bound proven by the solver")
+    gap: float | None = Field(description="Relative gap between objective and bound (0 when optimal)")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from typing import NoReturn
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -18,13 +22,17 @@ EXIT_BAD_INPUT = 2
 
 __all__ = [
     "EXIT_BAD_INPUT",
+    "check_threats",
     "console",
     "err_console",
     "fail",
+    "load_log_records",
     "load_or_exit",
+    "parse_nations",
     "progress_bar",
     "report_problems",
     "write_atomic",
+    "write_csv_tables",
 ]
 
 
@@ -61,3 +69,48 @@ def load_or_exit(source: str) -> Scenario:
         return load_scenario(source)
     except ScenarioError as exc:
         report_problems(exc)
+
+
+def check_threats(sc: Scenario, ids: Iterable[str] | None) -> list[str] | None:
+    """The threat ids asked for (None: all), or exit 2 naming the valid ones."""
+    known = [t.id for t in sc.threats]
+    for t in ids or []:
+        if t not in known:
+            fail(f"unknown threat {t!r}", f"threats: {', '.join(known)}")
+    return list(ids) if ids else None
+
+
+def parse_nations(sc: Scenario, values: str | Sequence[str] | None, option: str = "--without") -> frozenset[str]:
+    """ISO3 codes given as 'FRA,DEU', 'FRA DEU' or a repeated option; exit 2 naming the valid codes."""
+    items = [values] if isinstance(values, str) else list(values or [])
+    codes = {c.strip().upper() for v in items for c in v.replace(" ", ",").split(",") if c.strip()}
+    known = {n.iso3 for n in sc.nations}
+    if codes - known:
+        fail(f"{option}: unknown nation {', '.join(sorted(codes - known))}", f"valid codes: {', '.join(sorted(known))}")
+    return frozenset(codes)
+
+
+def load_log_records(folder: Path | None) -> list[dict[str, Any]] | None:
+    """The records of an incident log (None if no folder given); exit 2 if it is not a log."""
+    if folder is None:
+        return None
+    from forceplan.monitoring.log import LogError
+    from forceplan.plan import read_log_records
+
+    try:
+        return read_log_records(folder)
+    except LogError as exc:
+        fail(str(exc))
+
+
+def write_csv_tables(out_dir: Path, tables: dict[str, tuple[list[str], list[list[object]]]]) -> list[Path]:
+    """Write ``name.csv`` for each (header, rows) table, each file whole or not at all."""
+    written = []
+    for name, (header, rows) in tables.items():
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(rows)
+        write_atomic(out_dir / f"{name}.csv", buf.getvalue())
+        written.append(out_dir / f"{name}.csv")
+    return written

@@ -12,7 +12,7 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from forceplan.cli.common import console, fail, load_or_exit, progress_bar, report_problems, write_atomic
+from forceplan.cli.common import check_threats, console, fail, load_or_exit, progress_bar, report_problems, write_atomic
 from forceplan.engagement import load_engage, run_spec
 from forceplan.engagement.assess import AssessResult, assess
 from forceplan.engagement.calibrate import DataError, derive_defaults, fit_loglinear, fit_nls, read_daily
@@ -224,12 +224,9 @@ def assess_cmd(
     """For each threat: P(objective reached within 30 days) with a confidence interval, time to objective,
     attacker losses, and the sensitivity to air power, stockpiles, reinforcements, decision delay, backstop."""
     sc = load_or_exit(scenario)
-    known = [t.id for t in sc.threats]
-    for t in threat or []:
-        if t not in known:
-            fail(f"unknown threat {t!r}", f"threats: {', '.join(known)}")
+    threat = check_threats(sc, threat)
     with progress_bar() as bar:
-        task = bar.add_task("force generation and stationing", total=len(threat or known))
+        task = bar.add_task("force generation and stationing", total=len(threat or sc.threats))
         r = assess(
             sc,
             threat,

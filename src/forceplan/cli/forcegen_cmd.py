@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from forceplan.cli.common import console, fail, load_or_exit, write_atomic
+from forceplan.cli.common import console, fail, load_or_exit, parse_nations, write_atomic, write_csv_tables
 from forceplan.forcegen import CASE_FORMS, CaseError, ForcegenResult, Options, run_cases
 from forceplan.forcegen.result import CaseSummary
 from forceplan.scenario.model import PledgeStatus
@@ -201,17 +199,7 @@ def write_csv(r: ForcegenResult, out_dir: Path) -> list[Path]:
             ],
         ),
     }
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, (header, rows) in tables.items():
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(header)
-        w.writerows(rows)
-        path = out_dir / f"{name}.csv"
-        write_atomic(path, buf.getvalue())
-        written.append(path)
-    return written
+    return write_csv_tables(out_dir, tables)
 
 
 def forcegen(
@@ -240,13 +228,7 @@ def forcegen(
     sc = load_or_exit(scenario)
     if status not in STATUSES:
         fail(f"--status {status!r} is not a pledge status", f"use one of {', '.join(STATUSES)}")
-    known = {n.iso3 for n in sc.nations}
-    left_out = {c.strip().upper() for c in without.replace(" ", ",").split(",") if c.strip()}
-    if left_out - known:
-        fail(
-            f"--without: unknown nation {', '.join(sorted(left_out - known))}",
-            f"valid codes: {', '.join(sorted(known))}",
-        )
+    left_out = parse_nations(sc, without)
     if share is not None and not 0 < share <= 1:
         fail(f"--share {share} is not between 0 and 1", "for example --share 0.25 for 25 %")
     base = Options(

@@ -12,10 +12,18 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from forceplan.cli.common import console, fail, load_or_exit, progress_bar, write_atomic
+from forceplan.cli.common import (
+    check_threats,
+    console,
+    fail,
+    load_log_records,
+    load_or_exit,
+    parse_nations,
+    progress_bar,
+    write_atomic,
+)
 from forceplan.forcegen import Options, match_force
-from forceplan.monitoring.log import LogError
-from forceplan.plan import STAGES, PlanResult, plan_phases, read_log_records, run_plan
+from forceplan.plan import STAGES, PlanResult, plan_phases, run_plan
 from forceplan.stationing import station_force
 
 CHROMIUM = ("chromium", "chromium-browser", "google-chrome")
@@ -95,23 +103,9 @@ def plan(
         check_assets()
     except AssetsMissing as exc:
         fail(str(exc), "run 'make assets' (needs node and npm) once")
-    known_t = [t.id for t in sc.threats]
-    for t in threat or []:
-        if t not in known_t:
-            fail(f"unknown threat {t!r}", f"threats: {', '.join(known_t)}")
-    known = {n.iso3 for n in sc.nations}
-    left_out = {w.strip().upper() for ws in (without or []) for w in ws.split(",") if w.strip()}
-    if left_out - known:
-        fail(
-            f"--without: unknown nation {', '.join(sorted(left_out - known))}",
-            f"valid codes: {', '.join(sorted(known))}",
-        )
-    records = None
-    if log is not None:
-        try:
-            records = read_log_records(log)
-        except LogError as exc:
-            fail(str(exc))
+    threat = check_threats(sc, threat)
+    left_out = parse_nations(sc, without)
+    records = load_log_records(log)
     opts = Options(without=frozenset(left_out), us_backstop=us_backstop or None)
     timings: list[str] = []
     t_start = time.perf_counter()
@@ -153,12 +147,7 @@ def phases(
 ) -> None:
     """The phased plan: each phase's force package, the earliest day it can be complete, and its gate."""
     sc = load_or_exit(scenario)
-    records = None
-    if log is not None:
-        try:
-            records = read_log_records(log)
-        except LogError as exc:
-            fail(str(exc))
+    records = load_log_records(log)
     fg = match_force(sc)
     result = plan_phases(sc, fg, station_force(sc, fg), Options(), records)
     t = Table(title="Phases")

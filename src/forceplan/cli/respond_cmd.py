@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from forceplan.cli.common import console, fail, load_or_exit, progress_bar, write_atomic
+from forceplan.cli.common import (
+    check_threats,
+    console,
+    load_or_exit,
+    parse_nations,
+    progress_bar,
+    write_atomic,
+    write_csv_tables,
+)
 from forceplan.forcegen import Options
 from forceplan.timeline import RespondResult, respond
 from forceplan.timeline.result import Quantiles
@@ -120,15 +126,7 @@ def write_csv(r: RespondResult, out_dir: Path) -> list[Path]:
             ],
         ),
     }
-    written = []
-    for name, (header, rows) in files.items():
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(header)
-        w.writerows(rows)
-        write_atomic(out_dir / f"{name}.csv", buf.getvalue())
-        written.append(out_dir / f"{name}.csv")
-    return written
+    return write_csv_tables(out_dir, files)
 
 
 def respond_cmd(
@@ -146,19 +144,10 @@ def respond_cmd(
     """Response cards per threat: when in-theatre forces, reinforcements, air power, long-range fires, stockpiles
     and naval forces take effect (P10/P50/P90 hours), build-up curves and entry-node bottlenecks."""
     sc = load_or_exit(scenario)
-    known_threats = [t.id for t in sc.threats]
-    for t in threat or []:
-        if t not in known_threats:
-            fail(f"unknown threat {t!r}", f"threats: {', '.join(known_threats)}")
-    known = {n.iso3 for n in sc.nations}
-    left_out = {c.strip().upper() for c in without.split(",") if c.strip()}
-    if left_out - known:
-        fail(
-            f"--without: unknown nation {', '.join(sorted(left_out - known))}",
-            f"valid codes: {', '.join(sorted(known))}",
-        )
+    threat = check_threats(sc, threat)
+    left_out = parse_nations(sc, without)
     opts = Options(without=frozenset(left_out), us_backstop=us_backstop or None)
-    n = len(threat or known_threats)
+    n = len(threat or sc.threats)
     with progress_bar() as bar:
         task = bar.add_task("force generation and stationing", total=n)
         r = respond(

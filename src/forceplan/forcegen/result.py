@@ -7,19 +7,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from forceplan.results import Out, versioned_schema
+from forceplan.results import Out, SolveStage, versioned_schema
 
 SCHEMA_ID = "forceplan.forcegen/1"
-
-
-class SolveStage(Out):
-    stage: str = Field(description="fill (maximise weighted units), personnel (minimise), nations (maximise)")
-    sense: str
-    status: str = Field(description="HiGHS model status, e.g. 'optimal' or 'time limit reached'")
-    optimal: bool = Field(description="Proven optimal; false whenever a time limit stopped the search")
-    objective: float | None
-    bound: float | None = Field(description="Best bound proven by the solver")
-    gap: float | None = Field(description="Relative gap between objective and bound (0 when optimal)")
 
 
 class Assignment(Out):

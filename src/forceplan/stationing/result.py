@@ -4,20 +4,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from forceplan.results import Out, versioned_schema
+from forceplan.results import Out, SolveStage, versioned_schema
 
 SCHEMA_ID = "forceplan.stationing/1"
 REACH_HOURS = (6, 12, 24, 48)
-
-
-class SolveStage(Out):
-    stage: str = Field(description="placed (max units placed), coverage (max weighted covered sites), reach (min)")
-    sense: str
-    status: str
-    optimal: bool
-    objective: float | None
-    bound: float | None
-    gap: float | None
 
 
 class Placement(Out):
