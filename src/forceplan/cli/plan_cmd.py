@@ -88,7 +88,9 @@ def plan(
     assess_trials: Annotated[int, typer.Option(help="Deterrence-assessment trials", min=10, max=200_000)] = 1000,
     seed: Annotated[int, typer.Option(help="Random seed (recorded in plan.json)", min=0)] = 0,
     threat: Annotated[list[str] | None, typer.Option("--threat", help="Threat id (repeatable); default all")] = None,
-    without: Annotated[list[str] | None, typer.Option("--without", help="Nation to leave out, ISO3 (repeatable, or FRA,DEU)")] = None,
+    without: Annotated[
+        list[str] | None, typer.Option("--without", help="Nation to leave out, ISO3 (repeatable, or FRA,DEU)")
+    ] = None,
     us_backstop: Annotated[bool, typer.Option("--us-backstop", help="Assume the US backstop")] = False,
     log: Annotated[Path | None, typer.Option("--log", help="Incident log to evaluate the phase gates")] = None,
     pdf: Annotated[bool, typer.Option(help="Print report.pdf with headless Chromium when installed")] = True,
