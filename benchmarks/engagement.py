@@ -1,6 +1,9 @@
-"""Engagement benchmark: 100,000 trials × 720 hourly steps (30 days) on one axis, with advance and breakpoints.
+"""Engagement benchmark: 100,000 trials × 720 hourly steps (30 days) on one axis: the battle-sequence engine (square
+law, battles decided by competing hazards at the CDB90 odds, calibration drawn per trial, pursuit, culmination with
+holding-rate attrition) with every per-trial draw that ``assess`` makes.
 
-Target: ≤ 2 s median on 2 cores; reports trial-steps per second. Peers in the same run: the same model as a plain
+Target: ≤ 2 s median on 2 cores; reports trial-steps per second. Peers in the same run: the previous engine
+(breakpoints and an advance ramp, ``run_engine``) on the same inputs, and that previous model as a plain
 Python loop per trial (200 trials, scaled), ``scipy.integrate.solve_ivp`` per trial (square law with the same
 reinforcements; 50 trials, scaled) and the ``jomini`` package's SquareLaw (a published Lanchester library; it
 applies constant casualty rates from the initial strengths, so it is timed, not compared for accuracy).
@@ -20,6 +23,8 @@ from jomini.Lanchester import Battle, SquareLaw
 from scipy.integrate import solve_ivp
 
 from forceplan.engagement import per_step_schedule, run_engine
+from forceplan.engagement.calibrate import default_success_fit
+from forceplan.engagement.engine import run_battles
 
 N, DAYS, DT = 100_000, 30, 1.0
 STEPS = int(DAYS * 24 / DT)
@@ -36,7 +41,42 @@ def draws(seed: int, n: int) -> dict[str, np.ndarray]:
         "v": rng.triangular(0.5, 1.0, 1.5, n),
         "scale": rng.triangular(0.8, 1.0, 1.2, n),
         "def_times": rng.uniform(20, 400, size=(n, 40)),
+        "hold": rng.triangular(0.1, 0.2, 0.33, n),
+        "v_contest": rng.triangular(0.031, 0.05, 0.154, n),
+        "v_exploit": rng.triangular(4.0, 10.0, 30.0, n),
+        "pursuit": rng.triangular(2.0, 5.0, 8.0, n),
     }
+
+
+def battles(d: dict[str, np.ndarray], seed: int) -> float:
+    """The engine ``assess`` runs, with the calibration drawn per trial (included in the time)."""
+    n = len(d["k_att"])
+    t0 = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    b0, b1 = default_success_fit().draw(n, rng)
+    run_battles(
+        np.full(n, 40.0),
+        np.full(n, 20.0),
+        d["k_att"],
+        d["k_def"],
+        b0,
+        b1,
+        0.618,
+        rng,
+        DAYS,
+        DT,
+        hold=d["hold"],
+        v_contest_km_per_day=d["v_contest"],
+        v_exploit_km_per_day=d["v_exploit"],
+        pursuit_days=d["pursuit"],
+        att_add=ATT_ADD,
+        att_scale=d["scale"],
+        def_times_h=d["def_times"],
+        def_power=DEF_POWER,
+        distance_km=60.0,
+        record_every_steps=24,
+    )
+    return time.perf_counter() - t0
 
 
 DEF_POWER = np.linspace(0.3, 1.4, 40)
@@ -112,16 +152,26 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
-    print(f"engagement benchmark: {N:,} trials × {STEPS} hourly steps, one axis, advance and breakpoints")
+    print(f"engagement benchmark: {N:,} trials × {STEPS} hourly steps, one axis, battle-sequence engine")
     print(machine_line())
     vectorised(draws(0, 100))  # compile (numba caches to disk)
-    runs = [vectorised(draws(args.seed + r, N)) for r in range(args.repeats)]
+    battles(draws(0, 100), 0)
+    runs, prev = [], []
+    for r in range(args.repeats):
+        d_r = draws(args.seed + r, N)
+        runs.append(battles(d_r, args.seed + r))
+        prev.append(vectorised(d_r))
     med = statistics.median(runs)
+    med_prev = statistics.median(prev)
     rate_vec = N * STEPS / med
     print("  runs: " + ", ".join(f"{x:.2f} s" for x in runs))
     print(
         f"median: {med:.2f} s (target ≤ 2 s: {'met' if med <= 2 else 'NOT met'}); "
         f"{rate_vec / 1e6:.0f} million trial-steps per second"
+    )
+    print(
+        f"previous engine (breakpoints, advance ramp) on the same inputs: median {med_prev:.2f} s; "
+        f"new ÷ previous: {med / med_prev:.2f}×"
     )
     d = draws(args.seed, 200)
     t0 = time.perf_counter()
@@ -138,7 +188,7 @@ def main() -> None:
             Battle(red=40, blue=20, rho=float(d["k_att"][i % 200]), beta=float(d["k_def"][i % 200]))
         ).get_remaining(time=DAYS)
     jom = (time.perf_counter() - t0) / 2000 * N
-    print(f"plain Python loop: {py:.0f} s for {N:,} trials (scaled from 200): ratio {py / med:,.0f}×")
+    print(f"plain Python loop (previous model): {py:.0f} s for {N:,} trials (scaled from 200): ratio {py / med:,.0f}×")
     print(f"scipy solve_ivp per trial (attrition only): {ivp:.0f} s (scaled from 50): ratio {ivp / med:,.0f}×")
     print(
         f"jomini SquareLaw (closed-form constant rates, no advance): {jom:.2f} s (scaled from 2,000): "

@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import Field
 
 from forceplan import __version__
-from forceplan.engagement.assess import AssessResult, assess
+from forceplan.engagement.assess import DEFAULT_TRIALS, AssessResult, assess
 from forceplan.forcegen import ForcegenResult, Options, match_force, phase_windows, pledge_pool
 from forceplan.geo import geodesic_km
 from forceplan.results import Out, versioned_schema
@@ -214,7 +214,7 @@ def run_plan(
     sc: Scenario,
     opts: Options | None = None,
     trials: int = 2000,
-    assess_trials: int = 1000,
+    assess_trials: int = DEFAULT_TRIALS,
     seed: int = 0,
     threats: Sequence[str] | None = None,
     log_records: list[dict] | None = None,

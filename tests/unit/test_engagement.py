@@ -10,7 +10,14 @@ import pytest
 from scipy.integrate import solve_ivp
 
 from forceplan.engagement import load_engage, per_step_schedule, run_engine, run_spec
-from forceplan.engagement.calibrate import Daily, derive_defaults, fit_loglinear, fit_nls
+from forceplan.engagement.calibrate import (
+    Daily,
+    battle_hazard_per_day,
+    derive_defaults,
+    fit_loglinear,
+    fit_nls,
+    load_cdb90,
+)
 from forceplan.engagement.single import Uncertainty
 from forceplan.scenario.parameters import PARAMETERS
 
@@ -175,9 +182,7 @@ def test_cdb90_defaults_match_the_parameter_registry() -> None:
         reg["defender_lethality_per_day"].default.mode,
         reg["defender_lethality_per_day"].default.max,
     ) == d.k_def_p10_p50_p90
-    assert reg["attacker_breakpoint"].default.mode == d.attacker_breakpoint
-    assert reg["defender_breakpoint"].default.mode == d.defender_breakpoint
-    assert 0.5 < d.r_min < 1.2 and d.r_full > 3
+    assert reg["battle_hazard_per_day"].default.mode == pytest.approx(battle_hazard_per_day(load_cdb90()), abs=5e-4)
 
 
 def test_same_seed_identical_monte_carlo() -> None:
@@ -189,7 +194,8 @@ def test_same_seed_identical_monte_carlo() -> None:
 
 
 def test_sensitivity_is_monotone_under_common_random_numbers(bundled) -> None:
-    """Removing a coalition option never lowers P(objective reached); a faster decision never raises it."""
+    """Removing a coalition option never lowers P(objective reached); a faster decision never raises it; a
+    stronger attacker or a weaker defender never lowers it."""
     from forceplan.engagement.assess import assess
     from forceplan.forcegen import match_force
     from forceplan.stationing import station_force
@@ -200,3 +206,7 @@ def test_sensitivity_is_monotone_under_common_random_numbers(bundled) -> None:
         d = {s.case: s.delta for s in t.sensitivity}
         assert d["without air power"] >= 0 and d["without stockpiles"] >= 0 and d["without reinforcements"] >= 0
         assert d["decision delay 6 h"] <= 0 <= d["decision delay 72 h"]
+        lo, hi = t.attacker_initial_range
+        assert d[f"attacker strength {lo:g}"] <= 0 <= d[f"attacker strength {hi:g}"]
+        lo, hi = t.defender_initial_range
+        assert d[f"Ukrainian strength {hi:g}"] <= 0 <= d[f"Ukrainian strength {lo:g}"]

@@ -10,13 +10,15 @@ from typing import Annotated
 
 import numpy as np
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from forceplan.cli.common import check_threats, console, fail, load_or_exit, progress_bar, report_problems, write_atomic
 from forceplan.engagement import load_engage, run_spec
-from forceplan.engagement.assess import AssessResult, assess
-from forceplan.engagement.calibrate import DataError, derive_defaults, fit_loglinear, fit_nls, read_daily
+from forceplan.engagement.assess import DEFAULT_TRIALS, AssessResult, assess
+from forceplan.engagement.calibrate import DataError, Skill, derive_defaults, fit_loglinear, fit_nls, read_daily
 from forceplan.engagement.engine import LAWS
+from forceplan.engagement.stats import SKILL_SENTENCE
 from forceplan.forcegen import Options
 from forceplan.scenario import ScenarioError
 from forceplan.timeline.result import Quantiles
@@ -94,34 +96,20 @@ def calibrate(
     bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples for nls intervals", min=0)] = 500,
     seed: Annotated[int, typer.Option(help="Bootstrap seed", min=0)] = 0,
     cdb90: Annotated[bool, typer.Option("--cdb90", help="Fit attacker success on CDB90 and derive defaults")] = False,
+    validate: Annotated[
+        bool, typer.Option("--validate", help="With --cdb90: run the engine on every CDB90 battle against history")
+    ] = False,
+    trials_per_battle: Annotated[
+        int, typer.Option(help="Engine trials per battle (--validate)", min=10, max=5000)
+    ] = 200,
     json_file: Annotated[Path | None, typer.Option("--json", help="Write the fit as JSON")] = None,
 ) -> None:
-    """Fit attrition coefficients (and exponents) to daily battle data, or the CDB90 success model."""
+    """Fit attrition coefficients (and exponents) to daily battle data, or the CDB90 success model; with
+    --cdb90 --validate, judge the engine against the history it is calibrated on (exit 1 if a band leaves its CI)."""
+    if validate and not cdb90:
+        fail("--validate needs --cdb90", "run: forceplan calibrate --cdb90 --validate")
     if cdb90:
-        d = derive_defaults()
-        f = d.fit
-        console.print(f"CDB90: {f.battles} battles; P(attacker success) = 1/(1+exp(-({f.b0:.4f} + {f.b1:.4f} ln r)))")
-        for k, (n, rate) in f.success_rate_by_ratio.items():
-            console.print(
-                f"  force ratio {k}: {n} battles, attacker won {100 * rate:.0f} %; fitted at the bin's "
-                "median shown in docs/model.md"
-            )
-        console.print(
-            f"defaults: r_min {d.r_min}, r_full {d.r_full}, attacker breakpoint {d.attacker_breakpoint}, "
-            f"defender breakpoint {d.defender_breakpoint}; k_A P10/50/90 {d.k_att_p10_p50_p90}, "
-            f"k_D {d.k_def_p10_p50_p90}"
-        )
-        out: dict[str, object] = {
-            "b0": f.b0,
-            "b1": f.b1,
-            "battles": f.battles,
-            "r_min": d.r_min,
-            "r_full": d.r_full,
-            "attacker_breakpoint": d.attacker_breakpoint,
-            "defender_breakpoint": d.defender_breakpoint,
-            "k_att_p10_p50_p90": d.k_att_p10_p50_p90,
-            "k_def_p10_p50_p90": d.k_def_p10_p50_p90,
-        }
+        out = _cdb90_report(validate, trials_per_battle, seed)
     else:
         if data is None:
             fail("give a daily data CSV, or --cdb90", "columns: day, force_a, force_b, loss_a, loss_b")
@@ -173,17 +161,134 @@ def calibrate(
         console.print(f"wrote {json_file}")
 
 
-def print_assessment(r: AssessResult) -> None:
-    console.rule(f"[bold]Deterrence assessment: {r.scenario}")
+def _cdb90_report(validate: bool, trials_per_battle: int, seed: int) -> dict[str, object]:
+    from forceplan.engagement.calibrate import battle_hazard_per_day, cross_validate, load_cdb90
+    from forceplan.engagement.validate import validate_engine
+
+    c = load_cdb90()
+    d = derive_defaults(c)
+    f = d.fit
+    lo, hi = f.slope_ci()
     console.print(
-        f"{r.trials:,} trials, seed {r.seed}; square law; advance ramp r_min {r.r_min}, r_full {r.r_full} "
-        "(CDB90); 30 days"
+        f"CDB90: {f.battles} battles; P(attacker success) = 1/(1+exp(-({f.b0:.4f} + {f.b1:.4f} ln r))); "
+        f"slope 95 % CI [{lo:.2f}, {hi:.2f}]"
     )
-    t = Table(title="Would the offensive reach its objective within 30 days?")
+    console.print(
+        f"lethalities (since 1939): k_A P10/50/90 {d.k_att_p10_p50_p90}, k_D {d.k_def_p10_p50_p90}; "
+        f"battle decided at {battle_hazard_per_day(c):.3f} per day"
+    )
+    out: dict[str, object] = {
+        "b0": f.b0,
+        "b1": f.b1,
+        "b1_ci95": [lo, hi],
+        "battles": f.battles,
+        "battle_hazard_per_day": battle_hazard_per_day(c),
+        "k_att_p10_p50_p90": d.k_att_p10_p50_p90,
+        "k_def_p10_p50_p90": d.k_def_p10_p50_p90,
+    }
+    if not validate:
+        skills = [cross_validate(c, None, "all", seed=seed), cross_validate(c, c.year >= 1939, "since 1939", seed=seed)]
+        _print_skill(skills)
+        out["skill"] = [_skill_dict(s) for s in skills]
+        return out
+    with progress_bar() as bar:
+        task = bar.add_task("fighting the CDB90 battles (engine and previous engine)", total=None)
+        v = validate_engine(trials_per_battle, seed)
+        bar.update(task, completed=1, total=1)
+    out["validation"] = []
+    for sv in v.subsets:
+        t = Table(
+            title=f"Engine against history: {sv.subset} ({sv.battles} battles, {v.trials_per_battle} trials each)"
+        )
+        for col in ("force ratio", "battles", "history", "95 % CI", "engine", "inside", "previous engine"):
+            t.add_column(col, justify="right")
+        for b in sv.bands:
+            t.add_row(
+                b.band,
+                str(b.battles),
+                f"{100 * b.historical:.0f} %",
+                f"{100 * b.ci[0]:.0f}-{100 * b.ci[1]:.0f} %",
+                f"{100 * b.engine:.0f} %",
+                ("yes" if b.inside else "NO") if b.checked else "(< 30 battles)",
+                f"{100 * b.previous_engine:.0f} %" if b.previous_engine is not None else "",
+            )
+        console.print(t)
+        console.print(
+            f"  AUC of ln(force ratio): history {sv.historical_auc:.3f} (bootstrap 95 % CI "
+            f"{sv.historical_auc_ci[0]:.3f}-{sv.historical_auc_ci[1]:.3f}); engine {sv.engine_auc:.3f}; previous "
+            f"engine {sv.previous_engine_auc:.3f} -> {'PASS' if sv.passed else 'FAIL'}"
+        )
+        out["validation"].append(  # type: ignore[attr-defined]
+            {
+                "subset": sv.subset,
+                "battles": sv.battles,
+                "passed": sv.passed,
+                "bands": [
+                    {
+                        "band": b.band,
+                        "battles": b.battles,
+                        "historical": b.historical,
+                        "ci95": list(b.ci),
+                        "engine": b.engine,
+                        "previous_engine": b.previous_engine,
+                        "checked": b.checked,
+                        "inside": b.inside,
+                    }
+                    for b in sv.bands
+                ],
+                "historical_auc": sv.historical_auc,
+                "historical_auc_ci95": list(sv.historical_auc_ci),
+                "engine_auc": sv.engine_auc,
+                "previous_engine_auc": sv.previous_engine_auc,
+            }
+        )
+    _print_skill([sv.skill for sv in v.subsets])
+    out["skill"] = [_skill_dict(sv.skill) for sv in v.subsets]
+    out["passed"] = v.passed
+    return out
+
+
+def _skill_dict(s: Skill) -> dict[str, object]:
+    return {
+        "subset": s.subset,
+        "battles": s.battles,
+        "folds": s.folds,
+        "repeats": s.repeats,
+        "auc": s.auc,
+        "auc_ci95": list(s.auc_ci),
+        "brier_skill": s.brier_skill,
+        "brier_skill_ci95": list(s.brier_skill_ci),
+    }
+
+
+def _print_skill(skills: list[Skill]) -> None:
+    t = Table(title="Predictive skill of force ratio (repeated 5-fold cross-validation, 20 repeats)")
+    for col in ("battles", "subset", "AUC [95 % CI]", "Brier skill vs base rate [95 % CI]"):
+        t.add_column(col)
+    for s in skills:
+        t.add_row(
+            str(s.battles),
+            s.subset,
+            f"{s.auc:.3f} [{s.auc_ci[0]:.3f}, {s.auc_ci[1]:.3f}]",
+            f"{100 * s.brier_skill:.1f} % [{100 * s.brier_skill_ci[0]:.1f}, {100 * s.brier_skill_ci[1]:.1f}]",
+        )
+    console.print(t)
+    console.print(SKILL_SENTENCE)
+
+
+def print_assessment(r: AssessResult) -> None:
+    console.rule(f"[bold]Deterrence assessment: {escape(r.scenario)}")
+    console.print(
+        f"{r.trials:,} trials ({r.input_draws} draws of the uncertain inputs), seed {r.seed}; battles decided at "
+        f"the CDB90 odds (slope {r.calibration['b1']:.2f}, 95 % CI {r.calibration['b1_ci_low']:.2f}-"
+        f"{r.calibration['b1_ci_high']:.2f}); 30 days"
+    )
+    t = Table(title="Would the attacker reach its objective within 30 days?")
     for col in (
         "threat",
         "km",
-        "P(reached) [95 % CI]",
+        "P(attacker reaches objective) [90 % over model uncertainty]",
+        "MC error",
         "time to objective h",
         "attacker losses",
         "culminates",
@@ -193,30 +298,35 @@ def print_assessment(r: AssessResult) -> None:
     for th in r.threats:
         pr = th.p_reached
         t.add_row(
-            th.threat,
+            escape(th.threat),
             f"{th.distance_km:.0f}",
             f"{pr.p:.2f} [{pr.ci_low:.2f}-{pr.ci_high:.2f}]",
+            f"±{pr.mc_error:.3f}",
             _q(th.time_to_objective_h),
             _q(th.attacker_losses),
             f"{th.p_culminated:.2f}",
             th.verdict,
         )
     console.print(t)
+    console.print(
+        SKILL_SENTENCE + " The interval (5th-95th percentile) carries the calibration's uncertainty and the stated "
+        "strength ranges; the verdict names a band only when the whole interval lies in it."
+    )
     if any(th.sensitivity for th in r.threats):
-        s = Table(title="Sensitivity: change in P(reached)")
-        s.add_column("threat")
-        cases = [c.case for c in r.threats[0].sensitivity]
-        for c in cases:
-            s.add_column(c, justify="right")
         for th in r.threats:
-            s.add_row(th.threat, *[f"{c.delta:+.2f}" for c in th.sensitivity])
-        console.print(s)
+            s = Table(title=f"Sensitivity of {escape(th.threat)}: change in P (same draws, common random numbers)")
+            s.add_column("case")
+            s.add_column("P", justify="right")
+            s.add_column("change", justify="right")
+            for c in th.sensitivity:
+                s.add_row(escape(c.case), f"{c.p_reached:.3f}", f"{c.delta:+.3f}")
+            console.print(s)
 
 
 def assess_cmd(
     scenario: Annotated[str, typer.Argument(help="Bundled scenario name or YAML file")] = "ukraine-2025",
     threat: Annotated[list[str] | None, typer.Option("--threat", help="Threat id (repeatable); default all")] = None,
-    trials: Annotated[int, typer.Option(help="Monte Carlo trials", min=10, max=200_000)] = 2000,
+    trials: Annotated[int, typer.Option(help="Monte Carlo trials", min=100, max=200_000)] = DEFAULT_TRIALS,
     seed: Annotated[int, typer.Option(help="Random seed (recorded)", min=0)] = 0,
     us_backstop: Annotated[bool, typer.Option("--us-backstop", help="Assume the US backstop")] = False,
     json_file: Annotated[Path | None, typer.Option("--json", help="Write the assessment as JSON")] = None,

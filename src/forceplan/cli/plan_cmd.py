@@ -22,6 +22,7 @@ from forceplan.cli.common import (
     progress_bar,
     write_atomic,
 )
+from forceplan.engagement.assess import DEFAULT_TRIALS
 from forceplan.forcegen import Options, match_force
 from forceplan.plan import STAGES, PlanResult, plan_phases, run_plan
 from forceplan.stationing import station_force
@@ -85,7 +86,9 @@ def plan(
     scenario: Annotated[str, typer.Argument(help="Bundled scenario name or YAML file")] = "ukraine-2025",
     out: Annotated[Path, typer.Option(help="Folder for plan.json, report.html, report.pdf, run.log")] = Path("out"),
     trials: Annotated[int, typer.Option(help="Response-timeline trials", min=10, max=200_000)] = 2000,
-    assess_trials: Annotated[int, typer.Option(help="Deterrence-assessment trials", min=10, max=200_000)] = 1000,
+    assess_trials: Annotated[
+        int, typer.Option(help="Deterrence-assessment trials (as assess)", min=100, max=200_000)
+    ] = DEFAULT_TRIALS,
     seed: Annotated[int, typer.Option(help="Random seed (recorded in plan.json)", min=0)] = 0,
     threat: Annotated[list[str] | None, typer.Option("--threat", help="Threat id (repeatable); default all")] = None,
     without: Annotated[

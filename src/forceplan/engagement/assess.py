@@ -6,17 +6,19 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from pydantic import Field
 
-from forceplan.engagement.calibrate import derive_defaults
-from forceplan.engagement.engine import LAWS, Outcome, per_step_schedule, run_engine
+from forceplan.engagement.calibrate import SuccessFit, default_success_fit
+from forceplan.engagement.engine import BattleOutcome, per_step_schedule, run_battles
+from forceplan.engagement.stats import band_of, verdict_for, wilson_interval
 from forceplan.forcegen import ForcegenResult, Options, match_force
 from forceplan.geo import geodesic_km
 from forceplan.results import Out, versioned_schema
 from forceplan.scenario import Scenario, scenario_digest
-from forceplan.scenario.model import Fixed, Threat, Triangular
+from forceplan.scenario.model import Fixed, Threat, Triangular, strength_range
 from forceplan.scenario.parameters import parameter
 from forceplan.stationing import StationingResult, station_force
 from forceplan.timeline.elements import Element, build_elements, node_capacity_per_h
@@ -24,22 +26,29 @@ from forceplan.timeline.result import Quantiles
 from forceplan.timeline.run import PARAMETER_NAMES, _quantiles
 from forceplan.timeline.simulate import draw, simulate_axis
 
-SCHEMA_ID = "forceplan.assess/1"
+SCHEMA_ID = "forceplan.assess/2"
 DAYS = 30
+INNER_TRIALS = 50
+"""Trials per draw of the uncertain model inputs (the inner loop of the two-stage design)."""
+DEFAULT_TRIALS = 6_000
+"""120 draws of the model inputs × 50 trials: the Monte Carlo error of P stays under 0.01 (about 0.007)."""
 ENGAGEMENT_PARAMETERS = (
     "attacker_lethality_per_day",
     "defender_lethality_per_day",
-    "attacker_breakpoint",
-    "defender_breakpoint",
-    "advance_kmh",
+    "battle_hazard_per_day",
+    "contested_advance_km_per_day",
+    "exploitation_advance_km_per_day",
+    "pursuit_days",
+    "holding_attrition_factor",
     "attacker_arrival_factor",
 )
 
 
 class Probability(Out):
-    p: float
-    ci_low: float = Field(description="Wilson 95 % interval")
-    ci_high: float
+    p: float = Field(description="The attacker's probability of reaching its objective within 30 days")
+    ci_low: float = Field(description="5th percentile over the uncertain model inputs (calibration, strengths)")
+    ci_high: float = Field(description="95th percentile over the uncertain model inputs")
+    mc_error: float = Field(description="Monte Carlo standard error of p")
 
 
 class Sensitivity(Out):
@@ -63,14 +72,19 @@ class ThreatAssessment(Out):
     name: str
     distance_km: float
     attacker_initial: float
+    attacker_initial_range: tuple[float, float]
     attacker_follow_on: float
     defender_initial: float
-    p_reached: Probability = Field(description="P(objective reached within 30 days)")
+    defender_initial_range: tuple[float, float]
+    p_reached: Probability = Field(description="P(the attacker reaches its objective within 30 days)")
     time_to_objective_h: Quantiles = Field(description="Over all trials; None where not reached")
-    attacker_losses: Quantiles = Field(description="Combat-power units lost, to the objective or day 30")
+    attacker_losses: Quantiles = Field(
+        description="Combat power lost (battalion-equivalents), to the objective or day 30"
+    )
     defender_losses: Quantiles
     p_culminated: float = Field(description="P(the attack culminates before its objective)")
-    verdict: str
+    battles_won: Quantiles = Field(description="Battles the attacker won (breakthroughs) in 30 days")
+    verdict: str = Field(description="A band only when the whole interval lies in it, else 'uncertain: between ...'")
     paths: Paths
     sensitivity: list[Sensitivity]
 
@@ -81,9 +95,10 @@ class AssessResult(Out):
     scenario_digest: str
     seed: int
     trials: int
+    input_draws: int = Field(description="Draws of the uncertain model inputs (outer loop)")
     law: str
-    r_min: float
-    r_full: float
+    outcome_model: str
+    calibration: dict[str, float]
     parameters: dict[str, str]
     threats: list[ThreatAssessment]
 
@@ -92,73 +107,120 @@ class AssessResult(Out):
 
 
 def wilson(successes: int, n: int, z: float = 1.96) -> Probability:
-    if n == 0:
-        return Probability(p=0.0, ci_low=0.0, ci_high=1.0)
-    p = successes / n
-    den = 1 + z**2 / n
-    centre = (p + z**2 / (2 * n)) / den
-    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / den
-    return Probability(
-        p=round(p, 4), ci_low=round(max(0.0, centre - half), 4), ci_high=round(min(1.0, centre + half), 4)
-    )
+    """A binomial proportion with its Wilson interval (no model uncertainty: a plain Monte Carlo estimate)."""
+    lo, hi = wilson_interval(successes, n, z)
+    p = successes / n if n else 0.0
+    se = float(np.sqrt(p * (1 - p) / n)) if n else 0.0
+    return Probability(p=round(p, 4), ci_low=round(lo, 4), ci_high=round(hi, 4), mc_error=round(se, 4))
 
 
 def verdict(p: float) -> str:
-    """deterred (P < 0.1), probably denied (< 0.5), at risk (< 0.9), not deterred (≥ 0.9)."""
-    if p < 0.1:
-        return "deterred"
-    if p < 0.5:
-        return "probably denied"
-    if p < 0.9:
-        return "at risk"
-    return "not deterred"
+    """The band of a point value: deterred (P < 0.1), probably denied (< 0.5), at risk (< 0.9), not deterred."""
+    return band_of(p)
 
 
-def engage_threat(
-    sc: Scenario,
-    threat: Threat,
-    elements: list[Element],
-    times_h: np.ndarray,
-    air_scale: np.ndarray,
-    draws: dict[str, np.ndarray],
-    r_min: float,
-    r_full: float,
-) -> Outcome:
+def total_interval(reached: np.ndarray, inner: int, q: tuple[float, float] = (0.05, 0.95)) -> Probability:
+    """P and its interval over the uncertain inputs, from a two-stage design (``reached`` ordered by input draw,
+    ``inner`` trials per draw). The spread of the per-draw estimates is shrunk by the binomial noise of ``inner``
+    trials (method of moments), so the interval carries the model uncertainty, not the Monte Carlo noise; the Monte
+    Carlo error of P is the standard error of the per-draw means."""
+    pj = reached.reshape(-1, inner).mean(axis=1)
+    n_outer = len(pj)
+    p = float(pj.mean())
+    var_obs = float(pj.var(ddof=1)) if n_outer > 1 else 0.0
+    noise = float(np.mean(pj * (1 - pj))) / max(inner - 1, 1)
+    shrink = float(np.sqrt(max(var_obs - noise, 0.0) / var_obs)) if var_obs > 0 else 0.0
+    adj = np.clip(p + shrink * (pj - p), 0.0, 1.0)
+    lo, hi = np.quantile(adj, q)
+    se = float(np.sqrt(var_obs / n_outer)) if n_outer > 1 else 0.0
+    return Probability(
+        p=round(p, 4), ci_low=round(float(min(lo, p)), 4), ci_high=round(float(max(hi, p)), 4), mc_error=round(se, 4)
+    )
+
+
+@dataclass(frozen=True)
+class EngagementDraws:
+    """Every random input of one threat's engagements, per trial. Made once per threat, whatever the case."""
+
+    b0: np.ndarray
+    b1: np.ndarray
+    attacker_factor: np.ndarray
+    defender_factor: np.ndarray
+    other: dict[str, np.ndarray]
+    clock_seed: np.random.SeedSequence
+
+    def with_(self, **kw: np.ndarray) -> EngagementDraws:
+        return dataclasses.replace(self, **kw)  # type: ignore[arg-type]
+
+
+def draw_engagement(sc: Scenario, threat: Threat, i: int, seed: int, n_outer: int, fit: SuccessFit) -> EngagementDraws:
+    """Outer draws (calibration, attacker and defender strength) repeated over the inner trials; inner draws for
+    the rest. Stream ``SeedSequence(seed, spawn_key=(i, 1))``; the battle clocks use ``(i, 2)``."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(i, 1)))
+    trials = n_outer * INNER_TRIALS
+    b0, b1 = fit.draw(n_outer, rng)
+    a_lo, a_mode, a_hi = strength_range(
+        threat.attacker.initial_combat_power, threat.attacker.initial_combat_power_range
+    )
+    d_lo, d_mode, d_hi = strength_range(threat.defender_combat_power, threat.defender_combat_power_range)
+    att = rng.triangular(a_lo / a_mode, 1.0, a_hi / a_mode, size=n_outer)
+    dfd = rng.triangular(d_lo / d_mode, 1.0, d_hi / d_mode, size=n_outer) if d_mode > 0 else np.ones(n_outer)
+    other = {name: draw(parameter(sc, name), (trials,), rng) for name in ENGAGEMENT_PARAMETERS}
+
+    def rep(x: np.ndarray) -> np.ndarray:
+        return np.repeat(x, INNER_TRIALS)
+
+    return EngagementDraws(rep(b0), rep(b1), rep(att), rep(dfd), other, np.random.SeedSequence(seed, spawn_key=(i, 2)))
+
+
+@dataclass(frozen=True)
+class Response:
+    elements: list[Element]
+    times_h: np.ndarray
+    scale: np.ndarray
+
+
+def engage_threat(sc: Scenario, threat: Threat, resp: Response, dr: EngagementDraws) -> BattleOutcome:
     """One threat's engagements over the trials: attack at H = warning time after detection."""
+    elements, times_h, air_scale = resp.elements, resp.times_h, resp.scale
     n = times_h.shape[0]
     keep = [k for k, el in enumerate(elements) if el.power > 0 and el.option != "long_range_fires"]
     rel = times_h[:, keep] - threat.warning_time_h  # arrival relative to the start of the attack
     power = np.array([elements[k].power for k in keep])
     scaled = np.array([elements[k].option == "air_power" for k in keep], dtype=bool)
-    obj = sc.resolve_point(threat.axis.objective)
-    distance = float(geodesic_km(threat.axis.start[0], threat.axis.start[1], obj[0], obj[1]))
-    p, q = LAWS["square"]
-    return run_engine(
-        a0=np.full(n, threat.attacker.initial_combat_power),
-        d0=np.full(n, threat.defender_combat_power),
-        k_att=draws["attacker_lethality_per_day"],
-        k_def=draws["defender_lethality_per_day"],
-        p=p,
-        q=q,
+    o = dr.other
+    return run_battles(
+        a0=threat.attacker.initial_combat_power * dr.attacker_factor[:n],
+        d0=threat.defender_combat_power * dr.defender_factor[:n],
+        k_att=o["attacker_lethality_per_day"][:n],
+        k_def=o["defender_lethality_per_day"][:n],
+        b0=dr.b0[:n],
+        b1=dr.b1[:n],
+        hazard_per_day=float(o["battle_hazard_per_day"][0]),
+        rng=np.random.default_rng(dr.clock_seed),
         days=DAYS,
         dt_h=1.0,
+        hold=o["holding_attrition_factor"][:n],
+        v_contest_km_per_day=o["contested_advance_km_per_day"][:n],
+        v_exploit_km_per_day=o["exploitation_advance_km_per_day"][:n],
+        pursuit_days=o["pursuit_days"][:n],
         att_add=per_step_schedule([(a.day, a.combat_power) for a in threat.attacker.arrivals], DAYS, 1.0),
-        att_scale=draws["attacker_arrival_factor"],
+        att_scale=o["attacker_arrival_factor"][:n],
         def_times_h=rel,
         def_power=power,
         def_scale=air_scale,
         def_scaled=scaled,
-        bp_att=draws["attacker_breakpoint"],
-        bp_def=draws["defender_breakpoint"],
-        v_max_kmh=draws["advance_kmh"],
-        r_min=r_min,
-        r_full=r_full,
-        distance_km=distance,
+        distance_km=threat_distance_km(sc, threat),
         record_every_steps=24,
     )
 
 
-def _run_case(
+def threat_distance_km(sc: Scenario, threat: Threat) -> float:
+    obj = sc.resolve_point(threat.axis.objective)
+    return float(geodesic_km(threat.axis.start[0], threat.axis.start[1], obj[0], obj[1]))
+
+
+def _respond(
     sc: Scenario,
     threat: Threat,
     i: int,
@@ -166,15 +228,13 @@ def _run_case(
     trials: int,
     params: dict[str, Fixed | Triangular],
     modes: dict[str, float],
-    draws: dict[str, np.ndarray],
-    ramp: tuple[float, float],
     f: ForcegenResult,
     lay: StationingResult,
     case_opts: Options,
     drop: tuple[str, ...] = (),
     delay: float | None = None,
-) -> Outcome:
-    """One case of one threat: the response (timeline stream i) and the engagements."""
+) -> Response:
+    """One case of one threat's response (timeline stream i, the same draws as ``respond``)."""
     els, nodes = build_elements(sc, threat, f, lay, modes, case_opts)
     # Dropped options stay in the list, out of reach and out of the queues, so every other element receives the same
     # random draws as in the baseline: exact common random numbers.
@@ -182,13 +242,60 @@ def _run_case(
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(i,)))
     sim = simulate_axis(els, params, node_capacity_per_h(nodes), trials, rng, delay)
     scale = sim.scale if sim.scale is not None else np.ones(trials)
-    return engage_threat(sc, threat, els, sim.times_h, scale, draws, ramp[0], ramp[1])
+    return Response(els, sim.times_h, scale)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One sensitivity case: options dropped, a fixed decision delay, other engagement draws, or the backstop."""
+
+    label: str
+    drop: tuple[str, ...] = ()
+    delay_h: float | None = None
+    draws: EngagementDraws | None = None
+    backstop: Options | None = None
+
+
+def sensitivity_cases(sc: Scenario, threat: Threat, opts: Options, fit: SuccessFit, dr: EngagementDraws) -> list[Case]:
+    """The sensitivity cases of one threat, each a change to the baseline's draws or inputs and nothing else."""
+    ones = np.ones_like(dr.b0)
+    a_lo, a_mode, a_hi = strength_range(
+        threat.attacker.initial_combat_power, threat.attacker.initial_combat_power_range
+    )
+    d_lo, d_mode, d_hi = strength_range(threat.defender_combat_power, threat.defender_combat_power_range)
+    cases = [
+        Case("without air power", drop=("air_power",)),
+        Case("without stockpiles", drop=("stockpile_release",)),
+        Case("without reinforcements", drop=("reinforcements",)),
+        Case("decision delay 6 h", delay_h=6.0),
+        Case("decision delay 72 h", delay_h=72.0),
+        Case(f"attacker strength {a_lo:g}", draws=dr.with_(attacker_factor=ones * a_lo / a_mode)),
+        Case(f"attacker strength {a_hi:g}", draws=dr.with_(attacker_factor=ones * a_hi / a_mode)),
+    ]
+    if d_mode > 0:
+        cases += [
+            Case(f"Ukrainian strength {d_lo:g}", draws=dr.with_(defender_factor=ones * d_lo / d_mode)),
+            Case(f"Ukrainian strength {d_hi:g}", draws=dr.with_(defender_factor=ones * d_hi / d_mode)),
+        ]
+    for label, b1 in zip(("low", "high"), fit.slope_ci(), strict=True):
+        fixed = dr.with_(b0=ones * fit.b0_given_b1(b1), b1=ones * b1)
+        cases.append(Case(f"calibration slope {label} ({b1:.2f})", draws=fixed))
+    if not opts.backstop(sc) and sc.backstop.assets:
+        bs = Options(
+            min_status=opts.min_status,
+            without=opts.without,
+            us_backstop=True,
+            max_personnel=opts.max_personnel,
+            max_nation_share=opts.max_nation_share,
+        )
+        cases.append(Case("with US backstop", backstop=bs))
+    return cases
 
 
 def assess(
     sc: Scenario,
     threats: Sequence[str] | None = None,
-    trials: int = 2000,
+    trials: int = DEFAULT_TRIALS,
     seed: int = 0,
     opts: Options | None = None,
     fg: ForcegenResult | None = None,
@@ -196,90 +303,69 @@ def assess(
     sensitivity: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> AssessResult:
-    """Assess every threat (or those named). Threat i uses the response draws of ``respond`` (stream i) and its
-    own stream ``SeedSequence(seed, spawn_key=(i, 1))`` for the engagement; sensitivity cases reuse both
-    (common random numbers), so their differences come from the change alone."""
+    """Assess every threat (or those named). ``trials`` is rounded up to whole draws of the uncertain inputs
+    (``INNER_TRIALS`` trials each). Threat i uses the response draws of ``respond`` (stream i) and its own engagement
+    streams; every sensitivity case makes every draw and overrides only what it changes (exact common random
+    numbers), so the differences come from the change alone."""
     opts = opts or Options()
     fg = fg or match_force(sc, opts)
     laydown = laydown or station_force(sc, fg)
-    defaults = derive_defaults()
+    n_outer = max(2, -(-trials // INNER_TRIALS))
+    trials = n_outer * INNER_TRIALS
+    fit = default_success_fit()
     params = {name: parameter(sc, name) for name in PARAMETER_NAMES}
     modes = {name: float(d.mode) for name, d in params.items()}
     eng_params = {name: parameter(sc, name) for name in ENGAGEMENT_PARAMETERS}
     backstop_plan: tuple[ForcegenResult, StationingResult] | None = None
     wanted = set(threats) if threats else None
+    slope_lo, slope_hi = fit.slope_ci()
     out = []
     for i, threat in enumerate(sc.threats):
         if wanted is not None and threat.id not in wanted:
             continue
         if progress:
             progress(threat.id)
-        eng_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(i, 1)))
-        draws = {name: draw(d, (trials,), eng_rng) for name, d in eng_params.items()}
-
-        run_case = functools.partial(
-            _run_case,
-            sc,
-            threat,
-            i,
-            seed,
-            trials,
-            params,
-            modes,
-            draws,
-            (defaults.r_min, defaults.r_full),
-            case_opts=opts,
-        )
-
-        base = run_case(fg, laydown)
+        dr = draw_engagement(sc, threat, i, seed, n_outer, fit)
+        respond_case = functools.partial(_respond, sc, threat, i, seed, trials, params, modes)
+        base_resp = respond_case(fg, laydown, opts)
+        base = engage_threat(sc, threat, base_resp, dr)
         p_base = float(base.reached.mean())
         sens: list[Sensitivity] = []
         if sensitivity:
-            cases: list[tuple[str, Callable[[], Outcome]]] = [
-                ("without air power", functools.partial(run_case, fg, laydown, drop=("air_power",))),
-                ("without stockpiles", functools.partial(run_case, fg, laydown, drop=("stockpile_release",))),
-                ("without reinforcements", functools.partial(run_case, fg, laydown, drop=("reinforcements",))),
-                ("decision delay 6 h", functools.partial(run_case, fg, laydown, delay=6.0)),
-                ("decision delay 72 h", functools.partial(run_case, fg, laydown, delay=72.0)),
-            ]
-            if not opts.backstop(sc) and sc.backstop.assets:
-                bs_opts = Options(
-                    min_status=opts.min_status,
-                    without=opts.without,
-                    us_backstop=True,
-                    max_personnel=opts.max_personnel,
-                    max_nation_share=opts.max_nation_share,
-                )
-
-                def with_backstop(bs_opts: Options = bs_opts, run_case: Callable[..., Outcome] = run_case) -> Outcome:
-                    nonlocal backstop_plan
+            for case in sensitivity_cases(sc, threat, opts, fit, dr):
+                if case.backstop:
                     if backstop_plan is None:
-                        f = match_force(sc, bs_opts)
+                        f = match_force(sc, case.backstop)
                         backstop_plan = (f, station_force(sc, f))
-                    return run_case(*backstop_plan, case_opts=bs_opts)
-
-                cases.append(("with US backstop", with_backstop))
-            for label, fn in cases:
-                p = float(fn().reached.mean())
-                sens.append(Sensitivity(case=label, p_reached=round(p, 4), delta=round(p - p_base, 4)))
-        obj = sc.resolve_point(threat.axis.objective)
+                    resp = respond_case(*backstop_plan, case.backstop)
+                elif case.drop or case.delay_h is not None:
+                    resp = respond_case(fg, laydown, opts, case.drop, case.delay_h)
+                else:
+                    resp = base_resp
+                p = float(engage_threat(sc, threat, resp, case.draws or dr).reached.mean())
+                sens.append(Sensitivity(case=case.label, p_reached=round(p, 4), delta=round(p - p_base, 4)))
         qa = np.quantile(base.attacker_path, [0.1, 0.5, 0.9], axis=0, method="inverted_cdf")
         qd = np.quantile(base.defender_path, [0.1, 0.5, 0.9], axis=0, method="inverted_cdf")
-        reached = int(base.reached.sum())
+        prob = total_interval(base.reached, INNER_TRIALS)
+        a_lo, _, a_hi = strength_range(threat.attacker.initial_combat_power, threat.attacker.initial_combat_power_range)
+        d_lo, _, d_hi = strength_range(threat.defender_combat_power, threat.defender_combat_power_range)
         out.append(
             ThreatAssessment(
                 threat=threat.id,
                 name=threat.name,
-                distance_km=round(float(geodesic_km(threat.axis.start[0], threat.axis.start[1], obj[0], obj[1])), 1),
+                distance_km=round(threat_distance_km(sc, threat), 1),
                 attacker_initial=threat.attacker.initial_combat_power,
+                attacker_initial_range=(a_lo, a_hi),
                 attacker_follow_on=sum(a.combat_power for a in threat.attacker.arrivals),
                 defender_initial=threat.defender_combat_power,
-                p_reached=wilson(reached, trials),
+                defender_initial_range=(d_lo, d_hi),
+                p_reached=prob,
                 time_to_objective_h=_quantiles(base.time_to_objective_h),
                 attacker_losses=_quantiles(base.attacker_losses),
                 defender_losses=_quantiles(base.defender_losses),
                 p_culminated=round(float((np.isfinite(base.culminated_h) & ~base.reached).mean()), 4),
-                verdict=verdict(p_base),
+                battles_won=_quantiles(base.battles_won.astype(float)),
+                verdict=verdict_for(prob.ci_low, prob.ci_high),
                 paths=Paths(
                     day=list(range(DAYS + 1)),
                     attacker_p10=[round(float(v), 3) for v in qa[0]],
@@ -298,9 +384,16 @@ def assess(
         scenario_digest=scenario_digest(sc),
         seed=seed,
         trials=trials,
+        input_draws=n_outer,
         law="square",
-        r_min=defaults.r_min,
-        r_full=defaults.r_full,
+        outcome_model="battle sequence: competing hazards with CDB90 logistic odds (docs/model.md, section 7)",
+        calibration={
+            "b0": round(fit.b0, 4),
+            "b1": round(fit.b1, 4),
+            "b1_ci_low": round(slope_lo, 4),
+            "b1_ci_high": round(slope_hi, 4),
+            "battles": fit.battles,
+        },
         parameters=described,
         threats=out,
     )

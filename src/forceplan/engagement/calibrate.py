@@ -18,7 +18,9 @@ by maximum likelihood (Newton–Raphson), with a 95 % confidence band from the p
 from __future__ import annotations
 
 import csv
+import functools
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -169,6 +171,15 @@ def fit_nls(
 # ---------------------------------------------------------------------------------------------- CDB90
 
 
+RATIO_BANDS: dict[str, tuple[float, float]] = {
+    "<1": (0.0, 1.0),
+    "1-2": (1.0, 2.0),
+    "2-3": (2.0, 3.0),
+    ">=3": (3.0, np.inf),
+}
+"""Force-ratio bands (attacker ÷ defender) of the validation tables."""
+
+
 @dataclass(frozen=True)
 class SuccessFit:
     """P(attacker success) = 1 / (1 + exp(−(b0 + b1 · ln r))), r = attacker ÷ defender initial strength."""
@@ -191,6 +202,20 @@ class SuccessFit:
         se = np.sqrt(c[0, 0] + x**2 * c[1, 1] + 2 * x * c[0, 1])
         return 1 / (1 + np.exp(-(eta - z * se))), 1 / (1 + np.exp(-(eta + z * se)))
 
+    def draw(self, n: int, rng: np.random.Generator) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """``n`` draws of (b0, b1) from the fit's sampling distribution (bivariate normal, the MLE covariance)."""
+        z = rng.multivariate_normal([self.b0, self.b1], np.array(self.cov), size=n, method="cholesky")
+        return z[:, 0], z[:, 1]
+
+    def b0_given_b1(self, b1: float) -> float:
+        """The conditional mean of b0 for a given slope (used by the sensitivity cases that fix the slope)."""
+        c = np.array(self.cov)
+        return float(self.b0 + c[0, 1] / c[1, 1] * (b1 - self.b1))
+
+    def slope_ci(self, z: float = 1.96) -> tuple[float, float]:
+        se = float(np.sqrt(self.cov[1][1]))
+        return self.b1 - z * se, self.b1 + z * se
+
     def ratio_at(self, probability: float) -> float:
         return float(np.exp((np.log(probability / (1 - probability)) - self.b0) / self.b1))
 
@@ -204,6 +229,12 @@ class Cdb90:
     k_att_per_day: NDArray[np.float64]
     k_def_per_day: NDArray[np.float64]
     """Square-law lethalities of battles from 1939 on: losses per day ÷ the other side's initial strength."""
+    attacker: NDArray[np.float64]
+    """Initial strengths (persons), aligned with ``ratio`` and ``success``."""
+    defender: NDArray[np.float64]
+    year: NDArray[np.int64]
+    duration_days: NDArray[np.float64]
+    """NaN where not recorded."""
 
 
 def load_cdb90(path: Path | None = None) -> Cdb90:
@@ -235,12 +266,29 @@ def load_cdb90(path: Path | None = None) -> Cdb90:
         broken_defender_loss_fraction=dc[won] / d[won],
         k_att_per_day=(dc[rates] / dur[rates]) / a[rates],
         k_def_per_day=(ac[rates] / dur[rates]) / d[rates],
+        attacker=a[ok],
+        defender=d[ok],
+        year=year[ok],
+        duration_days=dur[ok],
     )
 
 
-def fit_success(c: Cdb90) -> SuccessFit:
-    x = np.log(c.ratio)
-    y = c.success.astype(float)
+@functools.lru_cache(maxsize=1)
+def default_success_fit() -> SuccessFit:
+    """The engine's calibration: the logistic fitted on every usable CDB90 battle (cached)."""
+    return fit_success(load_cdb90())
+
+
+def fit_success(c: Cdb90, mask: NDArray[np.bool_] | None = None) -> SuccessFit:
+    """Maximum-likelihood logistic fit of attacker success on ln(force ratio), on all battles or those in ``mask``."""
+    ratio = c.ratio if mask is None else c.ratio[mask]
+    success = c.success if mask is None else c.success[mask]
+    return fit_logistic(ratio, success)
+
+
+def fit_logistic(ratio: NDArray[np.float64], success: NDArray[np.bool_]) -> SuccessFit:
+    x = np.log(ratio)
+    y = success.astype(float)
     xm = np.column_stack([np.ones_like(x), x])
     b = np.zeros(2)
     for _ in range(50):
@@ -252,11 +300,10 @@ def fit_success(c: Cdb90) -> SuccessFit:
             break
     p = 1 / (1 + np.exp(-xm @ b))
     cov = np.linalg.inv(xm.T @ (xm * (p * (1 - p))[:, None]))
-    bins = {"<1": (0, 1), "1-2": (1, 2), "2-3": (2, 3), ">=3": (3, np.inf)}
-    by = {
-        k: (int(((c.ratio >= lo) & (c.ratio < hi)).sum()), float(c.success[(c.ratio >= lo) & (c.ratio < hi)].mean()))
-        for k, (lo, hi) in bins.items()
-    }
+    by = {}
+    for k, (lo, hi) in RATIO_BANDS.items():
+        sel = (ratio >= lo) & (ratio < hi)
+        by[k] = (int(sel.sum()), float(success[sel].mean()) if sel.any() else float("nan"))
     return SuccessFit(float(b[0]), float(b[1]), ((cov[0, 0], cov[0, 1]), (cov[1, 0], cov[1, 1])), len(y), by)
 
 
@@ -292,4 +339,111 @@ def derive_defaults(c: Cdb90 | None = None) -> Defaults:
         k_att_p10_p50_p90=tuple(round(float(v), 5) for v in np.percentile(c.k_att_per_day, [10, 50, 90])),  # type: ignore[arg-type]
         k_def_p10_p50_p90=tuple(round(float(v), 5) for v in np.percentile(c.k_def_per_day, [10, 50, 90])),  # type: ignore[arg-type]
         fit=fit,
+    )
+
+
+def battle_hazard_per_day(c: Cdb90, max_days: float = 30.0) -> float:
+    """The rate at which a battle is decided: 1 ÷ the mean duration of the CDB90 battles that lasted at most
+    ``max_days`` (the maximum-likelihood rate of an exponential duration)."""
+    d = c.duration_days[np.isfinite(c.duration_days) & (c.duration_days > 0) & (c.duration_days <= max_days)]
+    return float(1.0 / d.mean())
+
+
+# ---------------------------------------------------------------------------------------------- skill
+
+
+def auc(score: NDArray[np.float64], outcome: NDArray[np.bool_]) -> float:
+    """Area under the ROC curve (the Mann–Whitney probability that a success scores above a failure; ties ½)."""
+    y = np.asarray(outcome, dtype=bool)
+    n1, n0 = int(y.sum()), int((~y).sum())
+    if n1 == 0 or n0 == 0:
+        return float("nan")
+    from scipy.stats import rankdata
+
+    ranks = rankdata(score)
+    return float((ranks[y].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+
+
+def bootstrap_ci(
+    stat: Callable[[NDArray[np.int64]], float], n: int, rng: np.random.Generator, reps: int = 1000
+) -> tuple[float, float]:
+    """Percentile 95 % interval of ``stat(indices)`` over ``reps`` resamples of n cases with replacement."""
+    vals = np.array([stat(rng.integers(0, n, n)) for _ in range(reps)])
+    vals = vals[np.isfinite(vals)]
+    lo, hi = np.percentile(vals, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
+@dataclass(frozen=True)
+class Skill:
+    """Out-of-sample skill of the force-ratio logistic (repeated k-fold cross-validation)."""
+
+    subset: str
+    battles: int
+    folds: int
+    repeats: int
+    auc: float
+    auc_ci: tuple[float, float]
+    brier: float
+    brier_base: float
+    brier_skill: float
+    """1 − Brier ÷ Brier of the base rate (the training folds' success rate)."""
+    brier_skill_ci: tuple[float, float]
+    in_sample_auc: float
+    in_sample_auc_ci: tuple[float, float]
+    slope_ci: tuple[float, float]
+
+
+def cross_validate(
+    c: Cdb90,
+    mask: NDArray[np.bool_] | None = None,
+    subset: str = "all",
+    folds: int = 5,
+    repeats: int = 20,
+    seed: int = 0,
+    bootstrap: int = 1000,
+) -> Skill:
+    """Repeated k-fold cross-validation of the logistic on ln(force ratio): out-of-fold predictions averaged over
+    the repeats give the AUC and the Brier skill against the base rate; 95 % intervals by bootstrap over battles.
+    The in-sample AUC (of ln r itself) and its bootstrap interval are the historical reference for validation."""
+    ratio = c.ratio if mask is None else c.ratio[mask]
+    y = c.success if mask is None else c.success[mask]
+    n = len(y)
+    rng = np.random.default_rng(seed)
+    pred = np.zeros(n)
+    base = np.zeros(n)
+    for _ in range(repeats):
+        fold = rng.permutation(n) % folds
+        for k in range(folds):
+            test, train = fold == k, fold != k
+            f = fit_logistic(ratio[train], y[train])
+            pred[test] += f.probability(ratio[test])
+            base[test] += y[train].mean()
+    pred /= repeats
+    base /= repeats
+    yf = y.astype(float)
+
+    def bss(idx: NDArray[np.int64]) -> float:
+        b = float(np.mean((pred[idx] - yf[idx]) ** 2))
+        b0 = float(np.mean((base[idx] - yf[idx]) ** 2))
+        return 1.0 - b / b0 if b0 > 0 else float("nan")
+
+    brier = float(np.mean((pred - yf) ** 2))
+    brier_base = float(np.mean((base - yf) ** 2))
+    x = np.log(ratio)
+    fit = fit_logistic(ratio, y)
+    return Skill(
+        subset=subset,
+        battles=n,
+        folds=folds,
+        repeats=repeats,
+        auc=auc(pred, y),
+        auc_ci=bootstrap_ci(lambda i: auc(pred[i], y[i]), n, rng, bootstrap),
+        brier=brier,
+        brier_base=brier_base,
+        brier_skill=1.0 - brier / brier_base,
+        brier_skill_ci=bootstrap_ci(bss, n, rng, bootstrap),
+        in_sample_auc=auc(x, y),
+        in_sample_auc_ci=bootstrap_ci(lambda i: auc(x[i], y[i]), n, rng, bootstrap),
+        slope_ci=fit.slope_ci(),
     )

@@ -253,3 +253,228 @@ def run_engine(
         "penetration_path",
     )
     return Outcome(record_h=record_h, **dict(zip(names, res, strict=True)))
+
+
+# ---------------------------------------------------------------------------------------------- battle sequence
+
+MAX_BATTLES = 64
+"""Battle clocks drawn per trial; a trial that fights more battles than this reuses them cyclically."""
+
+
+@dataclass(frozen=True)
+class BattleOutcome(Outcome):
+    """Per-trial results of :func:`run_battles`; ``broken_h`` is the first defeat of the defence."""
+
+    battles_won: NDArray[np.int64]
+
+
+@numba.njit(cache=True, parallel=True)
+def _battle_kernel(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    a0,
+    d0,
+    k_att,
+    k_def,
+    hold,
+    b0,
+    b1,
+    hazard_per_day,
+    clock,
+    draw_u,
+    v_contest,
+    v_exploit,
+    pursuit_h,
+    att_add,
+    att_scale,
+    def_times,
+    def_power,
+    def_scale,
+    def_scaled,
+    distance_km,
+    dt_h,
+    steps,
+    stride,
+    single,
+):
+    n = a0.shape[0]
+    n_rec = steps // stride + 1
+    max_b = clock.shape[1]
+    reached = np.zeros(n, dtype=np.bool_)
+    t_obj = np.full(n, np.inf)
+    loss_a = np.zeros(n)
+    loss_d = np.zeros(n)
+    a_end = np.zeros(n)
+    d_end = np.zeros(n)
+    x_end = np.zeros(n)
+    t_culm = np.full(n, np.inf)
+    t_break = np.full(n, np.inf)
+    won = np.zeros(n, dtype=np.int64)
+    path_a = np.zeros((n, n_rec))
+    path_d = np.zeros((n, n_rec))
+    path_x = np.zeros((n, n_rec))
+    dt_d = dt_h / 24.0
+    n_el = def_times.shape[1]
+    for i in numba.prange(n):
+        extra = np.zeros(steps + 1)
+        start_d = d0[i]
+        for e in range(n_el):
+            t = def_times[i, e]
+            if not np.isfinite(t):
+                continue
+            w = def_power[e] * (def_scale[i] if def_scaled[e] else 1.0)
+            if t <= 0.0:
+                start_d += w
+            else:
+                s = int(np.ceil(t / dt_h)) - 1
+                if s < steps:
+                    extra[s] += w
+        a = a0[i]
+        d = start_d
+        x = 0.0
+        phase = 0  # 0 battle, 1 pursuit, 2 culminated, 3 over (objective reached, or decided in single mode)
+        cum = 0.0
+        j = 0
+        pursuit_end = 0.0
+        la = 0.0
+        ld = 0.0
+        path_a[i, 0] = a
+        path_d[i, 0] = d
+        for s in range(steps):
+            t_now = (s + 1) * dt_h
+            factor = hold[i] if phase == 2 else 1.0
+            dloss = min(factor * k_att[i] * a * dt_d, d)
+            aloss = min(factor * k_def[i] * d * dt_d, a)
+            if phase != 3:
+                la += aloss
+                ld += dloss
+            a = max(a - aloss + att_add[s] * att_scale[i], 0.0)
+            d = max(d - dloss + extra[s], 0.0)
+            if phase == 0:
+                cum += hazard_per_day * dt_d
+                if a <= 0.0:
+                    phase = 2
+                    t_culm[i] = t_now
+                elif cum >= clock[i, j % max_b]:
+                    # Battles are decided only when their clock runs out, never earlier (even against a defence
+                    # worn to nothing), so that two cases share every event time: exact common random numbers.
+                    p_break = 1.0 if d <= 0.0 else 1.0 / (1.0 + np.exp(-(b0[i] + b1[i] * np.log(a / d))))
+                    if draw_u[i, j % max_b] < p_break:
+                        won[i] += 1
+                        if not np.isfinite(t_break[i]):
+                            t_break[i] = t_now
+                        phase = 3 if single else 1
+                        pursuit_end = t_now + pursuit_h[i]
+                    else:
+                        phase = 2
+                        t_culm[i] = t_now
+                    j += 1
+                    cum = 0.0
+                if phase == 0 or phase == 1:
+                    x += v_contest[i] * dt_h if phase == 0 else v_exploit[i] * dt_h
+            elif phase == 1:
+                x += v_exploit[i] * dt_h
+                if t_now >= pursuit_end:
+                    phase = 0  # the defence re-forms with what it has: a new battle
+            if phase <= 1 and distance_km > 0.0 and x >= distance_km:
+                x = distance_km
+                phase = 3
+                reached[i] = True
+                t_obj[i] = t_now
+            if (s + 1) % stride == 0:
+                r = (s + 1) // stride
+                path_a[i, r] = a
+                path_d[i, r] = d
+                path_x[i, r] = x
+        loss_a[i] = la
+        loss_d[i] = ld
+        a_end[i] = a
+        d_end[i] = d
+        x_end[i] = x
+    return reached, t_obj, loss_a, loss_d, a_end, d_end, x_end, t_culm, t_break, path_a, path_d, path_x, won
+
+
+def run_battles(
+    a0: NDArray[np.float64],
+    d0: NDArray[np.float64],
+    k_att: NDArray[np.float64],
+    k_def: NDArray[np.float64],
+    b0: NDArray[np.float64],
+    b1: NDArray[np.float64],
+    hazard_per_day: float,
+    rng: np.random.Generator,
+    days: float,
+    dt_h: float = 1.0,
+    hold: NDArray[np.float64] | None = None,
+    v_contest_km_per_day: NDArray[np.float64] | None = None,
+    v_exploit_km_per_day: NDArray[np.float64] | None = None,
+    pursuit_days: NDArray[np.float64] | None = None,
+    att_add: NDArray[np.float64] | None = None,
+    att_scale: NDArray[np.float64] | None = None,
+    def_times_h: NDArray[np.float64] | None = None,
+    def_power: NDArray[np.float64] | None = None,
+    def_scale: NDArray[np.float64] | None = None,
+    def_scaled: NDArray[np.bool_] | None = None,
+    distance_km: float = 0.0,
+    record_every_steps: int = 1,
+    single_battle: bool = False,
+) -> BattleOutcome:
+    """The battle-sequence engine (docs/model.md, section 7.1): square-law attrition, battles decided by competing
+    hazards whose odds follow the CDB90 logistic in the current force ratio, pursuit after a won battle, and
+    culmination (holding-rate attrition, no further advance) after a lost one.
+
+    The battle clocks (Exp(1)) and outcome draws (U(0,1)) come from ``rng``, ``MAX_BATTLES`` per trial, always
+    the same number whatever the inputs, so two calls with equally seeded generators share every draw."""
+    n = len(a0)
+    steps = round(days * 24.0 / dt_h)
+    clock = rng.exponential(1.0, size=(n, MAX_BATTLES))
+    draw_u = rng.random(size=(n, MAX_BATTLES))
+    zeros, ones = np.zeros(n), np.ones(n)
+
+    def arr(v: NDArray[np.float64] | None, default: NDArray[np.float64], scale: float = 1.0) -> NDArray[np.float64]:
+        return default if v is None else np.asarray(v, float) * scale
+
+    res = _battle_kernel(
+        np.asarray(a0, float),
+        np.asarray(d0, float),
+        np.asarray(k_att, float),
+        np.asarray(k_def, float),
+        arr(hold, ones),
+        np.asarray(b0, float),
+        np.asarray(b1, float),
+        float(hazard_per_day),
+        clock,
+        draw_u,
+        arr(v_contest_km_per_day, zeros, 1 / 24.0),
+        arr(v_exploit_km_per_day, zeros, 1 / 24.0),
+        arr(pursuit_days, zeros, 24.0),
+        np.zeros(steps) if att_add is None else np.asarray(att_add, float),
+        ones if att_scale is None else np.asarray(att_scale, float),
+        np.zeros((n, 0)) if def_times_h is None else np.ascontiguousarray(def_times_h, dtype=float),
+        np.zeros(0) if def_power is None else np.asarray(def_power, float),
+        ones if def_scale is None else np.asarray(def_scale, float),
+        np.zeros(0 if def_power is None else len(def_power), dtype=np.bool_)
+        if def_scaled is None
+        else np.asarray(def_scaled, dtype=np.bool_),
+        float(distance_km),
+        float(dt_h),
+        steps,
+        max(1, int(record_every_steps)),
+        bool(single_battle),
+    )
+    stride = max(1, int(record_every_steps))
+    record_h = np.arange(steps // stride + 1, dtype=np.float64) * float(stride * dt_h)
+    names = (
+        "reached",
+        "time_to_objective_h",
+        "attacker_losses",
+        "defender_losses",
+        "attacker_end",
+        "defender_end",
+        "penetration_km",
+        "culminated_h",
+        "broken_h",
+        "attacker_path",
+        "defender_path",
+        "penetration_path",
+        "battles_won",
+    )
+    return BattleOutcome(record_h=record_h, **dict(zip(names, res, strict=True)))

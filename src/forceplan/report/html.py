@@ -9,6 +9,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from forceplan.engagement.stats import SKILL_SENTENCE
 from forceplan.plan import PlanResult
 from forceplan.report.assets import inline_script, read_asset
 from forceplan.report.map import SIDC_BY_CAPABILITY, _base_countries, garrison_sidc
@@ -95,6 +96,8 @@ def render_report(sc: Scenario, p: PlanResult) -> str:
             {
                 "name": a.name,
                 "p": a.p_reached.p,
+                "low": a.p_reached.ci_low,
+                "high": a.p_reached.ci_high,
                 "verdict": a.verdict,
                 "in_theatre": _q(c["in_theatre"].first_effect_h) if "in_theatre" in c else "-",
                 "stockpile": _q(c["stockpile_release"].first_effect_h) if "stockpile_release" in c else "-",
@@ -120,6 +123,7 @@ def render_report(sc: Scenario, p: PlanResult) -> str:
         top_garrisons=sorted(st.garrisons, key=lambda g: -g.personnel)[:5],
         threat_rows=threat_rows,
         assumptions=assumptions,
+        skill_sentence=SKILL_SENTENCE,
         leaflet_css=read_asset("leaflet.css"),
         leaflet_js=inline_script(read_asset("leaflet.js")),
         milsymbol_js=inline_script(read_asset("milsymbol.js")),

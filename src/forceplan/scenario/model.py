@@ -365,9 +365,38 @@ class Arrival(Frozen):
     combat_power: float = Field(gt=0, description="Combat power arriving that day, battalion-equivalents")
 
 
+DEFAULT_STRENGTH_SPREAD = 0.25
+"""Without a stated range, an illustrative strength is uncertain by ±25 % (triangular, the value as mode)."""
+
+
+def _check_range(value: float, rng: tuple[float, float] | None, name: str) -> None:
+    if rng is None:
+        return
+    lo, hi = rng
+    if not lo <= value <= hi or lo >= hi:
+        raise ValueError(f"{name}_range [{lo}, {hi}] must satisfy min <= {name} ({value}) <= max and min < max")
+
+
+def strength_range(value: float, rng: tuple[float, float] | None) -> tuple[float, float, float]:
+    """(min, mode, max) of an uncertain strength: the stated range, or ±DEFAULT_STRENGTH_SPREAD."""
+    if rng is None:
+        return value * (1 - DEFAULT_STRENGTH_SPREAD), value, value * (1 + DEFAULT_STRENGTH_SPREAD)
+    return rng[0], value, rng[1]
+
+
 class AttackerForce(Frozen):
     initial_combat_power: float = Field(gt=0, description="Combat power at H-hour, battalion-equivalents")
+    initial_combat_power_range: tuple[Annotated[float, Field(gt=0)], Annotated[float, Field(gt=0)]] | None = Field(
+        None,
+        description="[min, max] of the initial combat power (triangular, the value as mode), battalion-equivalents; "
+        "default ±25 %",
+    )
     arrivals: tuple[Arrival, ...] = ()
+
+    @model_validator(mode="after")
+    def _range(self) -> AttackerForce:
+        _check_range(self.initial_combat_power, self.initial_combat_power_range, "initial_combat_power")
+        return self
 
 
 class Axis(Frozen):
@@ -386,6 +415,11 @@ class Threat(Frozen):
     defender_combat_power: float = Field(
         ge=0, description="Ukrainian combat power already on the axis, battalion-equivalents"
     )
+    defender_combat_power_range: tuple[Annotated[float, Field(ge=0)], Annotated[float, Field(ge=0)]] | None = Field(
+        None,
+        description="[min, max] of the Ukrainian combat power on the axis (triangular, the value as mode), "
+        "battalion-equivalents; default ±25 %",
+    )
     warning_time_h: float = Field(
         description="Hours between detection and the attack: positive, attack follows detection"
     )
@@ -393,6 +427,11 @@ class Threat(Frozen):
     strike_target: LonLat | None = Field(None, description="Target area behind the aggressor's line [lon, lat]")
     sea_area: LonLat | None = Field(None, description="Threatened sea area for naval responses [lon, lat]")
     illustrative: bool = True
+
+    @model_validator(mode="after")
+    def _range(self) -> Threat:
+        _check_range(self.defender_combat_power, self.defender_combat_power_range, "defender_combat_power")
+        return self
 
 
 # ---------------------------------------------------------------------------------------------- agreement

@@ -118,25 +118,47 @@ PARAMETERS: dict[str, ParameterSpec] = {
             "defender initial strength",
         ),
         ParameterSpec(
-            "attacker_breakpoint",
-            "1",
-            Triangular(min=0.735, mode=0.88, max=0.949),
-            "The attack culminates when strength falls below this fraction of its peak",
-            "CDB90, 169 failed attacks: 1 − the 75th, 50th and 25th percentiles of the attacker's loss fraction",
+            "battle_hazard_per_day",
+            "1/day",
+            Fixed(value=0.618),
+            "Rate at which a battle is decided (the defence breaks or the attack culminates)",
+            "CDB90: 1 / the mean duration (1.62 days) of the battles of at most 30 days "
+            "(forceplan.engagement.calibrate.battle_hazard_per_day)",
         ),
         ParameterSpec(
-            "defender_breakpoint",
-            "1",
-            Triangular(min=0.622, mode=0.8, max=0.912),
-            "The defence breaks when strength falls below this fraction of its peak",
-            "CDB90, 317 successful attacks: 1 − the 75th, 50th, 25th percentiles of the defender's loss fraction",
+            "contested_advance_km_per_day",
+            "km/day",
+            Triangular(min=0.031, mode=0.05, max=0.154),
+            "Advance while a battle is undecided (the defence holds): the attritional grind",
+            "Occupied-territory snapshots 2024-07 to 2026-08 (DeepStateMap): the 90th percentile of the front's "
+            "displacement per day in each sector and half-year with an active front; min, median, max "
+            "(forceplan.geo.advance)",
         ),
         ParameterSpec(
-            "advance_kmh",
-            "km/h",
-            Triangular(min=0.5, mode=1.0, max=1.5),
-            "Advance rate against a broken or overwhelmed defence, halts included (v_max)",
-            "Assumption (illustrative): 12-36 km a day, the range of opposed mechanised advances in Dupuy's data",
+            "exploitation_advance_km_per_day",
+            "km/day",
+            Triangular(min=4.0, mode=10.0, max=30.0),
+            "Advance after the defence has broken, until it re-forms (median 14 km/day)",
+            "Kharkiv, September 2022: about 50 km in 4 days and up to 70 km in 6 days after the breakthrough "
+            "(12-14 km/day); southern Ukraine, February 2022, against a thin defence: Kherson reached in 2 days "
+            "from Crimea (about 50 km/day, above this range's maximum: today's defence is deeper)",
+        ),
+        ParameterSpec(
+            "pursuit_days",
+            "day",
+            Triangular(min=2.0, mode=5.0, max=8.0),
+            "How long the attacker exploits a broken defence before the defence re-forms and a new battle begins",
+            "Kharkiv, September 2022: the exploitation ran 6-11 September (about 5 days) before it slowed at the "
+            "Oskil river; assumption (illustrative) for the range",
+        ),
+        ParameterSpec(
+            "holding_attrition_factor",
+            "1",
+            Triangular(min=0.1, mode=0.2, max=0.33),
+            "After culmination the exchange continues at this fraction of the assault's attrition rates",
+            "After Dupuy (1990, Attrition): casualty rates of forces holding or in static positions are a small "
+            "fraction (roughly one-tenth to one-third) of those in an attack; assumption (illustrative) for the "
+            "triangular range",
         ),
         ParameterSpec(
             "attacker_arrival_factor",

@@ -49,7 +49,7 @@ def _type_name(tp: Any) -> str:
         )
     if origin in (tuple, list):
         if len(args) == 2 and args[1] is not Ellipsis:
-            return "[lon, lat]"
+            return "[min, max]" if "Field" in repr(args[0]) else "[lon, lat]"
         return f"list of {_type_name(args[0])}"
     if origin is dict:
         return f"mapping {_type_name(args[0])} → {_type_name(args[1])}"

@@ -80,7 +80,10 @@ def simulate_axis(
     e = len(elements)
     shape = (n, e)
     dd = params["coalition_decision_delay_h"]
-    d_i = np.full((n, 1), float(decision_delay_h)) if decision_delay_h is not None else draw(dd, (n, 1), rng)
+    # The delay is always drawn, then overridden: every case makes every draw (exact common random numbers).
+    d_i = draw(dd, (n, 1), rng)
+    if decision_delay_h is not None:
+        d_i = np.full((n, 1), float(decision_delay_h))
     kappa = draw(params["road_circuity_factor"], (n, 1), rng)
     rail = draw(params["rail_kmh"], (n, 1), rng)
     sea = draw(params["sea_kmh"], (n, 1), rng)
