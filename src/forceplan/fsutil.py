@@ -25,3 +25,117 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+# ---------------------------------------------------------------------------------------------- reading, safely
+
+MAX_YAML_BYTES = 4 * 1024 * 1024
+MAX_CSV_BYTES = 64 * 1024 * 1024
+MAX_GEOJSON_BYTES = 64 * 1024 * 1024
+MAX_JSON_BYTES = 16 * 1024 * 1024
+MAX_INCIDENT_BYTES = 512 * 1024 * 1024
+MAX_CSV_ROWS = 2_000_000
+MAX_CSV_CELL_CHARS = 100_000
+MAX_NESTING = 64
+MAX_GEOJSON_VERTICES = 2_000_000
+"""Input limits, documented in docs/scenario.md ("Limits"): generous for real data, small enough that every loader
+finishes in seconds and well under 1 GB on any input up to them."""
+
+
+class InputFileError(ValueError):
+    """A file that cannot be read as the input it should be; the message names the file and what to do."""
+
+
+def read_bytes_checked(path: Path, max_bytes: int, what: str = "file") -> bytes:
+    """A regular file's bytes, refusing folders, devices, FIFOs and files over ``max_bytes``."""
+    import stat
+
+    path = Path(path)
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise InputFileError(f"{path}: {what} not found") from None
+    except OSError as exc:
+        raise InputFileError(f"{path}: {what} cannot be read ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputFileError(f"{path}: is a folder, not a {what}")
+    if not stat.S_ISREG(st.st_mode):
+        raise InputFileError(f"{path}: is not a regular file (a device, pipe or socket); give a {what}")
+    if st.st_size > max_bytes:
+        raise InputFileError(
+            f"{path}: {st.st_size:,} bytes, over the {max_bytes:,}-byte limit for a {what}; split or trim it"
+        )
+    try:
+        with open(path, "rb") as f:
+            data = f.read(max_bytes + 1)
+    except OSError as exc:
+        raise InputFileError(f"{path}: {what} cannot be read ({exc.strerror or exc})") from None
+    if len(data) > max_bytes:
+        raise InputFileError(f"{path}: over the {max_bytes:,}-byte limit for a {what}")
+    return data
+
+
+def read_text_checked(path: Path, max_bytes: int, what: str = "file") -> str:
+    """A regular file as UTF-8 text (a BOM is dropped); anything else gets a message that says what to do."""
+    data = read_bytes_checked(path, max_bytes, what)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputFileError(f"{path}: is UTF-16 text; save it as UTF-8")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputFileError(
+            f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "save it as UTF-8 (a binary file is not a valid input)"
+        ) from None
+    if "\x00" in text:
+        raise InputFileError(f"{path}: contains NUL bytes: a binary file, not a {what}")
+    return text
+
+
+def loads_json_checked(text: str, path: Path | str, what: str = "JSON file") -> object:
+    """``json.loads`` with located messages, no NaN/Infinity, and deep nesting refused (the parser's recursion
+    limit, caught)."""
+    import json
+
+    def no_constant(name: str) -> object:
+        raise ValueError(f"{name} is not a number JSON allows")
+
+    try:
+        return json.loads(text, parse_constant=no_constant)
+    except json.JSONDecodeError as exc:
+        raise InputFileError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise InputFileError(f"{path}: nested too deeply to be a valid {what}") from None
+    except ValueError as exc:
+        raise InputFileError(f"{path}: not a valid {what} ({exc})") from None
+
+
+def resolve_inside(ref: str, base_dir: Path, data_root: Path, data_prefix: str = "data:") -> Path:
+    """Resolve a side-file reference so that it cannot leave its folder.
+
+    ``data:REL`` resolves under forceplan's data folder, anything else under ``base_dir`` (the scenario's folder).
+    Absolute paths, ``..`` escapes and symbolic links that lead outside are refused (``InputFileError`` naming the
+    reference, never the content of what it points to)."""
+    if "\x00" in ref:
+        raise InputFileError(f"side-file reference {ref!r} contains a NUL byte")
+    if ref.startswith(data_prefix):
+        rel, root = ref[len(data_prefix) :], data_root
+        where = "forceplan's data folder"
+    else:
+        rel, root = ref, base_dir
+        where = "the scenario's folder"
+    p = Path(rel)
+    if p.is_absolute() or rel.startswith("~"):
+        raise InputFileError(
+            f"side-file reference {ref!r} is an absolute path: give a path relative to the scenario file "
+            f"(copy the file next to it)"
+        )
+    root_r = Path(os.path.realpath(root))
+    target = Path(os.path.realpath(root_r / p))
+    if target != root_r and root_r not in target.parents:
+        raise InputFileError(
+            f"side-file reference {ref!r} leads outside {where} (through '..' or a symbolic link); "
+            "copy the file into the scenario's folder and refer to it there"
+        )
+    return target

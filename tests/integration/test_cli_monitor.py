@@ -72,9 +72,11 @@ def test_monitor_round_trip(tmp_path: Path) -> None:
             str(cp),
             "--trust",
             f"coalition={keys / 'coalition.pub'}",
+            "--trust",
+            f"ukraine={keys / 'ukraine.pub'}",
         ],
     )
-    assert r.exit_code == 0 and "intact" in r.output
+    assert r.exit_code == 0 and "intact" in r.output, r.output
     r = runner.invoke(app, ["monitor", "prove", "--log", str(log), "--event", "UKR-EX-0003"])
     assert r.exit_code == 0 and '"path"' in r.output
     more = tmp_path / "more.csv"
@@ -82,10 +84,38 @@ def test_monitor_round_trip(tmp_path: Path) -> None:
     assert runner.invoke(app, ["monitor", "ingest", str(more), "--log", str(log)]).exit_code == 0
     r = runner.invoke(app, ["monitor", "consistency", "--log", str(log), "--checkpoint", str(cp)])
     assert r.exit_code == 0 and '"consistent": true' in r.output and '"new_size": 6' in r.output
+    trust = ["--trust", f"coalition={keys / 'coalition.pub'}", "--trust", f"ukraine={keys / 'ukraine.pub'}"]
+    r = runner.invoke(app, ["monitor", "verify", "--log", str(log), "--checkpoint", str(cp), *trust])
+    assert r.exit_code == 0 and "1 record(s) after record 5 are unwitnessed" in r.output, r.output
     rec = log / "records.jsonl"
     rec.write_bytes(rec.read_bytes().replace(b'"fatalities":3', b'"fatalities":0'))
     r = runner.invoke(app, ["monitor", "verify", "--log", str(log), "--checkpoint", str(cp)])
-    assert r.exit_code == 1 and "checkpoint 1" in r.output
+    assert r.exit_code == 2 and "needs the public keys you trust" in r.output
+    r = runner.invoke(app, ["monitor", "verify", "--log", str(log), "--checkpoint", str(cp), *trust])
+    assert r.exit_code == 1 and str(cp) in r.output
+
+
+def test_keys_are_private_named_safely_and_never_overwritten(tmp_path: Path) -> None:
+    keys = tmp_path / "keys"
+    for bad in ("../escaped", "", "a/b", ".hidden"):
+        r = runner.invoke(app, ["monitor", "keygen", "--name", bad, "--out", str(keys)])
+        assert r.exit_code == 2 and "not allowed" in r.output, bad
+    assert not (tmp_path / "escaped.key").exists()
+    assert runner.invoke(app, ["monitor", "keygen", "--name", "coalition", "--out", str(keys)]).exit_code == 0
+    assert (keys / "coalition.key").stat().st_mode & 0o777 == 0o600
+    first = (keys / "coalition.key").read_bytes()
+    r = runner.invoke(app, ["monitor", "keygen", "--name", "coalition", "--out", str(keys)])
+    assert r.exit_code == 2 and "--force" in r.output and (keys / "coalition.key").read_bytes() == first
+    assert (
+        runner.invoke(app, ["monitor", "keygen", "--name", "coalition", "--out", str(keys), "--force"]).exit_code == 0
+    )
+    assert (keys / "coalition.key").read_bytes() != first
+    log = tmp_path / "log"
+    assert runner.invoke(app, ["monitor", "ingest", str(SAMPLE), "--log", str(log)]).exit_code == 0
+    for trust in ("coalition", f"coalition={keys / 'missing.pub'}", f"coalition={keys / 'coalition.key'}"):
+        r = runner.invoke(app, ["monitor", "verify", "--log", str(log), "--trust", trust])
+        assert r.exit_code == 2, (trust, r.output)
+        assert "PRIVATE" not in r.output
 
 
 def test_monitor_strict_exit_2(tmp_path: Path) -> None:

@@ -16,6 +16,8 @@ import numpy as np
 import pyproj
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from forceplan.geo import geodesic_km, to_lonlat
 from forceplan.monitoring.classify import classify
@@ -29,6 +31,7 @@ from forceplan.monitoring.log import (
     generate_key,
     load_private_key,
     make_checkpoint,
+    public_key_b64,
     verify_log,
 )
 from forceplan.monitoring.merkle import leaf_hash, root_from_leaves
@@ -214,17 +217,27 @@ def signed_log(bundled: Scenario, tmp_path: Path):
     log_dir = tmp_path / "log"
     s = ingest(bundled, ROOT / "examples" / "incidents-sample.csv", log_dir)
     assert s.appended == 5
-    priv, _ = generate_key(tmp_path / "keys", "coalition")
+    priv, pub = generate_key(tmp_path / "keys", "coalition")
     key = load_private_key(priv)
     cp = make_checkpoint(Log.open(log_dir), key, "coalition")
-    ukr = load_private_key(generate_key(tmp_path / "keys", "ukraine")[0])
-    cp = countersign(cp, ukr, "ukraine")
-    return log_dir, cp
+    ukr_priv, ukr_pub = generate_key(tmp_path / "keys", "ukraine")
+    cp = countersign(cp, load_private_key(ukr_priv), "ukraine")
+    trusted = {"coalition": public_key_b64(pub), "ukraine": public_key_b64(ukr_pub)}
+    return log_dir, cp, trusted
+
+
+def check(log_dir: Path, cps=(), trusted=None) -> list[str]:
+    """verify_log's findings as text (no checkpoint: only the log's internal consistency)."""
+    return [
+        f.what
+        for f in verify_log(log_dir, [(f"checkpoint {i + 1}", c) for i, c in enumerate(cps)], trusted or {}).findings
+    ]
 
 
 def test_intact_log_verifies_and_proves(signed_log) -> None:
-    log_dir, cp = signed_log
-    assert verify_log(log_dir, [cp]) == []
+    log_dir, cp, trusted = signed_log
+    v = verify_log(log_dir, [("cp", cp)], trusted)
+    assert v.findings == [] and v.witnessed == 5 and v.unwitnessed == 0 and v.witnesses[5] == ["coalition", "ukraine"]
     log = Log.open(log_dir)
     for i in range(log.size):
         assert check_inclusion(log.inclusion(i), log.records[i])
@@ -238,39 +251,34 @@ def _rewrite(log_dir: Path, fn) -> None:
 
 
 def test_modified_record_detected(signed_log) -> None:
-    log_dir, cp = signed_log
+    log_dir, cp, trusted = signed_log
     _rewrite(log_dir, lambda ls: [ls[0], ls[1].replace(b'"severity":3', b'"severity":1'), *ls[2:]])
-    found = verify_log(log_dir, [cp])
-    assert any("checkpoint" in f.where for f in found) and any("root" in f.what for f in found)
+    found = check(log_dir, [cp], trusted)
+    assert any("root" in f for f in found)
 
 
 def test_deleted_and_reordered_records_detected(signed_log) -> None:
-    log_dir, cp = signed_log
+    log_dir, cp, trusted = signed_log
     _rewrite(log_dir, lambda ls: [ls[0], ls[2], ls[1], *ls[3:]])
-    found = verify_log(log_dir, [cp])
-    assert any("seq 2, expected 1" in f.what and f.where.endswith("line 2") for f in found)
+    v = verify_log(log_dir, [("cp", cp)], trusted)
+    assert any("seq 2, expected 1" in f.what and f.where.endswith("line 2") for f in v.findings)
     _rewrite(log_dir, lambda ls: [ls[0], *ls[2:]])
-    assert verify_log(log_dir, [cp])
+    assert check(log_dir, [cp], trusted)
 
 
 def test_truncation_detected_even_with_a_matching_head(signed_log) -> None:
-    log_dir, cp = signed_log
+    log_dir, cp, trusted = signed_log
     # A keeper who truncates the log and rewrites head.json consistently is still caught by the checkpoint.
-    lines = (log_dir / "records.jsonl").read_bytes().splitlines(keepends=True)[:3]
-    (log_dir / "records.jsonl").write_bytes(b"".join(lines))
-    leaves = [leaf_hash(x.rstrip(b"\n")) for x in lines]
-    (log_dir / "head.json").write_text(
-        json.dumps({"tree_size": 3, "root": root_from_leaves(leaves).hex(), "bytes": sum(len(x) for x in lines)})
-    )
-    found = verify_log(log_dir, [cp])
-    assert [f.what for f in found] == ["truncated: the log has 3 records, the checkpoint published 5"]
+    _truncate(log_dir, 3)
+    assert check(log_dir, [cp], trusted) == [
+        "truncated or rolled back: the log holds 3 records, a trusted checkpoint published 5"
+    ]
 
 
 def test_forged_signature_detected(signed_log) -> None:
-    log_dir, cp = signed_log
+    log_dir, cp, trusted = signed_log
     bad = {**cp, "root": "00" * 32}
-    found = verify_log(log_dir, [bad])
-    assert any("does not verify" in f.what for f in found)
+    assert any("does not verify" in f for f in check(log_dir, [bad], trusted))
 
 
 def test_reingest_is_idempotent_and_strict_is_all_or_nothing(bundled: Scenario, tmp_path: Path) -> None:
@@ -296,9 +304,10 @@ def test_crash_before_the_head_leaves_the_old_log(bundled: Scenario, tmp_path: P
         check=False,
     )
     assert proc.returncode == 70, proc.stderr
-    assert verify_log(log_dir) == [] and Log.open(log_dir).size == 5, "valid at the old size"
+    v = verify_log(log_dir, [], {})
+    assert v.findings == [] and v.records == 5 and v.notes and Log.open(log_dir).size == 5, "valid at the old size"
     s = ingest(bundled, more, log_dir)  # the next append cuts off the orphaned bytes
-    assert s.appended == 2 and verify_log(log_dir) == [] and Log.open(log_dir).size == 7
+    assert s.appended == 2 and check(log_dir) == [] and Log.open(log_dir).size == 7
 
 
 def test_killed_writer_leaves_a_valid_log(bundled: Scenario, tmp_path: Path) -> None:
@@ -307,16 +316,16 @@ def test_killed_writer_leaves_a_valid_log(bundled: Scenario, tmp_path: Path) -> 
     Log.open(log_dir, create=True)
     script = (
         "import sys; from forceplan.monitoring.log import Log\n"
-        "log = Log.open(sys.argv[1])\n"
-        "for b in range(100000):\n"
-        "    log.append({'event_id': f'b{b}-{i}', 'payload': 'x' * 200} for i in range(50))\n"
+        "with Log.writer(sys.argv[1]) as log:\n"
+        "    for b in range(100000):\n"
+        "        log.append({'event_id': f'{sys.argv[2]}-{b}-{i}', 'payload': 'x' * 200} for i in range(50))\n"
     )
     for delay in (0.3, 0.55, 0.8):
-        proc = subprocess.Popen([sys.executable, "-c", script, str(log_dir)])
+        proc = subprocess.Popen([sys.executable, "-c", script, str(log_dir), f"run{delay}"])
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        assert verify_log(log_dir) == []
+        assert check(log_dir) == []
         log = Log.open(log_dir)
         assert log.size % 50 == 0, "whole batches only"
 
@@ -330,3 +339,173 @@ def test_frontier_root_equals_the_full_tree_root_for_every_size() -> None:
     for n, h in enumerate(leaves, start=1):
         f.add(h)
         assert f.root() == root_from_leaves(leaves[:n])
+
+
+# ---------------------------------------------------------------------------------------------- tamper matrix
+
+
+def _commit_head(log_dir: Path) -> None:
+    """Rewrite head.json to match whatever records.jsonl holds (what a keeper covering its tracks would do)."""
+    lines = (log_dir / "records.jsonl").read_bytes().splitlines(keepends=True)
+    leaves = [leaf_hash(x.rstrip(b"\n")) for x in lines]
+    (log_dir / "head.json").write_text(
+        json.dumps({"tree_size": len(lines), "root": root_from_leaves(leaves).hex(), "bytes": sum(map(len, lines))})
+    )
+
+
+def _truncate(log_dir: Path, k: int) -> None:
+    path = log_dir / "records.jsonl"
+    path.write_bytes(b"".join(path.read_bytes().splitlines(keepends=True)[:k]))
+    _commit_head(log_dir)
+
+
+@pytest.fixture
+def grown(signed_log, tmp_path: Path):
+    """The signed log at 5 records (checkpoint cp5, also held outside), grown to 8, checkpointed again (cp8, held by
+    another party), and a copy of the folder as it was at 5."""
+    import shutil
+
+    log_dir, cp5, trusted = signed_log
+    old = tmp_path / "old-state"
+    shutil.copytree(log_dir, old)
+    (log_dir / "checkpoints").mkdir(exist_ok=True)
+    (log_dir / "checkpoints" / "000000005-coalition.json").write_text(json.dumps(cp5))
+    with Log.writer(log_dir) as log:
+        log.append({"event_id": f"X{i}", "payload": i} for i in range(3))
+        cp8 = make_checkpoint(log, load_private_key(tmp_path / "keys" / "coalition.key"), "coalition")
+    return log_dir, cp5, cp8, trusted, old
+
+
+def test_tamper_modified_after_last_checkpoint(grown) -> None:
+    log_dir, cp5, cp8, trusted, _ = grown
+    _rewrite(log_dir, lambda ls: [*ls[:6], ls[6].replace(b'"payload":1', b'"payload":9'), *ls[7:]])
+    _commit_head(log_dir)
+    assert any("do not hash to the trusted checkpoint" in f for f in check(log_dir, [cp8], trusted))
+    v = verify_log(log_dir, [("cp5", cp5)], trusted)  # only the older checkpoint: the tail is unwitnessed
+    assert v.findings == [] and v.witnessed == 5 and v.unwitnessed == 3
+
+
+def test_tamper_truncated_with_checkpoints_removed(grown) -> None:
+    import shutil
+
+    log_dir, cp5, _, trusted, _ = grown
+    shutil.rmtree(log_dir / "checkpoints")
+    _truncate(log_dir, 3)
+    assert any("truncated or rolled back" in f for f in check(log_dir, [cp5], trusted))
+    assert verify_log(log_dir, [], trusted).witnessed == 0  # nothing outside: nothing witnessed
+
+
+def test_tamper_rollback_replaying_an_old_state(grown) -> None:
+    import shutil
+
+    log_dir, cp5, cp8, trusted, old = grown
+    shutil.rmtree(log_dir)
+    shutil.copytree(old, log_dir)  # the old state, its own checkpoint and all
+    assert check(log_dir, [cp5], trusted) == []
+    assert any("truncated or rolled back" in f for f in check(log_dir, [cp5, cp8], trusted))
+
+
+def test_tamper_forged_append(grown) -> None:
+    log_dir, cp5, cp8, trusted, _ = grown
+    _truncate(log_dir, 7)  # drop the real 8th record, forge another in its place
+    with open(log_dir / "records.jsonl", "ab") as f:
+        f.write(b'{"event_id":"FORGED","payload":0,"seq":7}\n')
+    _commit_head(log_dir)
+    assert any("do not hash to the trusted checkpoint" in f for f in check(log_dir, [cp8], trusted))
+    assert verify_log(log_dir, [("cp5", cp5)], trusted).unwitnessed == 3
+
+
+def test_tamper_duplicated_record(grown) -> None:
+    log_dir, _, cp8, trusted, _ = grown
+    _rewrite(log_dir, lambda ls: [*ls, ls[-1]])
+    _commit_head(log_dir)
+    found = check(log_dir, [cp8], trusted)
+    assert any("duplicated" in f for f in found)
+
+
+def test_tamper_unknown_key_claiming_a_trusted_name(grown, tmp_path: Path) -> None:
+    log_dir, _, _, trusted, _ = grown
+    mallory = load_private_key(generate_key(tmp_path / "evil", "mallory")[0])
+    forged = make_checkpoint(Log.open(log_dir), mallory, "coalition")  # claims to be the coalition
+    found = check(log_dir, [forged], trusted)
+    assert any("a key other than the trusted one" in f for f in found)
+    assert any("no trusted signature" in f for f in found)
+    resigned = make_checkpoint(Log.open(log_dir), mallory, "mallory")
+    found = check(log_dir, [resigned], trusted)
+    assert any("not among the trusted keys" in f for f in found)
+
+
+def test_tamper_head_with_negative_bytes_or_rolled_back(grown, bundled: Scenario) -> None:
+    from forceplan.monitoring.log import LogError
+
+    log_dir, _, cp8, trusted, old = grown
+    head = json.loads((log_dir / "head.json").read_text())
+    (log_dir / "head.json").write_text(json.dumps({**head, "bytes": -1}))
+    assert any("non-negative" in f for f in check(log_dir, [cp8], trusted))
+    with pytest.raises(LogError):
+        ingest(bundled, ROOT / "examples" / "incidents-sample.csv", log_dir)
+    # An older head.json restored over newer records that a checkpoint in the folder covers: a finding, and ingest
+    # refuses to cut the committed records off.
+    (log_dir / "head.json").write_text((old / "head.json").read_text())
+    (log_dir / "checkpoints" / "000000008-coalition.json").write_text(json.dumps(cp8))
+    assert any("rolled back" in f for f in check(log_dir, [cp8], trusted))
+    more = log_dir.parent / "more.csv"
+    more.write_text("event_id_cnty,event_date,latitude,longitude\nN9,2026-03-05,48.0,35.0\n")
+    with pytest.raises(LogError, match="refusing to append"):
+        ingest(bundled, more, log_dir)
+    assert len((log_dir / "records.jsonl").read_bytes().splitlines()) == 8, "nothing truncated"
+
+
+def test_two_concurrent_ingests_lose_nothing(tmp_path: Path) -> None:
+    """Two processes ingest different files into one log at once: the lock serialises them, nothing is lost."""
+    log_dir = tmp_path / "log"
+    files = []
+    for k in range(2):
+        f = tmp_path / f"in{k}.csv"
+        rows = [f"C{k}-{i},2026-03-0{1 + i % 9},{48.0 + (i % 50) / 100},{35.0 + (i % 40) / 100}" for i in range(1500)]
+        f.write_text("event_id_cnty,event_date,latitude,longitude\n" + "\n".join(rows) + "\n")
+        files.append(f)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "forceplan", "monitor", "ingest", str(f), "--log", str(log_dir)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for f in files
+    ]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outs
+    log = Log.open(log_dir)
+    assert log.size == 3000 and len(log.event_ids()) == 3000
+    assert check(log_dir) == []
+
+
+def test_root_is_current_after_appends_in_one_process(tmp_path: Path) -> None:
+    """The stale-root bug: a checkpoint made in the same process after appends pairs the new size with the new root."""
+    key = load_private_key(generate_key(tmp_path / "k", "coalition")[0])
+    with Log.writer(tmp_path / "log") as log:
+        for b in range(4):
+            log.append({"event_id": f"E{b}-{i}"} for i in range(3))
+            cp = make_checkpoint(log, key, "coalition")
+            assert cp["root"] == root_from_leaves(log.leaves).hex() and cp["tree_size"] == 3 * (b + 1)
+    again = Log.open(tmp_path / "log")
+    assert again.root.hex() == cp["root"]
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 7), st.booleans()), min_size=1, max_size=12))
+def test_appends_and_checkpoints_match_a_log_rebuilt_from_disk(tmp_path_factory, ops) -> None:
+    folder = tmp_path_factory.mktemp("prop") / "log"
+    key = load_private_key(generate_key(folder.parent / "k", "coalition")[0])
+    cps = []
+    n = 0
+    with Log.writer(folder) as log:
+        for size, make_cp in ops:
+            log.append({"event_id": f"P{n + i}"} for i in range(size))
+            n += size
+            if make_cp:
+                cps.append(make_checkpoint(log, key, "coalition"))
+    disk = Log.open(folder)
+    assert disk.size == n and disk.root == log.root
+    for cp in cps:
+        assert root_from_leaves(disk.leaves[: cp["tree_size"]]).hex() == cp["root"]

@@ -11,12 +11,15 @@ from typing import Any, NoReturn
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from forceplan.fsutil import write_atomic
 from forceplan.scenario import Scenario, ScenarioError, load_scenario
 
-console = Console()
-err_console = Console(stderr=True)
+# No markup or emoji parsing anywhere: every string printed may hold user text (ids, names, file names), which must
+# print as written ("[lon, lat]" stays, ":100:" is no emoji). Style is given with ``style=`` or ``Text``.
+console = Console(markup=False, emoji=False, highlight=False)
+err_console = Console(stderr=True, markup=False, emoji=False, highlight=False)
 
 EXIT_BAD_INPUT = 2
 
@@ -50,14 +53,14 @@ def progress_bar() -> Progress:
 
 def fail(message: str, hint: str | None = None) -> NoReturn:
     """Print a clear message on stderr and exit with code 2 (bad input)."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    err_console.print(Text.assemble(("error:", "bold red"), " ", message))
     if hint:
         err_console.print(f"  hint: {hint}", highlight=False)
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
 def report_problems(exc: ScenarioError) -> NoReturn:
-    err_console.print(f"[bold red]{len(exc.problems)} problem(s) in the input; nothing was run:[/]", highlight=False)
+    err_console.print(f"{len(exc.problems)} problem(s) in the input; nothing was run:", style="bold red")
     for p in exc.problems:
         err_console.print(f"  {p}", highlight=False, soft_wrap=True)
     raise typer.Exit(EXIT_BAD_INPUT)

@@ -10,8 +10,8 @@ from typing import Annotated
 
 import numpy as np
 import typer
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from forceplan.cli.common import check_threats, console, fail, load_or_exit, progress_bar, report_problems, write_atomic
 from forceplan.engagement import load_engage, run_spec
@@ -277,7 +277,7 @@ def _print_skill(skills: list[Skill]) -> None:
 
 
 def print_assessment(r: AssessResult) -> None:
-    console.rule(f"[bold]Deterrence assessment: {escape(r.scenario)}")
+    console.rule(Text(f"Deterrence assessment: {r.scenario}", style="bold"))
     console.print(
         f"{r.trials:,} trials ({r.input_draws} draws of the uncertain inputs), seed {r.seed}; battles decided at "
         f"the CDB90 odds (slope {r.calibration['b1']:.2f}, 95 % CI {r.calibration['b1_ci_low']:.2f}-"
@@ -298,7 +298,7 @@ def print_assessment(r: AssessResult) -> None:
     for th in r.threats:
         pr = th.p_reached
         t.add_row(
-            escape(th.threat),
+            th.threat,
             f"{th.distance_km:.0f}",
             f"{pr.p:.2f} [{pr.ci_low:.2f}-{pr.ci_high:.2f}]",
             f"±{pr.mc_error:.3f}",
@@ -314,12 +314,12 @@ def print_assessment(r: AssessResult) -> None:
     )
     if any(th.sensitivity for th in r.threats):
         for th in r.threats:
-            s = Table(title=f"Sensitivity of {escape(th.threat)}: change in P (same draws, common random numbers)")
+            s = Table(title=f"Sensitivity of {th.threat}: change in P (same draws, common random numbers)")
             s.add_column("case")
             s.add_column("P", justify="right")
             s.add_column("change", justify="right")
             for c in th.sensitivity:
-                s.add_row(escape(c.case), f"{c.p_reached:.3f}", f"{c.delta:+.3f}")
+                s.add_row(c.case, f"{c.p_reached:.3f}", f"{c.delta:+.3f}")
             console.print(s)
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from forceplan.cli.common import console, fail, load_or_exit, parse_nations, write_atomic, write_csv_tables
 from forceplan.forcegen import CASE_FORMS, CaseError, ForcegenResult, Options, run_cases
@@ -22,18 +23,20 @@ def _pct(x: float) -> str:
 
 def print_result(r: ForcegenResult, cases: list[CaseSummary]) -> None:
     t = r.totals
-    console.rule(f"[bold]Force generation: {r.scenario}")
+    console.rule(Text(f"Force generation: {r.scenario}", style="bold"))
     stages = ", ".join(
         f"{s.stage} {s.status}" + ("" if s.optimal else f" (gap {100 * (s.gap or 0):.2f} %)") for s in r.solve
     )
     console.print(f"Solver (HiGHS): {stages or 'nothing to solve'}")
     if not r.optimal and r.solve:
-        console.print("[yellow]Not proven optimal: a time limit stopped the search; figures are the best found.[/]")
+        console.print(
+            "Not proven optimal: a time limit stopped the search; figures are the best found.", style="yellow"
+        )
     for m in r.messages:
-        console.print(f"[yellow]{m}[/]")
+        console.print(m, style="yellow")
     console.print(
         f"Personnel: required ≈ {t.personnel_required:,} (cap {t.personnel_cap:,}), offered {t.personnel_offered:,}, "
-        f"[bold]matched {t.personnel_matched:,}[/]; units {t.units_matched}/{t.units_required} "
+        f"matched {t.personnel_matched:,}; units {t.units_matched}/{t.units_required} "
         f"({_pct(t.fill_fraction)}, weighted {_pct(t.weighted_fill_fraction)}); "
         f"nations contributing {t.nations_contributing} of {t.nations_pledging} pledging"
     )
@@ -43,12 +46,11 @@ def print_result(r: ForcegenResult, cases: list[CaseSummary]) -> None:
         st.add_column(col, justify="right" if col in ("filled", "personnel") else "left")
     for s in r.slots:
         who = ", ".join(f"{a.nation} {a.units}" for a in s.assignments)
-        mark = "" if s.shortfall_units == 0 else "[red]"
         st.add_row(
             s.slot,
             s.capability,
             s.phase,
-            f"{mark}{s.filled_units}/{s.required_units}",
+            Text(f"{s.filled_units}/{s.required_units}", style="red" if s.shortfall_units else ""),
             f"{s.personnel:,}",
             who,
         )

@@ -11,8 +11,10 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from forceplan.cli.common import EXIT_BAD_INPUT, console, err_console, fail, load_or_exit, write_atomic
+from forceplan.fsutil import InputFileError, read_text_checked
 from forceplan.monitoring.classify import classify
 from forceplan.monitoring.escalation import escalation_timeline, levels_at
 from forceplan.monitoring.incidents import read_incidents
@@ -21,8 +23,10 @@ from forceplan.monitoring.log import (
     Log,
     LogError,
     check_inclusion,
+    check_key_name,
     countersign,
     generate_key,
+    load_checkpoint,
     load_private_key,
     make_checkpoint,
     public_key_b64,
@@ -199,10 +203,11 @@ def timeline_cmd(
 def keygen_cmd(
     name: Annotated[str, typer.Option(help="The signing party's name, e.g. 'coalition' or 'ukraine'")],
     out: Annotated[Path, typer.Option(help="Folder for NAME.key and NAME.pub")] = Path("keys"),
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing key pair of that name")] = False,
 ) -> None:
-    """Create an Ed25519 signing key pair for checkpoints."""
+    """Create an Ed25519 signing key pair for checkpoints (the private key is created readable by you alone)."""
     try:
-        priv, pub = generate_key(out, name)
+        priv, pub = generate_key(out, name, force)
     except LogError as exc:
         fail(str(exc))
     console.print(f"wrote {priv} (keep secret) and {pub} (give to the other parties)")
@@ -218,49 +223,99 @@ def checkpoint_cmd(
 ) -> None:
     """Sign the log's current size and root; or countersign another party's checkpoint."""
     try:
+        check_key_name(signer)
         k = load_private_key(key)
-    except (OSError, ValueError, LogError) as exc:
-        fail(f"{key}: cannot load the private key ({exc})")
+    except LogError as exc:
+        fail(str(exc), "give the NAME.key file that 'forceplan monitor keygen' wrote")
     if countersign_file is not None:
-        cp = json.loads(countersign_file.read_text(encoding="utf-8"))
         try:
-            cp = countersign(cp, k, signer)
+            cp = countersign(load_checkpoint(countersign_file), k, signer)
         except LogError as exc:
             fail(str(exc))
         write_atomic(countersign_file, json.dumps(cp, indent=2) + "\n")
         console.print(f"countersigned {countersign_file} as {signer}")
         return
-    log = _open(log_dir)
-    cp = make_checkpoint(log, k, signer)
-    target = out or log_dir / "checkpoints" / f"{log.size:09d}-{signer}.json"
-    write_atomic(target, json.dumps(cp, indent=2) + "\n")
+    if not (log_dir / "head.json").exists():
+        fail(f"{log_dir} is not a forceplan log (no head.json)")
+    try:
+        with Log.writer(log_dir, create=False) as log:
+            cp = make_checkpoint(log, k, signer)
+            target = out or log_dir / "checkpoints" / f"{log.size:09d}-{signer}.json"
+            write_atomic(target, json.dumps(cp, indent=2) + "\n")
+    except LogError as exc:
+        fail(str(exc))
     console.print(f"checkpoint: size {cp['tree_size']}, root {cp['root']}; wrote {target}")
+
+
+def read_trust(trust: list[str] | None, trust_file: Path | None) -> dict[str, str]:
+    """Trusted signers: NAME=PUBLIC.pem options, and the lines of a trust file (NAME=PATH, relative to the file)."""
+    entries = [(t, Path.cwd()) for t in trust or []]
+    if trust_file is not None:
+        try:
+            text = read_text_checked(trust_file, 64 * 1024, "trust file")
+        except InputFileError as exc:
+            fail(str(exc), "one NAME=PUBLIC.pem per line")
+        entries += [
+            (line.strip(), trust_file.parent) for line in text.splitlines() if line.strip() and not line.startswith("#")
+        ]
+    out: dict[str, str] = {}
+    for entry, base in entries:
+        name, eq, path = entry.partition("=")
+        if not eq or not name.strip() or not path.strip():
+            fail(f"--trust {entry!r}: expected NAME=PUBLIC.pem", "e.g. --trust coalition=keys/coalition.pub")
+        try:
+            out[check_key_name(name.strip())] = public_key_b64(base / path.strip())
+        except LogError as exc:
+            fail(str(exc), "give the signer's public key (NAME.pub)")
+    return out
 
 
 @app.command("verify")
 def verify_cmd(
     log_dir: LogOpt,
-    checkpoint: Annotated[list[Path] | None, typer.Option("--checkpoint", help="Checkpoint file (repeatable)")] = None,
-    trust: Annotated[list[str] | None, typer.Option(help="NAME=PUBLIC.pem: only this key may sign as NAME")] = None,
+    checkpoint: Annotated[
+        list[Path] | None, typer.Option("--checkpoint", help="A checkpoint held outside the log (repeatable)")
+    ] = None,
+    trust: Annotated[list[str] | None, typer.Option(help="NAME=PUBLIC.pem: a signer you trust (repeatable)")] = None,
+    trust_file: Annotated[Path | None, typer.Option(help="File of NAME=PUBLIC.pem lines")] = None,
 ) -> None:
-    """Check the log: modified, deleted or reordered records, truncation. Exit 1 if anything is wrong."""
-    cps = []
-    for p in checkpoint or sorted((log_dir / "checkpoints").glob("*.json")):
+    """Check the log against trusted checkpoints: modified, deleted, duplicated or reordered records, truncation,
+    rollback, replay, forged appends and untrusted signatures exit 1. Records after the newest trusted
+    checkpoint are reported as unwitnessed: nothing proves them until a later checkpoint held elsewhere does."""
+    trusted = read_trust(trust, trust_file)
+    if not trusted:
+        fail(
+            "verify needs the public keys you trust: without them anyone could re-sign a tampered log",
+            "--trust coalition=keys/coalition.pub (repeatable) or --trust-file trust.txt",
+        )
+    if not log_dir.is_dir():
+        fail(f"{log_dir}: not a log folder")
+    cps: list[tuple[str, dict[str, object]]] = []
+    for p in [*sorted((log_dir / "checkpoints").glob("*.json")), *(checkpoint or [])]:
         try:
-            cps.append(json.loads(p.read_text(encoding="utf-8")))
-        except (OSError, json.JSONDecodeError) as exc:
-            fail(f"{p}: not a checkpoint ({exc})")
-    trusted = {}
-    for t in trust or []:
-        name, _, path = t.partition("=")
-        trusted[name] = public_key_b64(Path(path))
-    findings = verify_log(log_dir, cps, trusted or None)
-    if findings:
-        for f in findings:
-            err_console.print(f"[red]✗[/] {f.where}: {f.what}", highlight=False)
+            cps.append((str(p), load_checkpoint(p)))
+        except LogError as exc:
+            if p in (checkpoint or []):
+                fail(str(exc))
+            cps.append((str(p), {}))
+    v = verify_log(log_dir, cps, trusted)
+    for f in v.notes:
+        console.print(f"note: {f.where}: {f.what}", style="yellow")
+    for f in v.findings:
+        err_console.print(Text.assemble(("✗ ", "red"), f"{f.where}: {f.what}"))
+    if v.findings:
         raise typer.Exit(1)
-    log = Log.open(log_dir)
-    console.print(f"[green]intact[/]: {log.size} records, root {log.root.hex()}; {len(cps)} checkpoint(s) consistent")
+    signers = sorted({s for names in v.witnesses.values() for s in names})
+    console.print(
+        f"intact: {v.records} records; {v.witnessed} witnessed by {v.trusted_checkpoints} trusted checkpoint(s)"
+        + (f" signed by {', '.join(signers)}" if signers else "")
+    )
+    if v.unwitnessed:
+        console.print(
+            f"{v.unwitnessed} record(s) after record {v.witnessed} are unwitnessed: well-formed, but not verified. "
+            "Only a later checkpoint held by another party can prove them.",
+            style="yellow",
+        )
 
 
 @app.command("prove")
@@ -291,12 +346,12 @@ def consistency_cmd(
     """A consistency proof (RFC 6962) that the log today extends the log of an earlier checkpoint. Exit 1 if not."""
     log = _open(log_dir)
     try:
-        cp = json.loads(checkpoint.read_text(encoding="utf-8"))
-        old_size, old_root = int(cp["tree_size"]), bytes.fromhex(cp["root"])
-    except (OSError, ValueError, KeyError) as exc:
-        fail(f"{checkpoint}: not a checkpoint ({exc})")
+        cp = load_checkpoint(checkpoint)
+    except LogError as exc:
+        fail(str(exc))
+    old_size, old_root = int(cp["tree_size"]), bytes.fromhex(cp["root"])
     if old_size > log.size:
-        err_console.print(f"[red]✗[/] truncated: the log has {log.size} records, the checkpoint {old_size}")
+        err_console.print(f"✗ truncated: the log has {log.size} records, the checkpoint {old_size}")
         raise typer.Exit(1)
     proof = log.consistency(old_size) if old_size else []
     ok = old_size == 0 or verify_consistency(old_size, log.size, old_root, log.root, [bytes.fromhex(h) for h in proof])

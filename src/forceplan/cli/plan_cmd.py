@@ -142,7 +142,7 @@ def plan(
         + f" in {total:.1f} s"
     )
     if note:
-        console.print(f"[yellow]{note}[/]")
+        console.print(note, style="yellow")
 
 
 def phases(

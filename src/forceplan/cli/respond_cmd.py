@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from forceplan.cli.common import (
     check_threats,
@@ -30,7 +31,7 @@ def _q(q: Quantiles) -> str:
 
 def print_result(r: RespondResult) -> None:
     mode = "deterministic (modes)" if r.deterministic else f"{r.trials:,} trials, seed {r.seed}"
-    console.rule(f"[bold]Response timelines: {r.scenario}")
+    console.rule(Text(f"Response timelines: {r.scenario}", style="bold"))
     console.print(f"{mode}; t = 0 when the violation is detected; times as P50 (P10-P90) hours")
     if r.decision_delay_h is not None:
         console.print(f"what-if: decision delay fixed at {r.decision_delay_h:g} h")

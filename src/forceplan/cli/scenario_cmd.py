@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from forceplan.cli.common import console, fail, load_or_exit
 from forceplan.scenario import export_scenario, list_bundled
@@ -31,7 +32,7 @@ def validate(scenario: ScenarioArg) -> None:
     """Check a scenario; print every problem with file, line and column, and exit 2 if there is any."""
     sc = load_or_exit(scenario)
     console.print(
-        f"[green]valid[/]: {sc.name} ({len(sc.nations)} nations, {len(sc.pledges)} pledges, "
+        f"valid: {sc.name} ({len(sc.nations)} nations, {len(sc.pledges)} pledges, "
         f"{len(sc.requirement.slots)} slots, {len(sc.sites)} sites, {len(sc.threats)} threats)"
     )
 
@@ -41,11 +42,11 @@ def show(scenario: ScenarioArg) -> None:
     """Print a summary: nations, personnel pledged by status, requirement, sites, threats, line of contact."""
     sc = load_or_exit(scenario)
     s = summarise_scenario(sc)
-    console.rule(f"[bold]{s.name}")
+    console.rule(Text(s.name, style="bold"))
     if sc.description:
         console.print(sc.description)
     if s.illustrative:
-        console.print(f"[yellow]Illustrative:[/] {s.illustrative}")
+        console.print(f"Illustrative: {s.illustrative}", style="yellow")
     t = Table(title="Pledges by status", show_footer=True)
     t.add_column("status", footer="offered in all (not withdrawn)")
     t.add_column("personnel", justify="right", footer=f"{s.personnel_offered:,}")

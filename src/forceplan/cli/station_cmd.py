@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from forceplan.cli.common import console, fail, load_or_exit, write_atomic
 from forceplan.forcegen import Options, match_force
@@ -17,7 +18,7 @@ from forceplan.stationing.result import StationingResult
 
 
 def print_result(r: StationingResult) -> None:
-    console.rule(f"[bold]Stationing: {r.scenario}")
+    console.rule(Text(f"Stationing: {r.scenario}", style="bold"))
     stages = ", ".join(f"{s.stage} {s.status}" + (f" (gap {100 * s.gap:.2f} %)" if s.gap else "") for s in r.solve)
     console.print(f"Solver (HiGHS): {stages or 'nothing to solve'}")
     console.print(
@@ -51,7 +52,7 @@ def print_result(r: StationingResult) -> None:
             f"{c.priority_weight:g}",
             f"{c.radius_km:g}",
             f"{c.combat_power_within_radius:.1f} / {c.required_combat_power:g}",
-            "[green]yes[/]" if c.covered else "[red]no[/]",
+            Text("yes", style="green") if c.covered else Text("no", style="red"),
             c.detail or "",
         )
     console.print(ct)

@@ -13,7 +13,6 @@ lengths this gives on each snapshot.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -33,32 +32,51 @@ class GeoDataError(ValueError):
 
 
 def read_geojson_features(path: Path) -> list[tuple[dict[str, Any], Any]]:
-    """(properties, shapely geometry) for each feature of a GeoJSON file."""
+    """(properties, shapely geometry) for each feature of a GeoJSON file (size and vertex count bounded)."""
+    from forceplan.fsutil import (
+        MAX_GEOJSON_BYTES,
+        MAX_GEOJSON_VERTICES,
+        InputFileError,
+        loads_json_checked,
+        read_text_checked,
+    )
+
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise GeoDataError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise GeoDataError(f"{path}: cannot be read ({exc})") from None
-    except json.JSONDecodeError as exc:
-        raise GeoDataError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+        doc = loads_json_checked(read_text_checked(Path(path), MAX_GEOJSON_BYTES, "GeoJSON file"), path, "GeoJSON")
+    except InputFileError as exc:
+        raise GeoDataError(str(exc)) from None
     if not isinstance(doc, dict):
-        raise GeoDataError(f"{path}: expected a GeoJSON FeatureCollection, Feature or geometry")
+        raise GeoDataError(f"{path}: expected a GeoJSON FeatureCollection, Feature or geometry (an object)")
     if doc.get("type") == "FeatureCollection":
         feats = doc.get("features") or []
+        if not isinstance(feats, list):
+            raise GeoDataError(f"{path}: 'features' must be a list of Feature objects")
     elif doc.get("type") == "Feature":
         feats = [doc]
     else:
         feats = [{"type": "Feature", "properties": {}, "geometry": doc}]
     out = []
+    vertices = 0
     for i, f in enumerate(feats):
+        if not isinstance(f, dict) or not isinstance(f.get("geometry"), dict):
+            raise GeoDataError(f"{path}: feature {i}: expected an object with a 'geometry' object")
         try:
             geom = shape(f["geometry"])
-        except Exception as exc:
-            raise GeoDataError(f"{path}: feature {i}: invalid geometry ({exc})") from None
+        except Exception as exc:  # shapely raises many kinds for malformed coordinates
+            raise GeoDataError(f"{path}: feature {i}: invalid geometry ({type(exc).__name__}: {exc})") from None
+        if geom.is_empty:
+            raise GeoDataError(f"{path}: feature {i}: empty geometry (no coordinates)")
+        vertices += int(shapely.get_num_coordinates(geom))
+        if vertices > MAX_GEOJSON_VERTICES:
+            raise GeoDataError(
+                f"{path}: more than {MAX_GEOJSON_VERTICES:,} vertices; simplify the geometry (e.g. to 100 m)"
+            )
+        if not np.all(np.isfinite(shapely.get_coordinates(geom))):
+            raise GeoDataError(f"{path}: feature {i}: coordinates must be finite numbers")
         if not geom.is_valid:
             geom = shapely.make_valid(geom)
-        out.append((f.get("properties") or {}, geom))
+        props = f.get("properties")
+        out.append((props if isinstance(props, dict) else {}, geom))
     if not out:
         raise GeoDataError(f"{path}: no features")
     return out
@@ -77,6 +95,8 @@ def read_country(path: Path, iso3: str) -> Any:
     geoms = [g for p, g in read_geojson_features(path) if str(p.get("iso_a3", "")).upper() == iso3]
     if not geoms:
         raise GeoDataError(f"{path}: no feature with iso_a3 = {iso3}")
+    if any(g.geom_type not in ("Polygon", "MultiPolygon", "GeometryCollection") for g in geoms):
+        raise GeoDataError(f"{path}: the outline of {iso3} must be a Polygon or MultiPolygon")
     return shapely.union_all(geoms)
 
 

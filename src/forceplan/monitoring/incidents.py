@@ -21,6 +21,8 @@ from typing import Any
 import pyproj
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from forceplan.fsutil import MAX_INCIDENT_BYTES, InputFileError, loads_json_checked, read_text_checked
+
 GEOD = pyproj.Geod(ellps="WGS84")
 ACLED_COLUMNS = (
     "event_id_cnty",
@@ -52,7 +54,7 @@ MONITOR_COLUMNS = (
 class Incident(BaseModel):
     """One reported incident, positioned (lon, lat) in WGS84."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", allow_inf_nan=False)
 
     event_id: str
     time: dt.datetime = Field(description="UTC")
@@ -67,9 +69,9 @@ class Incident(BaseModel):
     geo_precision: int | None = None
     source: str = ""
     notes: str = ""
-    fatalities: int = Field(0, ge=0)
+    fatalities: int = Field(0, ge=0, le=1_000_000)
     weapon_class: str = ""
-    calibre_mm: float | None = Field(None, gt=0)
+    calibre_mm: float | None = Field(None, gt=0, le=2_000)
     time_precision: str = ""
     located_by: str = Field("coordinates", description="'coordinates' or 'observer bearing and distance'")
 
@@ -82,7 +84,7 @@ class Incident(BaseModel):
 class _Row(BaseModel):
     """A raw row, before positioning."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
 
     event_id_cnty: str | None = None
     event_date: dt.datetime | dt.date
@@ -97,13 +99,13 @@ class _Row(BaseModel):
     geo_precision: int | None = None
     source: str = ""
     notes: str = ""
-    fatalities: int = Field(0, ge=0)
+    fatalities: int = Field(0, ge=0, le=1_000_000)
     observer_lon: float | None = Field(None, ge=-180, le=180)
     observer_lat: float | None = Field(None, ge=-90, le=90)
     bearing_deg: float | None = Field(None, ge=0, lt=360)
     distance_km: float | None = Field(None, ge=0, le=500)
     weapon_class: str = ""
-    calibre_mm: float | None = Field(None, gt=0)
+    calibre_mm: float | None = Field(None, gt=0, le=2_000)
     time_precision: str = ""
 
     @model_validator(mode="after")
@@ -128,26 +130,46 @@ def content_id(row: dict[str, Any]) -> str:
 
 
 def _raw_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    text = path.read_text(encoding="utf-8-sig")
+    text = read_text_checked(path, MAX_INCIDENT_BYTES, "incident file")
     suffix = path.suffix.lower()
     if suffix == ".csv":
         reader = csv.DictReader(io.StringIO(text))
-        return [
-            (i, {k.strip(): (v.strip() if isinstance(v, str) else v) for k, v in row.items() if k})
-            for i, row in enumerate(reader, start=2)
-        ]
-    doc = json.loads(text)
+        try:
+            return [
+                (i, {k.strip(): (v.strip() if isinstance(v, str) else v) for k, v in row.items() if isinstance(k, str)})
+                for i, row in enumerate(reader, start=2)
+            ]
+        except csv.Error as exc:
+            raise InputFileError(f"{path}:{reader.line_num}: unreadable CSV row ({exc})") from None
+    doc = loads_json_checked(text, path, "incident file")
     if suffix == ".geojson" or (isinstance(doc, dict) and doc.get("type") == "FeatureCollection"):
+        if not isinstance(doc, dict) or not isinstance(doc.get("features", []), list):
+            raise InputFileError(f"{path}: expected a GeoJSON FeatureCollection with a list of features")
         out = []
         for i, f in enumerate(doc.get("features", []), start=1):
-            props = dict(f.get("properties") or {})
+            if not isinstance(f, dict):
+                raise InputFileError(f"{path}: feature {i} is not an object")
+            props = f.get("properties") or {}
+            props = dict(props) if isinstance(props, dict) else {}
             geom = f.get("geometry") or {}
-            if geom.get("type") == "Point":
-                props.setdefault("longitude", geom["coordinates"][0])
-                props.setdefault("latitude", geom["coordinates"][1])
+            coords = geom.get("coordinates") if isinstance(geom, dict) else None
+            if isinstance(geom, dict) and geom.get("type") == "Point" and isinstance(coords, list) and len(coords) >= 2:
+                props.setdefault("longitude", coords[0])
+                props.setdefault("latitude", coords[1])
             out.append((i, props))
         return out
-    items = doc if isinstance(doc, list) else doc.get("incidents", [])
+    if isinstance(doc, list):
+        items = doc
+    elif isinstance(doc, dict) and isinstance(doc.get("incidents", []), list):
+        items = doc.get("incidents", [])
+    else:
+        raise InputFileError(
+            f"{path}: expected a list of incident objects, or an object with an 'incidents' list "
+            f"(found {type(doc).__name__})"
+        )
+    bad = [i for i, item in enumerate(items, start=1) if not isinstance(item, dict)]
+    if bad:
+        raise InputFileError(f"{path}: item {bad[0]} is not an object (each incident is a JSON object)")
     return [(i, dict(item)) for i, item in enumerate(items, start=1)]
 
 
@@ -155,8 +177,8 @@ def read_incidents(path: Path) -> tuple[list[Incident], list[Rejected], int]:
     """Valid incidents, rejected rows (row number: CSV line, or 1-based item/feature index) and rows read."""
     try:
         rows = _raw_rows(path)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path}: cannot be read ({exc})") from None
+    except InputFileError as exc:
+        raise ValueError(str(exc)) from None
     good: list[Incident] = []
     bad: list[Rejected] = []
     for n, raw in rows:

@@ -43,7 +43,13 @@ def record_of(inc: Incident, c: Classification) -> dict[str, Any]:
 def ingest(sc: Scenario, path: Path, log_dir: Path, strict: bool = False) -> IngestSummary:
     """Classify ``path`` and append to the log at ``log_dir``. With ``strict`` any rejected row appends nothing."""
     incidents, rejected, n_read = read_incidents(path)
-    log = Log.open(log_dir, create=True)
+    with Log.writer(log_dir, create=True) as log:  # one writer at a time: read, dedupe and append under the lock
+        return _ingest_locked(sc, log, incidents, rejected, n_read, strict)
+
+
+def _ingest_locked(
+    sc: Scenario, log: Log, incidents: list[Incident], rejected: list[Rejected], n_read: int, strict: bool
+) -> IngestSummary:
     seen = log.event_ids()
     fresh: list[Incident] = []
     dup = 0

@@ -5,6 +5,7 @@ Layout of a log folder:
 - ``records.jsonl`` — one record per line, canonical JSON (sorted keys, no spaces, UTF-8); each carries ``seq``.
 - ``head.json`` — tree size, root hash and byte length of the committed records, replaced atomically.
 - ``checkpoints/`` — checkpoints the keeper published, each signed with Ed25519 (countersignatures allowed).
+- ``.lock`` — the writers' lock (flock): one append, checkpoint or repair at a time.
 
 An append writes and fsyncs the new lines, then replaces ``head.json``: a crash at any point leaves a valid log at
 the old or the new size (bytes past the head's length are ignored and cut off at the next append).
@@ -13,10 +14,12 @@ the old or the new size (bytes past the head's length are ignored and cut off at
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,14 +28,13 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from forceplan.fsutil import write_atomic
+from forceplan.fsutil import InputFileError, loads_json_checked, read_bytes_checked, read_text_checked, write_atomic
 from forceplan.monitoring.merkle import (
     Frontier,
     consistency_proof,
     inclusion_path,
     leaf_hash,
     root_from_leaves,
-    verify_consistency,
     verify_inclusion,
 )
 
@@ -47,8 +49,63 @@ class LogError(RuntimeError):
     """A log folder that cannot be used."""
 
 
+HEAD_MAX_BYTES = 4096
+CHECKPOINT_MAX_BYTES = 1024 * 1024
+
+
+def read_head(folder: Path) -> dict[str, Any]:
+    """``head.json``, checked for shape: ``tree_size`` and ``bytes`` non-negative integers, ``root`` 64 hex digits.
+    The head is never trusted further than that: verification recomputes everything from the records."""
+    path = Path(folder) / "head.json"
+    try:
+        doc = loads_json_checked(read_text_checked(path, HEAD_MAX_BYTES, "log head"), path, "log head")
+    except InputFileError as exc:
+        raise LogError(str(exc)) from None
+    if not isinstance(doc, dict):
+        raise LogError(f"{path}: must be an object with tree_size, root and bytes")
+    for key in ("tree_size", "bytes"):
+        v = doc.get(key)
+        if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+            raise LogError(f"{path}: {key} must be a non-negative integer (found {v!r})")
+    if not isinstance(doc.get("root"), str) or not HEX64.fullmatch(doc["root"]):
+        raise LogError(f"{path}: root must be 64 hex digits")
+    return doc
+
+
+HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+@contextmanager
+def log_lock(folder: Path) -> Iterator[None]:
+    """An exclusive lock on a log folder (``.lock``, flock): one writer at a time across processes. The kernel
+    releases it when the holder exits, so a crashed writer never leaves the log locked."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def max_checkpoint_size(folder: Path) -> int:
+    """The largest size any checkpoint in the log's own folder claims (0 if none readable)."""
+    best = 0
+    for p in sorted((Path(folder) / "checkpoints").glob("*.json")):
+        try:
+            best = max(best, checkpoint_size(load_checkpoint(p)))
+        except LogError:
+            continue
+    return best
+
+
 @dataclass
 class Log:
+    """An open log. The Merkle frontier is the only source of the root and is kept current by every append, which
+    costs O(log n) per record (no list copies, no recomputation from all leaves)."""
+
     folder: Path
     records: list[dict[str, Any]] = field(default_factory=list)
     leaves: list[bytes] = field(default_factory=list)
@@ -76,12 +133,25 @@ class Log:
             write_atomic(
                 head_path, json.dumps({"tree_size": 0, "root": root_from_leaves([]).hex(), "bytes": 0}).encode()
             )
-        head = json.loads(head_path.read_text(encoding="utf-8"))
+        head = read_head(folder)
         log = cls(folder=folder, committed_bytes=int(head["bytes"]))
-        with open(folder / "records.jsonl", "rb") as f:
-            data = f.read(log.committed_bytes)
-        for line in data.splitlines():
-            log.records.append(json.loads(line))
+        rec_path = folder / "records.jsonl"
+        try:
+            on_disk = rec_path.stat().st_size
+            if on_disk < log.committed_bytes:
+                raise LogError(
+                    f"{folder}: head.json claims {log.committed_bytes} bytes of records, records.jsonl has {on_disk}: "
+                    "records were truncated; run 'forceplan monitor verify'"
+                )
+            with open(rec_path, "rb") as f:
+                data = f.read(log.committed_bytes)
+        except OSError as exc:
+            raise LogError(f"{rec_path}: cannot be read ({exc.strerror or exc})") from None
+        for n, line in enumerate(data.splitlines(), start=1):
+            try:
+                log.records.append(json.loads(line))
+            except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+                raise LogError(f"{rec_path}:{n}: not a JSON record; run 'forceplan monitor verify'") from None
             h = leaf_hash(line)
             log.leaves.append(h)
             log.frontier.add(h)
@@ -93,7 +163,10 @@ class Log:
         return {str(r.get("event_id")) for r in self.records}
 
     def append(self, records: Iterable[dict[str, Any]]) -> int:
-        """Append records (each gets ``seq``); all or nothing on disk. Returns the number appended."""
+        """Append records (each gets ``seq``); all or nothing on disk. Returns the number appended.
+
+        Call it holding :func:`log_lock` (``Log.writer`` does). Bytes past the committed length (left by a
+        crashed append) are cut off first — but never records that a checkpoint in the folder already covers."""
         lines = []
         new_leaves = []
         batch: list[dict[str, Any]] = []
@@ -105,6 +178,13 @@ class Log:
             batch.append(rec)
         if not batch:
             return 0
+        covered = max_checkpoint_size(self.folder)
+        if covered > self.size:
+            raise LogError(
+                f"{self.folder}: a checkpoint covers {covered} records but head.json commits only {self.size}: "
+                "head.json was rolled back or records were lost; refusing to append over committed records "
+                "(run 'forceplan monitor verify')"
+            )
         path = self.folder / "records.jsonl"
         with open(path, "r+b") as f:
             f.truncate(self.committed_bytes)  # drop bytes a crashed append may have left
@@ -114,14 +194,23 @@ class Log:
             os.fsync(f.fileno())
         if os.environ.get("FORCEPLAN_TEST_CRASH_BEFORE_HEAD") == "1":  # crash-safety test hook
             os._exit(70)
-        leaves = self.leaves + new_leaves
-        nbytes = self.committed_bytes + sum(len(x) for x in lines)
+        for h in new_leaves:
+            self.frontier.add(h)
+        self.leaves.extend(new_leaves)
+        self.records.extend(batch)
+        self.committed_bytes += sum(len(x) for x in lines)
         write_atomic(
             self.folder / "head.json",
-            json.dumps({"tree_size": len(leaves), "root": root_from_leaves(leaves).hex(), "bytes": nbytes}).encode(),
+            json.dumps({"tree_size": self.size, "root": self.root.hex(), "bytes": self.committed_bytes}).encode(),
         )
-        self.leaves, self.records, self.committed_bytes = leaves, self.records + batch, nbytes
         return len(batch)
+
+    @classmethod
+    @contextmanager
+    def writer(cls, folder: Path, create: bool = True) -> Iterator[Log]:
+        """The log opened under its exclusive lock: read, append, checkpoint, then release."""
+        with log_lock(folder):
+            yield cls.open(folder, create=create)
 
     def inclusion(self, index: int) -> dict[str, Any]:
         return {
@@ -139,19 +228,36 @@ class Log:
 # ---------------------------------------------------------------------------------------------- keys, checkpoints
 
 
-def generate_key(out_dir: Path, name: str) -> tuple[Path, Path]:
-    """Write NAME.key (Ed25519 private key, PEM) and NAME.pub (public key, PEM)."""
+KEY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+def check_key_name(name: str) -> str:
+    if not KEY_NAME.fullmatch(name or "") or ".." in name:
+        raise LogError(
+            f"key name {name!r} is not allowed: use 1-64 letters, digits, '_', '-' or '.', starting with a letter or "
+            "digit (it becomes a file name)"
+        )
+    return name
+
+
+def generate_key(out_dir: Path, name: str, force: bool = False) -> tuple[Path, Path]:
+    """Write NAME.key (Ed25519 private key, PEM, created 0600 from its first byte) and NAME.pub (public key)."""
+    check_key_name(name)
     out_dir.mkdir(parents=True, exist_ok=True)
     key = Ed25519PrivateKey.generate()
     priv = out_dir / f"{name}.key"
     pub = out_dir / f"{name}.pub"
-    if priv.exists() or pub.exists():
-        raise LogError(f"{priv} or {pub} exists: refusing to overwrite a key")
-    write_atomic(
-        priv,
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
-    )
-    os.chmod(priv, 0o600)
+    if (priv.exists() or pub.exists()) and not force:
+        raise LogError(f"{priv} or {pub} exists: refusing to overwrite a key (--force replaces it)")
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    tmp = out_dir / f".{name}.key.tmp"
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(pem)
+        f.flush()
+        os.fsync(f.fileno())
+    tmp.replace(priv)
     write_atomic(
         pub, key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
@@ -159,7 +265,13 @@ def generate_key(out_dir: Path, name: str) -> tuple[Path, Path]:
 
 
 def load_private_key(path: Path) -> Ed25519PrivateKey:
-    key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
+    try:
+        data = read_bytes_checked(Path(path), 64 * 1024, "private key")
+        key = serialization.load_pem_private_key(data, password=None)
+    except InputFileError as exc:
+        raise LogError(str(exc)) from None
+    except (ValueError, TypeError):
+        raise LogError(f"{path}: not a PEM private key (unencrypted PKCS#8)") from None
     if not isinstance(key, Ed25519PrivateKey):
         raise LogError(f"{path} is not an Ed25519 private key")
     return key
@@ -203,28 +315,92 @@ def countersign(cp: dict[str, Any], key: Ed25519PrivateKey, signer: str) -> dict
 
 
 def check_signatures(cp: dict[str, Any], trusted: dict[str, str] | None = None) -> list[str]:
-    """Problems with a checkpoint's signatures (empty: all valid). ``trusted`` maps signer → raw public key."""
+    """Problems with a checkpoint's signatures (empty: all valid). With ``trusted`` (signer → raw public key), a
+    signature counts only if its signer is trusted and it was made with that signer's trusted key; any other
+    signature is a problem (an unknown signer, or a known name with another key)."""
     out = []
     msg = checkpoint_message(int(cp["tree_size"]), str(cp["root"]))
     if not cp.get("signatures"):
         out.append("checkpoint carries no signature")
     for s in cp.get("signatures", []):
+        signer = s.get("signer") if isinstance(s, dict) else None
         try:
-            pub = Ed25519PublicKey.from_public_bytes(base64.b64decode(s["public_key"]))
-            pub.verify(base64.b64decode(s["signature"]), msg)
-        except (InvalidSignature, ValueError, KeyError):
-            out.append(f"signature of {s.get('signer')!r} does not verify")
+            pub = Ed25519PublicKey.from_public_bytes(base64.b64decode(s["public_key"], validate=True))
+            pub.verify(base64.b64decode(s["signature"], validate=True), msg)
+        except (InvalidSignature, ValueError, KeyError, TypeError):
+            out.append(f"signature of {signer!r} does not verify")
             continue
-        if trusted is not None and trusted.get(s["signer"]) not in (None, s["public_key"]):
-            out.append(f"signature of {s['signer']!r} is by a key other than the trusted one")
+        if trusted is not None:
+            if signer not in trusted:
+                out.append(f"signature by {signer!r}, a signer not among the trusted keys")
+            elif trusted[signer] != s["public_key"]:
+                out.append(f"signature of {signer!r} is by a key other than the trusted one")
+    return out
+
+
+def trusted_signers(cp: dict[str, Any], trusted: dict[str, str]) -> list[str]:
+    """The trusted signers whose valid signature the checkpoint carries."""
+    msg = checkpoint_message(int(cp["tree_size"]), str(cp["root"]))
+    out = []
+    for s in cp.get("signatures", []):
+        signer = s.get("signer") if isinstance(s, dict) else None
+        if signer not in trusted or trusted[signer] != s.get("public_key"):
+            continue
+        try:
+            Ed25519PublicKey.from_public_bytes(base64.b64decode(s["public_key"], validate=True)).verify(
+                base64.b64decode(s["signature"], validate=True), msg
+            )
+        except (InvalidSignature, ValueError, KeyError, TypeError):
+            continue
+        out.append(str(signer))
     return out
 
 
 def public_key_b64(path: Path) -> str:
-    key = serialization.load_pem_public_key(Path(path).read_bytes())
+    try:
+        data = read_bytes_checked(Path(path), 64 * 1024, "public key")
+    except InputFileError as exc:
+        raise LogError(str(exc)) from None
+    if b"PRIVATE KEY" in data:
+        raise LogError(f"{path}: is a private key; give the public key (NAME.pub), and keep the private one secret")
+    try:
+        key = serialization.load_pem_public_key(data)
+    except (ValueError, TypeError):
+        raise LogError(f"{path}: not a PEM public key") from None
     if not isinstance(key, Ed25519PublicKey):
         raise LogError(f"{path} is not an Ed25519 public key")
     return _raw_public(key)
+
+
+def load_checkpoint(path: Path) -> dict[str, Any]:
+    """A checkpoint file, checked for shape (``tree_size`` a non-negative integer, ``root`` 64 hex digits, a list
+    of signatures)."""
+    try:
+        doc = loads_json_checked(read_text_checked(Path(path), CHECKPOINT_MAX_BYTES, "checkpoint"), path, "checkpoint")
+    except InputFileError as exc:
+        raise LogError(str(exc)) from None
+    problem = checkpoint_shape_problem(doc)
+    if problem:
+        raise LogError(f"{path}: not a checkpoint ({problem})")
+    return doc  # type: ignore[return-value]
+
+
+def checkpoint_shape_problem(doc: object) -> str | None:
+    if not isinstance(doc, dict):
+        return "expected an object"
+    size = doc.get("tree_size")
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        return f"tree_size must be a non-negative integer, found {size!r}"
+    if not isinstance(doc.get("root"), str) or not HEX64.fullmatch(doc["root"]):
+        return "root must be 64 hex digits"
+    sigs = doc.get("signatures")
+    if not isinstance(sigs, list) or not all(isinstance(x, dict) for x in sigs):
+        return "signatures must be a list of objects"
+    return None
+
+
+def checkpoint_size(cp: dict[str, Any]) -> int:
+    return int(cp["tree_size"])
 
 
 # ---------------------------------------------------------------------------------------------- verification
@@ -236,63 +412,167 @@ class Finding:
     where: str
 
 
-def verify_log(
-    folder: Path, checkpoints: Iterable[dict[str, Any]] = (), trusted: dict[str, str] | None = None
-) -> list[Finding]:
-    """Everything wrong with a log folder against its head and the given checkpoints (empty: intact).
+@dataclass
+class Verification:
+    """What ``verify_log`` established. ``witnessed`` records are covered by a trusted checkpoint that the log is
+    consistent with; the rest (``unwitnessed``) are well-formed but proven by nobody."""
 
-    Detects modified, deleted and reordered records (the root no longer matches the head or a checkpoint; the
-    records' ``seq`` numbers locate deletions and reorderings), and truncation (fewer records than a checkpoint
-    published, or a prefix inconsistent with it)."""
+    findings: list[Finding]
+    records: int
+    witnessed: int
+    trusted_checkpoints: int
+    witnesses: dict[int, list[str]]
+    notes: list[Finding] = field(default_factory=list)
+    """Not tampering: an incomplete or uncommitted tail left by a crashed append."""
+
+    @property
+    def unwitnessed(self) -> int:
+        return max(self.records - self.witnessed, 0)
+
+
+def verify_log(
+    folder: Path, checkpoints: Iterable[tuple[str, dict[str, Any]]], trusted: dict[str, str]
+) -> Verification:
+    """Check a log folder against the checkpoints given (label, checkpoint) and the trusted keys.
+
+    Nothing in the folder is trusted: the records are every complete line of ``records.jsonl`` (not the count
+    ``head.json`` claims); ``head.json`` is only compared with them. Findings: malformed records, ``seq`` out of
+    order (deletion, insertion, reordering, duplication), repeated event ids, a head that disagrees with the
+    records or claims more than they hold, records past the head (a crashed append or a rolled-back head),
+    checkpoints with bad, unknown or untrusted signatures, two trusted checkpoints of one size with different roots
+    (equivocation), and for each trusted checkpoint: a log shorter than it (truncation, rollback, replay of an old
+    state) or whose first records hash to another root (modification, forged appends before it). Records after the
+    newest trusted checkpoint are counted as unwitnessed, never as verified."""
     folder = Path(folder)
     out: list[Finding] = []
+    head: dict[str, Any] | None
     try:
-        head = json.loads((folder / "head.json").read_text(encoding="utf-8"))
+        head = read_head(folder)
+    except LogError as exc:
+        out.append(Finding(str(exc), "head.json"))
+        head = None
+    try:
         raw = (folder / "records.jsonl").read_bytes()
-    except (OSError, json.JSONDecodeError) as exc:
-        return [Finding(f"log folder unreadable ({exc})", str(folder))]
-    committed = raw[: int(head.get("bytes", len(raw)))]
-    lines = committed.splitlines()
+    except OSError as exc:
+        return Verification([*out, Finding(f"records unreadable ({exc.strerror or exc})", str(folder))], 0, 0, 0, {})
+
+    body, _, partial = raw.rpartition(b"\n")
+    lines = body.split(b"\n") if body or raw.startswith(b"\n") else []
+    notes: list[Finding] = []
+    if partial:
+        notes.append(Finding("an incomplete last line (a crashed append), not part of the log", "records.jsonl end"))
+    claimed = max((int(cp["tree_size"]) for _, cp in checkpoints if checkpoint_shape_problem(cp) is None), default=0)
+    if head is not None and int(head["tree_size"]) < len(lines):
+        hs = int(head["tree_size"])
+        if claimed > hs:
+            out.append(
+                Finding(
+                    f"head.json commits {hs} records but a checkpoint covers {claimed}: head.json was rolled back "
+                    "(the records past it are checked below)",
+                    "head.json",
+                )
+            )
+        else:
+            notes.append(
+                Finding(
+                    f"{len(lines) - hs} uncommitted record(s) after head.json's size {hs}, left by a crashed append: "
+                    "not part of the log (the next ingest discards them)",
+                    "records.jsonl",
+                )
+            )
+            lines = lines[:hs]
+    n = len(lines)
     leaves = [leaf_hash(line) for line in lines]
-    # seq numbers straight from the canonical bytes (keys are sorted; "seq" is a top-level integer).
     seqs = [int(m.group(1)) if (m := SEQ.search(line)) else -1 for line in lines]
-    bad_seq = [i for i, s in enumerate(seqs) if s != i]
+    bad_seq = [i for i, q in enumerate(seqs) if q != i]
     for i in bad_seq[:20]:
         out.append(
             Finding(
-                f"record has seq {seqs[i]}, expected {i}: a record was deleted, inserted or moved",
+                f"record has seq {seqs[i]}, expected {i}: a record was deleted, inserted, duplicated or moved",
                 f"records.jsonl line {i + 1}",
             )
         )
-    if len(leaves) != int(head["tree_size"]):
-        out.append(Finding(f"head.json says {head['tree_size']} records, the file holds {len(leaves)}", "head.json"))
-    root = root_from_leaves(leaves)
-    if root.hex() != head["root"]:
-        out.append(Finding("records do not hash to head.json's root: modified, deleted or reordered", "head.json"))
-        out += _locate_edits(lines)
-    for n, cp in enumerate(checkpoints):
-        label = f"checkpoint {n + 1} (size {cp.get('tree_size')})"
+    ids: dict[bytes, int] = {}
+    repeats = 0
+    for i, line in enumerate(lines):
+        m = EVENT_ID.search(line)
+        if m:
+            if m.group(1) in ids:
+                repeats += 1
+                if repeats <= 20:
+                    what = f"event id repeats record {ids[m.group(1)] + 1}: duplicated"
+                    out.append(Finding(what, f"records.jsonl line {i + 1}"))
+            ids.setdefault(m.group(1), i)
+    if repeats > 20:
+        out.append(Finding(f"{repeats} records repeat an earlier event id in all", "records.jsonl"))
+    sizes = sorted({int(cp["tree_size"]) for _, cp in checkpoints if checkpoint_shape_problem(cp) is None})
+    want = sorted({*sizes, *([head["tree_size"]] if head else []), n})
+    prefix = _prefix_roots(leaves, want)
+    if head is not None:
+        hs = int(head["tree_size"])
+        if hs > n:
+            out.append(Finding(f"head.json says {hs} records, the file holds {n}: records were removed", "head.json"))
+        elif prefix[hs].hex() != head["root"]:
+            what = "the records do not hash to head.json's root: modified, deleted or reordered"
+            out.append(Finding(what, "head.json"))
+            out += _locate_edits(lines)
+    witnessed = 0
+    n_trusted = 0
+    witnesses: dict[int, list[str]] = {}
+    roots_by_size: dict[int, str] = {}
+    for label, cp in checkpoints:
+        shape_problem = checkpoint_shape_problem(cp)
+        if shape_problem:
+            out.append(Finding(f"not a checkpoint ({shape_problem})", label))
+            continue
         for problem in check_signatures(cp, trusted):
             out.append(Finding(problem, label))
-        size = int(cp["tree_size"])
-        if size > len(leaves):
-            out.append(Finding(f"truncated: the log has {len(leaves)} records, the checkpoint published {size}", label))
+        signers = trusted_signers(cp, trusted)
+        if not signers:
+            out.append(Finding("no trusted signature: this checkpoint proves nothing", label))
             continue
-        if root_from_leaves(leaves[:size]).hex() != cp["root"]:
+        n_trusted += 1
+        size, root = int(cp["tree_size"]), str(cp["root"])
+        if roots_by_size.setdefault(size, root) != root:
+            out.append(Finding(f"equivocation: two trusted checkpoints of size {size} with different roots", label))
+        if size > n:
             out.append(
                 Finding(
-                    f"the first {size} records do not match the checkpoint's root: modified, deleted or "
-                    "reordered at or before record " + str(size),
+                    f"truncated or rolled back: the log holds {n} records, a trusted checkpoint published {size}",
                     label,
                 )
             )
-        elif size and not verify_consistency(
-            size, len(leaves), bytes.fromhex(cp["root"]), root, consistency_proof(size, leaves)
-        ):
-            out.append(Finding("the log is not consistent with the checkpoint", label))
+            continue
+        if prefix[size].hex() != root:
+            out.append(
+                Finding(
+                    f"the first {size} records do not hash to the trusted checkpoint's root: modified, replaced or "
+                    "forged records at or before record " + str(size),
+                    label,
+                )
+            )
+            continue
+        witnessed = max(witnessed, size)
+        witnesses.setdefault(size, [])
+        witnesses[size] += [x for x in signers if x not in witnesses[size]]
+    return Verification(out, n, witnessed, n_trusted, witnesses, notes)
+
+
+def _prefix_roots(leaves: list[bytes], sizes: Iterable[int]) -> dict[int, bytes]:
+    """The root of each prefix size asked for, in one pass over the leaves (the frontier at each size)."""
+    want = sorted({s for s in sizes if 0 <= s <= len(leaves)})
+    out: dict[int, bytes] = {}
+    fr = Frontier()
+    k = 0
+    for s in want:
+        while k < s:
+            fr.add(leaves[k])
+            k += 1
+        out[s] = fr.root()
     return out
 
 
+EVENT_ID = re.compile(rb'"event_id":("(?:[^"\\]|\\.)*")')
 SEQ = re.compile(rb'"seq":(-?\d+)')
 
 

@@ -186,6 +186,7 @@ def check_geography(parts: Parts) -> tuple[list[Problem], LineOfContact | None]:
                 )
             if occ[i] and s.kind is SiteKind.depot:
                 out.append(Problem(f"depot {s.id!r} lies inside the occupied territory", ("sites", i, "location")))
+    out += check_swapped(parts, geo)
     host_edge = None
     for i, t in enumerate(parts.get("threats", ())):
         x, y = t.axis.start
@@ -222,6 +223,41 @@ def check_geography(parts: Parts) -> tuple[list[Problem], LineOfContact | None]:
                         )
                     )
     return out, loc
+
+
+SWAP_TOLERANCE_KM = 50.0
+
+
+def check_swapped(parts: Parts, geo: Geography) -> list[Problem]:
+    """Sites and places in a country of the outline file that lie over ``SWAP_TOLERANCE_KM`` outside it while the
+    swapped point ([lat, lon]) lies inside it: almost surely written [lat, lon]."""
+    out: list[Problem] = []
+    outlines: dict[str, Any] = {}
+    for section in ("sites", "places"):
+        for i, item in enumerate(parts.get(section, ())):
+            iso = item.country
+            if iso not in outlines:
+                try:
+                    outlines[iso] = to_metric(read_country(FsPath(geo.outline), iso))
+                except GeoDataError:
+                    outlines[iso] = None
+            shape_m = outlines[iso]
+            if shape_m is None:
+                continue
+            lon, lat = item.location
+            here = to_metric(shapely.Point(lon, lat))
+            if shape_m.distance(here) / 1000.0 <= SWAP_TOLERANCE_KM or not (-90 <= lon <= 90):
+                continue
+            if shape_m.contains(to_metric(shapely.Point(lat, lon))):
+                out.append(
+                    Problem(
+                        f"{item.id!r} lies outside {iso}, but [{lat}, {lon}] would lie inside: "
+                        "latitude and longitude look swapped",
+                        (section, i, "location"),
+                        hint="coordinates are written [lon, lat]",
+                    )
+                )
+    return out
 
 
 def line_of_contact_for(geo: Geography) -> LineOfContact:

@@ -22,6 +22,16 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from forceplan.fsutil import (
+    MAX_CSV_BYTES,
+    MAX_CSV_CELL_CHARS,
+    MAX_CSV_ROWS,
+    MAX_NESTING,
+    MAX_YAML_BYTES,
+    InputFileError,
+    read_text_checked,
+    resolve_inside,
+)
 from forceplan.scenario.model import Scenario
 from forceplan.scenario.problems import Path, Problem, ScenarioError, did_you_mean
 
@@ -49,11 +59,51 @@ def data_dir() -> FsPath:
 
 
 def resolve_ref(ref: str, base_dir: FsPath) -> FsPath:
-    """A side-file reference: ``data:...`` is forceplan's data; other paths is relative to the scenario."""
-    if ref.startswith(DATA_PREFIX):
-        return data_dir() / ref[len(DATA_PREFIX) :]
-    p = FsPath(ref)
-    return p if p.is_absolute() else (base_dir / p)
+    """A side-file reference: ``data:...`` under forceplan's data folder, anything else under the scenario's
+    folder. Absolute paths, '..' escapes and symbolic links leading outside raise ``InputFileError``."""
+    return resolve_inside(ref, base_dir, data_dir(), DATA_PREFIX)
+
+
+def scan_yaml(text: str, file: str) -> None:
+    """Refuse YAML that could exhaust memory or the stack before it is built: aliases (``*name``, the "billion
+    laughs" attack) and nesting deeper than ``MAX_NESTING``. The scan reads parser events only (linear in size)."""
+    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
+
+    depth = 0
+    try:
+        for ev in YAML(typ="safe", pure=True).parse(text):
+            if isinstance(ev, AliasEvent):
+                m = ev.start_mark
+                raise ScenarioError(
+                    [
+                        Problem(
+                            f"YAML alias *{ev.anchor} is not allowed in a scenario file",
+                            file=file,
+                            line=m.line + 1 if m else None,
+                            column=m.column + 1 if m else None,
+                            hint="write the value out where it is needed (aliases can expand without bound)",
+                        )
+                    ]
+                )
+            if isinstance(ev, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_NESTING:
+                    m = ev.start_mark
+                    raise ScenarioError(
+                        [
+                            Problem(
+                                f"nested more than {MAX_NESTING} levels deep",
+                                file=file,
+                                line=m.line + 1 if m else None,
+                                column=m.column + 1 if m else None,
+                                hint="a scenario file is a few levels deep; check the indentation and brackets",
+                            )
+                        ]
+                    )
+            elif isinstance(ev, CollectionEndEvent):
+                depth -= 1
+    except YAMLError:
+        return  # syntax errors are reported, located, by the full parse
 
 
 # ---------------------------------------------------------------------------------------------- YAML
@@ -91,7 +141,11 @@ def _plain(node: Any, path: Path, file: str, pos: Positions) -> Any:
 def read_yaml(file: FsPath, pos: Positions) -> Any:
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
-    text = file.read_text(encoding="utf-8")
+    try:
+        text = read_text_checked(file, MAX_YAML_BYTES, "scenario file")
+    except InputFileError as exc:
+        raise ScenarioError([Problem(str(exc), file=str(file), hint="give the scenario's YAML file")]) from None
+    scan_yaml(text, str(file))
     try:
         tree = yaml.load(text)
     except MarkedYAMLError as exc:
@@ -114,6 +168,8 @@ def read_yaml(file: FsPath, pos: Positions) -> Any:
         ) from None
     except YAMLError as exc:
         raise ScenarioError([Problem(f"invalid YAML: {exc}", file=str(file))]) from None
+    except RecursionError:
+        raise ScenarioError([Problem("YAML nested too deeply", file=str(file))]) from None
     return _plain(tree, (), str(file), pos)
 
 
@@ -194,6 +250,37 @@ def _caveats(text: str) -> dict[str, Any]:
     return out
 
 
+def _csv_rows(reader: Any, file: FsPath) -> Any:
+    """(line, cells) of each row; a cell over ``MAX_CSV_CELL_CHARS`` or more than ``MAX_CSV_ROWS`` rows is an
+    error naming the line (never a traceback)."""
+    lineno = 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise ScenarioError(
+                [Problem(f"unreadable CSV row ({exc})", file=str(file), line=reader.line_num, hint="check the quotes")]
+            ) from None
+        lineno = reader.line_num
+        if lineno > MAX_CSV_ROWS + 1:
+            raise ScenarioError([Problem(f"more than {MAX_CSV_ROWS:,} rows", file=str(file), line=lineno)])
+        for col, c in enumerate(cells, start=1):
+            if len(c) > MAX_CSV_CELL_CHARS:
+                raise ScenarioError(
+                    [
+                        Problem(
+                            f"cell of {len(c):,} characters (limit {MAX_CSV_CELL_CHARS:,})",
+                            file=str(file),
+                            line=lineno,
+                            column=col,
+                        )
+                    ]
+                )
+        yield lineno, cells
+
+
 def read_csv_table(file: FsPath, section: Path, pos: Positions) -> tuple[list[dict[str, Any]], list[Problem]]:
     """Rows of a CSV side file as mappings.
 
@@ -202,17 +289,23 @@ def read_csv_table(file: FsPath, section: Path, pos: Positions) -> tuple[list[di
     problems: list[Problem] = []
     model = model_at((*section, 0))
     try:
-        text = file.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        return [], [Problem(f"side file {file} not found", path=section, hint="the path is relative to the scenario")]
+        text = read_text_checked(file, MAX_CSV_BYTES, "CSV file")
+    except InputFileError as exc:
+        return [], [Problem(str(exc), path=section, hint="a UTF-8 CSV file with a header row")]
     reader = csv.reader(io.StringIO(text))
     try:
         header = next(reader)
     except StopIteration:
         return [], [Problem("CSV file is empty (a header row is needed)", file=str(file), line=1)]
+    except csv.Error as exc:
+        return [], [Problem(f"not a readable CSV header ({exc})", file=str(file), line=1)]
     header = [h.strip() for h in header]
     rows: list[dict[str, Any]] = []
-    for lineno, cells in enumerate(reader, start=2):
+    try:
+        numbered = list(_csv_rows(reader, file))
+    except ScenarioError as exc:
+        return [], exc.problems
+    for lineno, cells in numbered:
         if not any(c.strip() for c in cells):
             continue
         if len(cells) != len(header):
@@ -422,6 +515,8 @@ def load_scenario(source: str | FsPath) -> Scenario:
         )
     if file.is_dir():
         file = file / "scenario.yaml"
+        if not file.exists():
+            raise ScenarioError([Problem("folder holds no scenario.yaml", file=str(file.parent))])
     pos: Positions = {}
     raw = read_yaml(file, pos)
     fname = str(file)
@@ -433,7 +528,12 @@ def load_scenario(source: str | FsPath) -> Scenario:
         ref = _get(raw, section)
         if isinstance(ref, str):
             f, line, col = locate(section, pos, fname)
-            side = resolve_ref(ref, base)
+            try:
+                side = resolve_ref(ref, base)
+            except InputFileError as exc:
+                problems.append(Problem(str(exc), path=section, file=f, line=line, column=col))
+                _set(raw, section, [])
+                continue
             if not side.exists():
                 problems.append(
                     Problem(
@@ -455,7 +555,13 @@ def load_scenario(source: str | FsPath) -> Scenario:
         for key in GEO_FIELDS:
             ref = geo.get(key)
             if isinstance(ref, str):
-                side = resolve_ref(ref, base)
+                try:
+                    side = resolve_ref(ref, base)
+                except InputFileError as exc:
+                    f, line, col = locate(("geography", key), pos, fname)
+                    problems.append(Problem(str(exc), path=("geography", key), file=f, line=line, column=col))
+                    geo[key] = None
+                    continue
                 if not side.exists():
                     f, line, col = locate(("geography", key), pos, fname)
                     problems.append(
