@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -139,3 +141,58 @@ def resolve_inside(ref: str, base_dir: Path, data_root: Path, data_prefix: str =
             "copy the file into the scenario's folder and refer to it there"
         )
     return target
+
+
+def check_output_folder(target: Path, force: bool = False, ours: frozenset[str] = frozenset()) -> None:
+    """Raise ``InputFileError`` unless ``target`` is new, empty, an earlier run's output, or ``force`` is given; and
+    unless its parent folder can be written."""
+    target = Path(target)
+    if target.exists() and not target.is_dir():
+        raise InputFileError(f"{target}: exists and is not a folder; give a folder for the output")
+    if target.is_dir() and not force:
+        foreign = sorted(p.name for p in target.iterdir() if p.name not in ours)
+        if foreign:
+            more = ", ..." if len(foreign) > 3 else ""
+            raise InputFileError(
+                f"{target}: exists and holds other files ({', '.join(foreign[:3])}{more}); "
+                "choose an empty or new folder, or --force to replace it"
+            )
+    parent = target.absolute().parent
+    probe = parent
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise InputFileError(f"{target}: cannot write in {probe}; choose a folder you may write to")
+
+
+@contextmanager
+def output_folder(target: Path, force: bool = False, ours: frozenset[str] = frozenset()) -> Iterator[Path]:
+    """Write a run's files into a fresh temporary folder beside ``target`` and rename it into place at the end, so
+    ``target`` never mixes two runs and an interrupted run leaves nothing behind.
+
+    An existing non-empty ``target`` is replaced only if it holds nothing but files named in ``ours`` (an earlier
+    run's output) or with ``force``; otherwise ``InputFileError``. The check and the temporary folder come first,
+    so an unwritable place fails before any work is done."""
+    import shutil
+    import tempfile
+
+    target = Path(target)
+    check_output_folder(target, force, ours)
+    parent = target.absolute().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=parent))
+    except OSError as exc:
+        raise InputFileError(f"{target}: cannot write there ({exc.strerror or exc})") from None
+    try:
+        yield tmp
+        if target.exists():
+            old = parent / f".{target.name}.old-{os.getpid()}"
+            target.rename(old)
+            tmp.rename(target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

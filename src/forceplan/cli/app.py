@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -57,5 +57,72 @@ def root(
     )
 
 
+def run(argv: list[str] | None = None) -> int:
+    """Run the command line and return its exit code; the one error path of every command.
+
+    0 success, 1 a check found something, 2 bad input (file, line or field named, what to do), 130 interrupted.
+    An input or output problem that a command did not catch itself (a folder where a file belongs, a file that
+    cannot be read or written, text that is not UTF-8, a malformed CSV or JSON file) becomes one line and exit 2,
+    never a traceback."""
+    import csv
+    import json
+
+    try:  # Typer vendors click from 0.20 on
+        from typer._click.exceptions import ClickException
+    except ImportError:  # pragma: no cover - older Typer
+        from click import ClickException  # type: ignore[no-redef]
+
+    from forceplan.cli.common import err_console
+    from forceplan.fsutil import InputFileError
+
+    try:
+        rv = app(args=argv, standalone_mode=False, prog_name="forceplan")
+    except typer.Exit as exc:
+        return _interrupted(err_console) if exc.exit_code == 130 else int(exc.exit_code or 0)
+    except typer.Abort:
+        return _interrupted(err_console)
+    except ClickException as exc:
+        exc.show()
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        return _interrupted(err_console)
+    except SystemError as exc:  # Ctrl-C inside a compiled (numba) kernel surfaces as SystemError
+        if isinstance(exc.__context__, KeyboardInterrupt) or isinstance(exc.__cause__, KeyboardInterrupt):
+            return _interrupted(err_console)
+        raise
+    except InputFileError as exc:
+        return _bad_input(err_console, str(exc), None)
+    except (IsADirectoryError, NotADirectoryError, FileNotFoundError, PermissionError, FileExistsError) as exc:
+        name = exc.filename or ""
+        return _bad_input(
+            err_console, f"{name}: {exc.strerror or exc}", "check the path given, and that you may use it"
+        )
+    except OSError as exc:
+        return _bad_input(err_console, f"{exc.filename or ''}: {exc.strerror or exc}", None)
+    except UnicodeDecodeError:
+        return _bad_input(err_console, "an input file is not UTF-8 text", "save it as UTF-8")
+    except (csv.Error, json.JSONDecodeError, RecursionError, OverflowError) as exc:
+        return _bad_input(err_console, f"malformed input ({type(exc).__name__}: {exc})", None)
+    if rv == 130:
+        return _interrupted(err_console)
+    return int(rv) if isinstance(rv, int) else 0
+
+
+def _bad_input(con: Any, message: str, hint: str | None) -> int:
+    from rich.text import Text
+
+    con.print(Text.assemble(("error:", "bold red"), " ", message))
+    if hint:
+        con.print(f"  hint: {hint}")
+    return 2
+
+
+def _interrupted(con: Any) -> int:
+    con.print("interrupted: stopped; no partial output was left")
+    return 130
+
+
 def main() -> None:
-    app()
+    import sys
+
+    sys.exit(run())

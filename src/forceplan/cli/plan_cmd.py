@@ -24,6 +24,7 @@ from forceplan.cli.common import (
 )
 from forceplan.engagement.assess import DEFAULT_TRIALS
 from forceplan.forcegen import Options, match_force
+from forceplan.fsutil import InputFileError, check_output_folder, output_folder
 from forceplan.plan import STAGES, PlanResult, plan_phases, run_plan
 from forceplan.stationing import station_force
 
@@ -82,6 +83,10 @@ def print_pdf(html: Path, pdf: Path) -> str | None:
     return None
 
 
+PLAN_OUTPUTS = frozenset({"plan.json", "report.html", "report.pdf", "run.log"})
+"""What a plan run writes: a folder holding only these is an earlier run's, replaced without --force."""
+
+
 def plan(
     scenario: Annotated[str, typer.Argument(help="Bundled scenario name or YAML file")] = "ukraine-2025",
     out: Annotated[Path, typer.Option(help="Folder for plan.json, report.html, report.pdf, run.log")] = Path("out"),
@@ -97,6 +102,7 @@ def plan(
     us_backstop: Annotated[bool, typer.Option("--us-backstop", help="Assume the US backstop")] = False,
     log: Annotated[Path | None, typer.Option("--log", help="Incident log to evaluate the phase gates")] = None,
     pdf: Annotated[bool, typer.Option(help="Print report.pdf with headless Chromium when installed")] = True,
+    force: Annotated[bool, typer.Option("--force", help="Replace an --out folder that holds other files")] = False,
 ) -> None:
     """The whole analysis: force generation → stationing → response timelines → deterrence assessment → phased
     plan; writes plan.json and a self-contained report.html (and report.pdf)."""
@@ -114,27 +120,34 @@ def plan(
     opts = Options(without=frozenset(left_out), us_backstop=us_backstop or None)
     timings: list[str] = []
     t_start = time.perf_counter()
-    with progress_bar() as bar:
-        task = bar.add_task("starting", total=len(STAGES) + 1)
-        last = [time.perf_counter()]
+    try:
+        check_output_folder(out, force, PLAN_OUTPUTS)
+    except InputFileError as exc:
+        fail(str(exc))
+    # Everything is written into a temporary folder beside --out and renamed into place at the end: a folder never
+    # mixes two runs, and Ctrl-C (exit 130) or an error leaves no partial output.
+    with output_folder(out, force, PLAN_OUTPUTS) as tmp:
+        with progress_bar() as bar:
+            task = bar.add_task("starting", total=len(STAGES) + 1)
+            last = [time.perf_counter()]
 
-        def stage(name: str) -> None:
-            now = time.perf_counter()
-            if bar.tasks[0].completed:
-                timings.append(f"{bar.tasks[0].description}: {now - last[0]:.2f} s")
-            last[0] = now
-            bar.update(task, description=name, advance=1)
+            def stage(name: str) -> None:
+                now = time.perf_counter()
+                if bar.tasks[0].completed:
+                    timings.append(f"{bar.tasks[0].description}: {now - last[0]:.2f} s")
+                last[0] = now
+                bar.update(task, description=name, advance=1)
 
-        result = run_plan(sc, opts, trials, assess_trials, seed, threat, records, progress=stage)
-        stage("report")
-        html = render_report(sc, result)
-        timings.append(f"report: {time.perf_counter() - last[0]:.2f} s")
-    out.mkdir(parents=True, exist_ok=True)
-    write_atomic(out / "plan.json", result.to_json() + "\n")
-    write_atomic(out / "report.html", html)
-    note = print_pdf(out / "report.html", out / "report.pdf") if pdf else "report.pdf not requested"
-    total = time.perf_counter() - t_start
-    write_atomic(out / "run.log", "\n".join([*timings, f"total: {total:.2f} s", f"pdf: {note or 'written'}"]) + "\n")
+            result = run_plan(sc, opts, trials, assess_trials, seed, threat, records, progress=stage)
+            stage("report")
+            html = render_report(sc, result)
+            timings.append(f"report: {time.perf_counter() - last[0]:.2f} s")
+        write_atomic(tmp / "plan.json", result.to_json() + "\n")
+        write_atomic(tmp / "report.html", html)
+        note = print_pdf(tmp / "report.html", tmp / "report.pdf") if pdf else "report.pdf not requested"
+        total = time.perf_counter() - t_start
+        log_text = "\n".join([*timings, f"total: {total:.2f} s", f"pdf: {note or 'written'}"]) + "\n"
+        write_atomic(tmp / "run.log", log_text)
     print_summary(result)
     console.print(
         f"wrote {out / 'plan.json'}, {out / 'report.html'}"

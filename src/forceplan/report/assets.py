@@ -31,3 +31,13 @@ def read_asset(name: str) -> str:
 def inline_script(text: str) -> str:
     """A <script> element with the text inlined (``</script`` inside it escaped)."""
     return "<script>" + text.replace("</script", "<\\/script") + "</script>"
+
+
+def script_json(obj: object) -> str:
+    """JSON for a ``<script type="application/json">`` element: no '<', '>' or '&' at all (they occur only inside
+    JSON strings, where the \\u escapes mean the same), so no scenario text can close the element."""
+    import json
+
+    return (
+        json.dumps(obj, separators=(",", ":")).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from forceplan.engagement.stats import SKILL_SENTENCE
 from forceplan.plan import PlanResult
-from forceplan.report.assets import inline_script, read_asset
+from forceplan.report.assets import inline_script, read_asset, script_json
 from forceplan.report.map import SIDC_BY_CAPABILITY, _base_countries, garrison_sidc
 from forceplan.scenario import Scenario
 from forceplan.scenario.parameters import PARAMETERS
@@ -25,10 +24,6 @@ def _q(q: Quantiles) -> str:
     if q.p50 is None:
         return "never"
     return f"{q.p50:.0f} ({q.p10:.0f}–{q.p90:.0f})" if q.p90 is not None else f"{q.p50:.0f} ({q.p10:.0f}–never)"
-
-
-def _json(obj: Any) -> str:
-    return json.dumps(obj, separators=(",", ":")).replace("</", "<\\/")
 
 
 def chart_data(p: PlanResult) -> dict[str, Any]:
@@ -105,6 +100,7 @@ def render_report(sc: Scenario, p: PlanResult) -> str:
         )
     used = {**{k: v for k, v in p.response.parameters.items()}, **p.assessment.parameters}
     assumptions = [(name, d, PARAMETERS[name].source if name in PARAMETERS else "") for name, d in sorted(used.items())]
+    sidc = {g.site: garrison_sidc(sc, [x.model_dump() for x in g.placements]) for g in st.garrisons}
     return tpl.render(
         title=f"A reassurance force for Ukraine: the plan ({sc.name})",
         meta=p.meta,
@@ -128,10 +124,10 @@ def render_report(sc: Scenario, p: PlanResult) -> str:
         leaflet_js=inline_script(read_asset("leaflet.js")),
         milsymbol_js=inline_script(read_asset("milsymbol.js")),
         plotly_js=inline_script(read_asset("plotly.min.js")),
-        laydown_json=_json(laydown_geojson(sc, st)),
-        base_json=_json(_base_countries()),
-        sidc_json=_json({g.site: garrison_sidc(sc, [x.model_dump() for x in g.placements]) for g in st.garrisons}),
-        report_json=_json(chart_data(p)),
+        laydown_json=script_json(laydown_geojson(sc, st)),
+        base_json=script_json(_base_countries()),
+        sidc_json=script_json(sidc),
+        report_json=script_json(chart_data(p)),
         map_js=inline_script((here / "map.js").read_text(encoding="utf-8")),
         report_js=inline_script((here / "report.js").read_text(encoding="utf-8")),
     )

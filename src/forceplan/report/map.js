@@ -7,10 +7,12 @@ const map = L.map('map', { zoomSnap: 0.25, attributionControl: true });
 map.attributionControl.setPrefix(false);
 map.attributionControl.addAttribution('Borders: Natural Earth. Occupied territory: DeepStateMap. Symbols: milsymbol.');
 const layers = {};
+// Every string from the scenario reaches Leaflet's tooltips and popups as HTML: escape it first.
+function esc(v) { return String(v).replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c])); }
 function byLayer(name) { return DATA.features.filter(f => f.properties.layer === name); }
 function gj(name, opts) { return L.geoJSON({ type: 'FeatureCollection', features: byLayer(name) }, opts); }
 layers['Countries'] = L.geoJSON(BASE, { style: { color: '#8a8a8a', weight: 0.8, fillColor: '#f4f1ea', fillOpacity: 1 },
-  onEachFeature: (f, l) => l.bindTooltip(f.properties.name || '') }).addTo(map);
+  onEachFeature: (f, l) => l.bindTooltip(esc(f.properties.name || '')) }).addTo(map);
 layers['Occupied territory'] = gj('occupied', { style: { color: '#b3261e', weight: 0.5, fillColor: '#e57373', fillOpacity: 0.45 } }).addTo(map);
 layers['Standoff band'] = gj('standoff', { style: { color: '#f57c00', weight: 0.5, dashArray: '4 3', fillColor: '#ffb74d', fillOpacity: 0.25 } }).addTo(map);
 layers['Line of contact'] = gj('line_of_contact', { style: { color: '#7f0000', weight: 2.5 } }).addTo(map);
@@ -19,24 +21,24 @@ layers['Protection radii'] = gj('protection_radius', { style: f => ({ color: f.p
 const kindColour = { npp: '#6a1b9a', port: '#0277bd', airport: '#455a64', airbase: '#37474f', city: '#212121',
   logistics_hub: '#5d4037', border_crossing: '#00897b', depot: '#795548', sea_station: '#01579b' };
 layers['Sites'] = gj('site', { pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 3.5, weight: 1,
-  color: kindColour[f.properties.kind] || '#000', fillOpacity: 0.8 }).bindTooltip(f.properties.name + ' (' + f.properties.kind + ')') }).addTo(map);
+  color: kindColour[f.properties.kind] || '#000', fillOpacity: 0.8 }).bindTooltip(esc(f.properties.name) + ' (' + esc(f.properties.kind) + ')') }).addTo(map);
 layers['Air combat radii'] = gj('air_radius', { style: { color: '#1e88e5', weight: 1, dashArray: '2 4' },
-  onEachFeature: (f, l) => l.bindTooltip(f.properties.name) });
+  onEachFeature: (f, l) => l.bindTooltip(esc(f.properties.name)) });
 layers['Strike range rings'] = gj('fires_range', { style: { color: '#8e24aa', weight: 1, dashArray: '6 4' },
-  onEachFeature: (f, l) => l.bindTooltip(f.properties.name) });
+  onEachFeature: (f, l) => l.bindTooltip(esc(f.properties.name)) });
 layers['Entry nodes'] = gj('entry_node', { pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 6, weight: 2,
-  color: '#00897b', fillColor: '#b2dfdb', fillOpacity: 0.9 }).bindTooltip(f.properties.name + ': ' +
+  color: '#00897b', fillColor: '#b2dfdb', fillOpacity: 0.9 }).bindTooltip(esc(f.properties.name) + ': ' +
   f.properties.throughput_personnel_per_day.toLocaleString() + ' personnel/day') }).addTo(map);
 layers['Threat axes'] = gj('axis', { style: { color: '#d50000', weight: 3, dashArray: '8 6' },
-  onEachFeature: (f, l) => l.bindTooltip(f.properties.name) }).addTo(map);
+  onEachFeature: (f, l) => l.bindTooltip(esc(f.properties.name)) }).addTo(map);
 layers['Garrisons'] = gj('garrison', { pointToLayer: (f, ll) => {
   const p = f.properties;
-  const sym = new ms.Symbol(SIDC[p.site], { size: 22, uniqueDesignation: p.nations.join(' '),
+  const sym = new ms.Symbol(SIDC[p.site], { size: 22, uniqueDesignation: esc(p.nations.join(' ')),
     quantity: p.units + ' units' });
   const a = sym.getAnchor();
   const icon = L.divIcon({ className: 'ms-icon', html: sym.asSVG(), iconAnchor: [a.x, a.y] });
-  const lines = p.placements.map(x => x.nation + ' ' + x.units + ' × ' + x.capability).join('<br>');
-  return L.marker(ll, { icon }).bindPopup('<b>' + p.name + '</b><br>' + p.personnel.toLocaleString() +
+  const lines = p.placements.map(x => esc(x.nation) + ' ' + esc(x.units) + ' × ' + esc(x.capability)).join('<br>');
+  return L.marker(ll, { icon }).bindPopup('<b>' + esc(p.name) + '</b><br>' + p.personnel.toLocaleString() +
     ' personnel, combat power ' + p.combat_power.toFixed(1) + ', ' + p.distance_to_line_km.toFixed(0) +
     ' km from the line<br>' + lines);
 } }).addTo(map);

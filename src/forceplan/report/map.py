@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from forceplan.report.assets import inline_script, read_asset
+from forceplan.report.assets import inline_script, read_asset, script_json
 from forceplan.scenario import Scenario
 from forceplan.scenario.io import data_dir
 from forceplan.stationing.geojson import laydown_geojson
@@ -102,8 +102,8 @@ def render_map_page(sc: Scenario, r: StationingResult, title: str | None = None)
         leaflet_css=read_asset("leaflet.css"),
         leaflet_js=inline_script(read_asset("leaflet.js")),
         milsymbol_js=inline_script(read_asset("milsymbol.js")),
-        data=json.dumps(data).replace("</", "<\\/"),
-        base=json.dumps(_base_countries()).replace("</", "<\\/"),
-        sidc=json.dumps(sidc),
+        data=script_json(data),
+        base=script_json(_base_countries()),
+        sidc=script_json(sidc),
         map_js=inline_script((Path(__file__).parent / "map.js").read_text(encoding="utf-8")),
     )

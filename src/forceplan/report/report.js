@@ -1,6 +1,13 @@
 // Charts of the forceplan report (plotly.js, inlined). Data: the JSON in #report-data.
 "use strict";
-const R = JSON.parse(document.getElementById('report-data').textContent);
+// Scenario text reaches plotly's labels, which read a subset of HTML: show it as written instead.
+function clean(v) {
+  if (typeof v === 'string') return v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  if (Array.isArray(v)) return v.map(clean);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, clean(x)]));
+  return v;
+}
+const R = clean(JSON.parse(document.getElementById('report-data').textContent));
 const cfg = { displaylogo: false, responsive: true };
 const base = { margin: { l: 60, r: 20, t: 40, b: 50 }, font: { size: 11 } };
 const charts = [];

@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import types
 import typing
 from importlib import resources
@@ -49,6 +50,7 @@ CSV_SECTIONS: tuple[Path, ...] = (
 GEO_FIELDS = ("occupied_territory", "outline")
 LONLAT_FIELDS = ("location", "start", "end", "home_base", "depot", "objective", "strike_target", "sea_area")
 DATA_PREFIX = "data:"
+SAFE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,40}")
 
 Positions = dict[Path, tuple[str, int | None, int | None]]
 
@@ -444,19 +446,20 @@ def _validate_sections(raw: dict[str, Any], pos: Positions, file: str) -> tuple[
     problems: list[Problem] = []
     valid: dict[str, Any] = {}
     fields = Scenario.model_fields
-    for key in raw:
-        if key not in fields:
-            f, line, col = locate((key,), pos, file)
-            problems.append(
-                Problem(
-                    f"unknown section {key!r}",
-                    path=(key,),
-                    file=f,
-                    line=line,
-                    column=col,
-                    hint=did_you_mean(key, fields, "sections"),
-                )
+    unknown = [key for key in raw if key not in fields]
+    for key in unknown:
+        f, line, col = locate((key,), pos, file)
+        shown = repr(key) if SAFE_KEY.fullmatch(key) else "(a key that is not a section name)"
+        problems.append(
+            Problem(
+                f"unknown section {shown}",
+                path=(key,) if SAFE_KEY.fullmatch(key) else (),
+                file=f,
+                line=line,
+                column=col,
+                hint=did_you_mean(key, fields, "sections"),
             )
+        )
     for name, info in fields.items():
         if name not in raw:
             if info.is_required():
@@ -522,6 +525,18 @@ def load_scenario(source: str | FsPath) -> Scenario:
     fname = str(file)
     if not isinstance(raw, dict):
         raise ScenarioError([Problem("a scenario file is a YAML mapping of sections", file=fname, line=1)])
+    unknown = [key for key in raw if key not in Scenario.model_fields]
+    if "schema_version" not in raw and len(unknown) > 2:
+        # Not a scenario at all: say so without echoing the file's content (it may be anything, e.g. a secret).
+        raise ScenarioError(
+            [
+                Problem(
+                    f"not a forceplan scenario file: no schema_version and {len(unknown)} unknown top-level keys",
+                    file=fname,
+                    hint="give a scenario YAML file (forceplan scenario export ukraine-2025 DIR writes an example)",
+                )
+            ]
+        )
     problems: list[Problem] = []
     base = file.parent
     for section in CSV_SECTIONS:
