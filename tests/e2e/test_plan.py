@@ -110,3 +110,51 @@ def test_plan_and_report_without_threats_or_pledges(bundled) -> None:
     assert p.response.threats == [] and p.assessment.threats == []
     html = render_report(sc, p)
     assert "Troop size" in html and len(html) > 100_000
+
+
+PAYLOAD = "<img src=x onerror='window.__pwned=1'><script>window.__pwned=2</script>"
+
+
+def test_scenario_text_cannot_run_in_the_report(scenario_copy: Path, tmp_path: Path) -> None:
+    """Markup in every free-text field (scenario, nations, capabilities, sites, places, threats, phases, sectors,
+    rules) reaches the report and its map's tooltips and popups as text: nothing executes, nothing is fetched."""
+    import csv
+    import io
+    import re
+
+    require_chromium()
+    yaml = scenario_copy / "scenario.yaml"
+    text = yaml.read_text()
+    text = re.sub(r'(\n\s*-?\s*name): "', lambda m: f'{m.group(1)}: "{PAYLOAD} ', text)
+    text = re.sub(r"(description: )\"", lambda m: f'{m.group(1)}"{PAYLOAD} ', text)
+    yaml.write_text(text)
+    for name in ("sites.csv", "places.csv", "nations.csv", "capabilities.csv"):
+        p = scenario_copy / name
+        rows = list(csv.reader(io.StringIO(p.read_text())))
+        col = rows[0].index("name")
+        for r in rows[1:]:
+            r[col] = PAYLOAD + " " + r[col]
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows(rows)
+        p.write_text(buf.getvalue())
+    out = tmp_path / "out"
+    r = runner.invoke(
+        app, ["plan", str(yaml), "--trials", "100", "--assess-trials", "100", "--no-pdf", "--out", str(out)]
+    )
+    assert r.exit_code == 0, r.output
+    html = (out / "report.html").read_text()
+    assert PAYLOAD not in html and "&lt;img src=x" in html
+    with open_page(out, "report.html", width=1400, height=1000) as (page, report):
+        page.wait_for_selector("#map[data-ready='1']", timeout=30_000)
+        page.wait_for_function("document.body.dataset.charts !== undefined", timeout=60_000)
+        page.evaluate(
+            "map.eachLayer(l => { if (l.getTooltip && l.getTooltip()) l.openTooltip();"
+            " if (l.getPopup && l.getPopup()) { l.openPopup(); } })"
+        )
+        page.wait_for_timeout(300)
+        pwned = page.evaluate("window.__pwned === undefined ? 0 : window.__pwned")
+        shown = page.locator("#answers").inner_text()
+    assert pwned == 0
+    assert report.page_errors == [] and report.outside_localhost() == []
+    assert not any(u.endswith("/x") for u in report.requests), "no <img src=x> was ever created"
+    assert "<img src=x" in shown, "the markup shows as text"

@@ -66,7 +66,10 @@ def check_number(v: Any, name: str) -> Any:
         raise ValueError(f"expected a number, got {str(v).lower()}")
     x: float | None = None
     if isinstance(v, int | float):
-        x = float(v) if abs(v) < 1e300 else math.inf
+        try:
+            x = float(v)
+        except OverflowError:  # an integer beyond any float
+            raise ValueError(f"{v} is implausibly large (limit {MAX_ABS_NUMBER:g}); a typo?") from None
     elif isinstance(v, str):
         try:
             x = float(v.strip())

@@ -11,7 +11,17 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from forceplan.scenario.model import Scenario
+from forceplan.fsutil import (
+    MAX_CSV_BYTES,
+    MAX_CSV_CELL_CHARS,
+    MAX_CSV_ROWS,
+    MAX_GEOJSON_BYTES,
+    MAX_GEOJSON_VERTICES,
+    MAX_INCIDENT_BYTES,
+    MAX_NESTING,
+    MAX_YAML_BYTES,
+)
+from forceplan.scenario.model import MAX_ABS_NUMBER, SUFFIX_LIMITS, Scenario
 from forceplan.scenario.parameters import PARAMETERS
 
 INTRO = """# Scenario format reference (schema_version 1)
@@ -28,6 +38,26 @@ WGS84 decimal degrees everywhere.
 
 Units are part of every field name: `_km`, `_h`, `_days`, `_kmh`, `personnel`; combat power is counted in
 mechanised-battalion equivalents.
+"""
+
+
+LIMITS = f"""## Limits
+
+Every input is treated as possibly hostile. Side files (`nations: nations.csv`, GeoJSON paths) resolve inside the
+scenario's folder, and `data:` references inside forceplan's data folder; absolute paths, `..` and symbolic links
+that lead elsewhere are refused (the message names the reference, never the content it points to). YAML aliases
+(`*name`) are refused. Numbers must be finite, never `true`/`false`, at most {MAX_ABS_NUMBER:g} in magnitude, and
+within these bounds by the unit in the field's name: {", ".join(f"`{k}` {v:,g}" for k, v in SUFFIX_LIMITS.items())}.
+A site or place more than 50 km outside its country whose swapped position ([lat, lon]) lies inside it is reported.
+
+| limit | value |
+|---|---|
+| scenario YAML file | {MAX_YAML_BYTES // 2**20} MiB |
+| CSV side file | {MAX_CSV_BYTES // 2**20} MiB, {MAX_CSV_ROWS:,} rows, {MAX_CSV_CELL_CHARS:,} characters a cell |
+| GeoJSON file | {MAX_GEOJSON_BYTES // 2**20} MiB, {MAX_GEOJSON_VERTICES:,} vertices |
+| nesting depth (YAML) | {MAX_NESTING} |
+| incident file | {MAX_INCIDENT_BYTES // 2**20} MiB |
+
 """
 
 
@@ -103,6 +133,7 @@ def render_reference() -> str:
                 tname = "[lon, lat]"
             out.append(f"| `{name}` | {tname} | {_default(f)} | {desc} |")
         out.append("")
+    out.append(LIMITS)
     out.append("## Parameters\n")
     out.append(
         "Names allowed in `parameters`; each is `{dist: fixed, value: V}` or "
