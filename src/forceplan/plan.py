@@ -15,6 +15,7 @@ from pathlib import Path
 from pydantic import Field
 
 from forceplan import __version__
+from forceplan.defaults import RESPONSE_TRIALS
 from forceplan.engagement.assess import DEFAULT_TRIALS, AssessResult, assess
 from forceplan.forcegen import ForcegenResult, Options, match_force, phase_windows, pledge_pool
 from forceplan.geo import geodesic_km
@@ -213,7 +214,7 @@ def plan_phases(
 def run_plan(
     sc: Scenario,
     opts: Options | None = None,
-    trials: int = 2000,
+    trials: int = RESPONSE_TRIALS,
     assess_trials: int = DEFAULT_TRIALS,
     seed: int = 0,
     threats: Sequence[str] | None = None,

@@ -17,7 +17,7 @@ from tests.e2e.browser import ARTIFACTS, open_page, require_chromium
 pytestmark = pytest.mark.e2e
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[2]
-ARGS = ["plan", "ukraine-2025", "--trials", "200", "--assess-trials", "100", "--seed", "7", "--no-pdf"]
+ARGS = ["plan", "ukraine-2025", "--response-trials", "200", "--trials", "100", "--seed", "7", "--no-pdf"]
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +139,7 @@ def test_scenario_text_cannot_run_in_the_report(scenario_copy: Path, tmp_path: P
         p.write_text(buf.getvalue())
     out = tmp_path / "out"
     r = runner.invoke(
-        app, ["plan", str(yaml), "--trials", "100", "--assess-trials", "100", "--no-pdf", "--out", str(out)]
+        app, ["plan", str(yaml), "--response-trials", "100", "--trials", "100", "--no-pdf", "--out", str(out)]
     )
     assert r.exit_code == 0, r.output
     html = (out / "report.html").read_text()

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import typer
 
-from forceplan import __version__
 from forceplan.cli import (
     engage_cmd,
     forcegen_cmd,
@@ -39,9 +38,25 @@ app.command("assess")(engage_cmd.assess_cmd)
 app.command("schema")(schema_cmd.schema)
 
 
+@app.command("warmup")
+def warmup() -> None:
+    """Compile every numerical kernel once and cache it (numba), so that the first real run does not wait for
+    compilation; 'make demo' runs it after installing. Safe to repeat; a read-only install caches in the user's
+    cache folder."""
+    import time
+
+    from forceplan.warm import warm_kernels
+
+    t0 = time.perf_counter()
+    names = warm_kernels()
+    console.print(f"compiled and cached {len(names)} kernels ({', '.join(names)}) in {time.perf_counter() - t0:.1f} s")
+
+
 def _version(value: bool) -> None:
     if value:
-        console.print(f"forceplan {__version__}")
+        import forceplan
+
+        console.print(f"forceplan {forceplan.__version__}")
         raise typer.Exit()
 
 

@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -14,7 +14,10 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from forceplan.fsutil import write_atomic
-from forceplan.scenario import Scenario, ScenarioError, load_scenario
+
+if TYPE_CHECKING:
+    from forceplan.scenario import Scenario, ScenarioError
+
 
 # No markup or emoji parsing anywhere: every string printed may hold user text (ids, names, file names), which must
 # print as written ("[lon, lat]" stays, ":100:" is no emoji). Style is given with ``style=`` or ``Text``.
@@ -68,6 +71,8 @@ def report_problems(exc: ScenarioError) -> NoReturn:
 
 def load_or_exit(source: str) -> Scenario:
     """Load a scenario (bundled name or path); on any problem print them all and exit with code 2."""
+    from forceplan.scenario import ScenarioError, load_scenario
+
     try:
         return load_scenario(source)
     except ScenarioError as exc:

@@ -6,22 +6,31 @@ import csv
 import io
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from forceplan.cli.common import check_threats, console, fail, load_or_exit, progress_bar, report_problems, write_atomic
-from forceplan.engagement import load_engage, run_spec
-from forceplan.engagement.assess import DEFAULT_TRIALS, AssessResult, assess
-from forceplan.engagement.calibrate import DataError, Skill, derive_defaults, fit_loglinear, fit_nls, read_daily
-from forceplan.engagement.engine import LAWS
-from forceplan.engagement.stats import SKILL_SENTENCE
-from forceplan.forcegen import Options
-from forceplan.scenario import ScenarioError
-from forceplan.timeline.result import Quantiles
+from forceplan.cli.common import console, fail, load_or_exit, progress_bar, report_problems, write_atomic
+from forceplan.cli.options import (
+    AssessTrials,
+    Case,
+    ScenarioArg,
+    Seed,
+    Threat,
+    UsBackstop,
+    Without,
+    base_options,
+    case_options,
+    threat_ids,
+)
+from forceplan.defaults import ASSESS_TRIALS, SEED
+
+if TYPE_CHECKING:
+    from forceplan.engagement.assess import AssessResult
+    from forceplan.engagement.calibrate import Skill
+    from forceplan.timeline.result import Quantiles
 
 
 def _q(q: Quantiles, unit: str = "") -> str:
@@ -39,6 +48,11 @@ def engage(
     json_file: Annotated[Path | None, typer.Option("--json", help="Summary as JSON")] = None,
 ) -> None:
     """Run one engagement: Lanchester attrition, reinforcements, advance and breakpoints."""
+    import numpy as np
+
+    from forceplan.engagement import load_engage, run_spec
+    from forceplan.scenario import ScenarioError
+
     try:
         spec = load_engage(file)
     except ScenarioError as exc:
@@ -106,6 +120,9 @@ def calibrate(
 ) -> None:
     """Fit attrition coefficients (and exponents) to daily battle data, or the CDB90 success model; with
     --cdb90 --validate, judge the engine against the history it is calibrated on (exit 1 if a band leaves its CI)."""
+    from forceplan.engagement.calibrate import DataError, fit_loglinear, fit_nls, read_daily
+    from forceplan.engagement.engine import LAWS
+
     if validate and not cdb90:
         fail("--validate needs --cdb90", "run: forceplan calibrate --cdb90 --validate")
     if cdb90:
@@ -162,7 +179,7 @@ def calibrate(
 
 
 def _cdb90_report(validate: bool, trials_per_battle: int, seed: int) -> dict[str, object]:
-    from forceplan.engagement.calibrate import battle_hazard_per_day, cross_validate, load_cdb90
+    from forceplan.engagement.calibrate import battle_hazard_per_day, cross_validate, derive_defaults, load_cdb90
     from forceplan.engagement.validate import validate_engine
 
     c = load_cdb90()
@@ -262,6 +279,8 @@ def _skill_dict(s: Skill) -> dict[str, object]:
 
 
 def _print_skill(skills: list[Skill]) -> None:
+    from forceplan.engagement.stats import SKILL_SENTENCE
+
     t = Table(title="Predictive skill of force ratio (repeated 5-fold cross-validation, 20 repeats)")
     for col in ("battles", "subset", "AUC [95 % CI]", "Brier skill vs base rate [95 % CI]"):
         t.add_column(col)
@@ -277,23 +296,23 @@ def _print_skill(skills: list[Skill]) -> None:
 
 
 def print_assessment(r: AssessResult) -> None:
+    from forceplan.engagement.stats import SKILL_SENTENCE
+
     console.rule(Text(f"Deterrence assessment: {r.scenario}", style="bold"))
     console.print(
         f"{r.trials:,} trials ({r.input_draws} draws of the uncertain inputs), seed {r.seed}; battles decided at "
         f"the CDB90 odds (slope {r.calibration['b1']:.2f}, 95 % CI {r.calibration['b1_ci_low']:.2f}-"
         f"{r.calibration['b1_ci_high']:.2f}); 30 days"
     )
-    t = Table(title="Would the attacker reach its objective within 30 days?")
-    for col in (
-        "threat",
-        "km",
-        "P(attacker reaches objective) [90 % over model uncertainty]",
-        "MC error",
-        "time to objective h",
-        "attacker losses",
-        "culminates",
-        "verdict",
-    ):
+    t = Table(
+        title="Would the attacker reach its objective within 30 days?",
+        caption="P: the attacker's probability [5th-95th percentile over the model's uncertain inputs]; "
+        "±: Monte Carlo error; hours to objective and attacker losses (battalion-equivalents): P50 (P10-P90)",
+    )
+    t.add_column("threat", no_wrap=True)
+    t.add_column("km")
+    t.add_column("P [interval]", no_wrap=True)
+    for col in ("±", "hours to objective", "attacker losses", "culminates", "verdict"):
         t.add_column(col)
     for th in r.threats:
         pr = th.p_reached
@@ -324,28 +343,46 @@ def print_assessment(r: AssessResult) -> None:
 
 
 def assess_cmd(
-    scenario: Annotated[str, typer.Argument(help="Bundled scenario name or YAML file")] = "ukraine-2025",
-    threat: Annotated[list[str] | None, typer.Option("--threat", help="Threat id (repeatable); default all")] = None,
-    trials: Annotated[int, typer.Option(help="Monte Carlo trials", min=100, max=200_000)] = DEFAULT_TRIALS,
-    seed: Annotated[int, typer.Option(help="Random seed (recorded)", min=0)] = 0,
-    us_backstop: Annotated[bool, typer.Option("--us-backstop", help="Assume the US backstop")] = False,
+    scenario: ScenarioArg = "ukraine-2025",
+    threat: Threat = None,
+    trials: AssessTrials = ASSESS_TRIALS,
+    seed: Seed = SEED,
+    without: Without = None,
+    us_backstop: UsBackstop = False,
+    case: Case = None,
+    sensitivity: Annotated[bool, typer.Option(help="Run the sensitivity cases")] = True,
     json_file: Annotated[Path | None, typer.Option("--json", help="Write the assessment as JSON")] = None,
 ) -> None:
-    """For each threat: P(objective reached within 30 days) with a confidence interval, time to objective,
-    attacker losses, and the sensitivity to air power, stockpiles, reinforcements, decision delay, backstop."""
+    """For each threat: the attacker's probability of reaching its objective within 30 days, with its interval over
+    the model's uncertain inputs and its Monte Carlo error, time to objective, losses, and the sensitivity to air
+    power, stockpiles, reinforcements, decision delay, strengths, calibration and the US backstop."""
+    from forceplan.engagement.assess import assess
+
     sc = load_or_exit(scenario)
-    threat = check_threats(sc, threat)
+    threat = threat_ids(sc, threat)
+    cases = case_options(sc, base_options(sc, without, us_backstop), case)
+    results = []
     with progress_bar() as bar:
-        task = bar.add_task("force generation and stationing", total=len(threat or sc.threats))
-        r = assess(
-            sc,
-            threat,
-            trials,
-            seed,
-            Options(us_backstop=us_backstop or None),
-            progress=lambda tid: bar.update(task, description=f"assessing {tid}", advance=1),
-        )
+        task = bar.add_task("force generation and stationing", total=len(threat or sc.threats) * len(cases))
+        for label, opts in cases:
+
+            def step(tid: str, label: str = label) -> None:
+                bar.update(task, description=f"assessing {tid} ({label})", advance=1)
+
+            results.append((label, assess(sc, threat, trials, seed, opts, sensitivity=sensitivity, progress=step)))
+    r = results[0][1]
     print_assessment(r)
+    if len(results) > 1:
+        t = Table(title="What-if cases: the attacker's chance of reaching its objective [90 % interval]")
+        t.add_column("case")
+        for th in r.threats:
+            t.add_column(th.threat, justify="right")
+        for label, rr in results:
+            t.add_row(
+                label,
+                *[f"{x.p_reached.p:.2f} [{x.p_reached.ci_low:.2f}-{x.p_reached.ci_high:.2f}]" for x in rr.threats],
+            )
+        console.print(t)
     if json_file is not None:
         write_atomic(json_file, r.to_json() + "\n")
         console.print(f"wrote {json_file}")

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from forceplan.cli.common import console, fail, load_or_exit, parse_nations, write_atomic, write_csv_tables
-from forceplan.forcegen import CASE_FORMS, CaseError, ForcegenResult, Options, run_cases
-from forceplan.forcegen.result import CaseSummary
-from forceplan.scenario.model import PledgeStatus
+from forceplan.cli.common import console, fail, load_or_exit, write_atomic, write_csv_tables
+from forceplan.cli.options import Case, ScenarioArg, UsBackstop, Without, nation_codes
+from forceplan.defaults import PLEDGE_STATUSES as STATUSES
 
-STATUSES = [s.value for s in PledgeStatus if s is not PledgeStatus.withdrawn]
+if TYPE_CHECKING:
+    from forceplan.forcegen import ForcegenResult
+    from forceplan.forcegen.result import CaseSummary
 
 
 def _pct(x: float) -> str:
@@ -205,17 +206,15 @@ def write_csv(r: ForcegenResult, out_dir: Path) -> list[Path]:
 
 
 def forcegen(
-    scenario: Annotated[str, typer.Argument(help="Bundled scenario name or YAML file")] = "ukraine-2025",
+    scenario: ScenarioArg = "ukraine-2025",
     status: Annotated[
         str, typer.Option(help=f"Count pledges at this status or later: {', '.join(STATUSES)}")
     ] = "offered",
-    without: Annotated[str, typer.Option(help="Nations to leave out, ISO3, comma-separated (FRA,DEU)")] = "",
-    us_backstop: Annotated[bool, typer.Option("--us-backstop", help="Assume the US backstop")] = False,
+    without: Without = None,
+    us_backstop: UsBackstop = False,
     cap: Annotated[int | None, typer.Option(help="Personnel cap (default: the requirement's)", min=1)] = None,
     share: Annotated[float | None, typer.Option(help="No nation above this share of the force (0-1)")] = None,
-    case: Annotated[
-        list[str] | None, typer.Option("--case", help="A what-if case, repeatable: " + "; ".join(CASE_FORMS))
-    ] = None,
+    case: Case = None,
     json_file: Annotated[
         Path | None, typer.Option("--json", help="Write the result as JSON (schema forceplan.forcegen/1)")
     ] = None,
@@ -227,10 +226,13 @@ def forcegen(
 ) -> None:
     """Match pledges to the force requirement: fill, shortfalls with reasons, unused pledges, readiness,
     burden sharing, the pledge lifecycle and what-if cases."""
+    from forceplan.forcegen import CaseError, Options, run_cases
+    from forceplan.scenario.model import PledgeStatus
+
     sc = load_or_exit(scenario)
     if status not in STATUSES:
         fail(f"--status {status!r} is not a pledge status", f"use one of {', '.join(STATUSES)}")
-    left_out = parse_nations(sc, without)
+    left_out = nation_codes(sc, without)
     if share is not None and not 0 < share <= 1:
         fail(f"--share {share} is not between 0 and 1", "for example --share 0.25 for 25 %")
     base = Options(

@@ -7,7 +7,7 @@ import datetime as dt
 import io
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -15,24 +15,12 @@ from rich.text import Text
 
 from forceplan.cli.common import EXIT_BAD_INPUT, console, err_console, fail, load_or_exit, write_atomic
 from forceplan.fsutil import InputFileError, read_text_checked
-from forceplan.monitoring.classify import classify
-from forceplan.monitoring.escalation import escalation_timeline, levels_at
-from forceplan.monitoring.incidents import read_incidents
-from forceplan.monitoring.ingest import ingest
-from forceplan.monitoring.log import (
-    Log,
-    LogError,
-    check_inclusion,
-    check_key_name,
-    countersign,
-    generate_key,
-    load_checkpoint,
-    load_private_key,
-    make_checkpoint,
-    public_key_b64,
-    verify_log,
-)
-from forceplan.monitoring.merkle import verify_consistency
+
+if TYPE_CHECKING:
+    from forceplan.monitoring.log import (
+        Log,
+    )
+
 
 app = typer.Typer(help="Ceasefire monitoring: incidents, escalation, tamper-evident log.", no_args_is_help=True)
 ScenarioOpt = Annotated[str, typer.Option("--scenario", help="Scenario (bundled name or YAML) with the agreement")]
@@ -40,6 +28,8 @@ LogOpt = Annotated[Path, typer.Option("--log", help="Log folder")]
 
 
 def _open(log_dir: Path) -> Log:
+    from forceplan.monitoring.log import Log, LogError
+
     try:
         return Log.open(log_dir)
     except LogError as exc:
@@ -54,6 +44,9 @@ def ingest_cmd(
     strict: Annotated[bool, typer.Option("--strict", help="Append nothing if any row is malformed")] = False,
 ) -> None:
     """Classify incidents and append them to the log; re-ingesting the same file adds nothing."""
+    from forceplan.monitoring.ingest import ingest
+    from forceplan.monitoring.log import LogError
+
     sc = load_or_exit(scenario)
     if not file.exists():
         fail(f"{file}: file not found")
@@ -79,6 +72,9 @@ def classify_cmd(
     scenario: ScenarioOpt = "ukraine-2025",
 ) -> None:
     """Classify incidents against the agreement without logging them."""
+    from forceplan.monitoring.classify import classify
+    from forceplan.monitoring.incidents import read_incidents
+
     sc = load_or_exit(scenario)
     if not file.exists():
         fail(f"{file}: file not found")
@@ -134,6 +130,8 @@ def status_cmd(
     at: Annotated[str | None, typer.Option(help="ISO time (UTC); default: the latest incident")] = None,
 ) -> None:
     """Current escalation level per sector, the options it unlocks and the incidents that drove it."""
+    from forceplan.monitoring.escalation import levels_at
+
     sc = load_or_exit(scenario)
     log = _open(log_dir)
     if at is None:
@@ -174,6 +172,8 @@ def timeline_cmd(
     json_file: Annotated[Path | None, typer.Option("--json", help="Write the level changes as JSON")] = None,
 ) -> None:
     """Every change of escalation level per sector, in time order."""
+    from forceplan.monitoring.escalation import escalation_timeline
+
     sc = load_or_exit(scenario)
     log = _open(log_dir)
     changes = escalation_timeline(sc, log.records)
@@ -206,6 +206,8 @@ def keygen_cmd(
     force: Annotated[bool, typer.Option("--force", help="Replace an existing key pair of that name")] = False,
 ) -> None:
     """Create an Ed25519 signing key pair for checkpoints (the private key is created readable by you alone)."""
+    from forceplan.monitoring.log import LogError, generate_key
+
     try:
         priv, pub = generate_key(out, name, force)
     except LogError as exc:
@@ -222,6 +224,16 @@ def checkpoint_cmd(
     countersign_file: Annotated[Path | None, typer.Option("--countersign", help="Add a signature to this file")] = None,
 ) -> None:
     """Sign the log's current size and root; or countersign another party's checkpoint."""
+    from forceplan.monitoring.log import (
+        Log,
+        LogError,
+        check_key_name,
+        countersign,
+        load_checkpoint,
+        load_private_key,
+        make_checkpoint,
+    )
+
     try:
         check_key_name(signer)
         k = load_private_key(key)
@@ -249,6 +261,8 @@ def checkpoint_cmd(
 
 def read_trust(trust: list[str] | None, trust_file: Path | None) -> dict[str, str]:
     """Trusted signers: NAME=PUBLIC.pem options, and the lines of a trust file (NAME=PATH, relative to the file)."""
+    from forceplan.monitoring.log import LogError, check_key_name, public_key_b64
+
     entries = [(t, Path.cwd()) for t in trust or []]
     if trust_file is not None:
         try:
@@ -282,6 +296,8 @@ def verify_cmd(
     """Check the log against trusted checkpoints: modified, deleted, duplicated or reordered records, truncation,
     rollback, replay, forged appends and untrusted signatures exit 1. Records after the newest trusted
     checkpoint are reported as unwitnessed: nothing proves them until a later checkpoint held elsewhere does."""
+    from forceplan.monitoring.log import LogError, load_checkpoint, verify_log
+
     trusted = read_trust(trust, trust_file)
     if not trusted:
         fail(
@@ -325,6 +341,8 @@ def prove_cmd(
     out: Annotated[Path | None, typer.Option(help="Write the inclusion proof as JSON")] = None,
 ) -> None:
     """An inclusion proof that an incident is in the log (RFC 6962 audit path)."""
+    from forceplan.monitoring.log import check_inclusion
+
     log = _open(log_dir)
     idx = next((i for i, r in enumerate(log.records) if r.get("event_id") == event), None)
     if idx is None:
@@ -344,6 +362,9 @@ def consistency_cmd(
     out: Annotated[Path | None, typer.Option(help="Write the consistency proof as JSON")] = None,
 ) -> None:
     """A consistency proof (RFC 6962) that the log today extends the log of an earlier checkpoint. Exit 1 if not."""
+    from forceplan.monitoring.log import LogError, load_checkpoint
+    from forceplan.monitoring.merkle import verify_consistency
+
     log = _open(log_dir)
     try:
         cp = load_checkpoint(checkpoint)

@@ -7,26 +7,35 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from forceplan.cli.common import (
-    check_threats,
     console,
     fail,
     load_log_records,
     load_or_exit,
-    parse_nations,
     progress_bar,
     write_atomic,
 )
-from forceplan.engagement.assess import DEFAULT_TRIALS
-from forceplan.forcegen import Options, match_force
+from forceplan.cli.options import (
+    AssessTrials,
+    ScenarioArg,
+    Seed,
+    Threat,
+    UsBackstop,
+    Without,
+    base_options,
+    threat_ids,
+)
+from forceplan.defaults import ASSESS_TRIALS, RESPONSE_TRIALS, SEED
 from forceplan.fsutil import InputFileError, check_output_folder, output_folder
-from forceplan.plan import STAGES, PlanResult, plan_phases, run_plan
-from forceplan.stationing import station_force
+
+if TYPE_CHECKING:
+    from forceplan.plan import PlanResult
+
 
 CHROMIUM = ("chromium", "chromium-browser", "google-chrome")
 
@@ -88,24 +97,23 @@ PLAN_OUTPUTS = frozenset({"plan.json", "report.html", "report.pdf", "run.log"})
 
 
 def plan(
-    scenario: Annotated[str, typer.Argument(help="Bundled scenario name or YAML file")] = "ukraine-2025",
+    scenario: ScenarioArg = "ukraine-2025",
     out: Annotated[Path, typer.Option(help="Folder for plan.json, report.html, report.pdf, run.log")] = Path("out"),
-    trials: Annotated[int, typer.Option(help="Response-timeline trials", min=10, max=200_000)] = 2000,
-    assess_trials: Annotated[
-        int, typer.Option(help="Deterrence-assessment trials (as assess)", min=100, max=200_000)
-    ] = DEFAULT_TRIALS,
-    seed: Annotated[int, typer.Option(help="Random seed (recorded in plan.json)", min=0)] = 0,
-    threat: Annotated[list[str] | None, typer.Option("--threat", help="Threat id (repeatable); default all")] = None,
-    without: Annotated[
-        list[str] | None, typer.Option("--without", help="Nation to leave out, ISO3 (repeatable, or FRA,DEU)")
-    ] = None,
-    us_backstop: Annotated[bool, typer.Option("--us-backstop", help="Assume the US backstop")] = False,
+    trials: AssessTrials = ASSESS_TRIALS,
+    response_trials: Annotated[
+        int, typer.Option(help="Response-timeline trials (as respond --trials)", min=10, max=200_000)
+    ] = RESPONSE_TRIALS,
+    seed: Seed = SEED,
+    threat: Threat = None,
+    without: Without = None,
+    us_backstop: UsBackstop = False,
     log: Annotated[Path | None, typer.Option("--log", help="Incident log to evaluate the phase gates")] = None,
     pdf: Annotated[bool, typer.Option(help="Print report.pdf with headless Chromium when installed")] = True,
     force: Annotated[bool, typer.Option("--force", help="Replace an --out folder that holds other files")] = False,
 ) -> None:
     """The whole analysis: force generation → stationing → response timelines → deterrence assessment → phased
     plan; writes plan.json and a self-contained report.html (and report.pdf)."""
+    from forceplan.plan import STAGES, run_plan
     from forceplan.report.assets import AssetsMissing, check_assets
     from forceplan.report.html import render_report
 
@@ -114,10 +122,9 @@ def plan(
         check_assets()
     except AssetsMissing as exc:
         fail(str(exc), "run 'make assets' (needs node and npm) once")
-    threat = check_threats(sc, threat)
-    left_out = parse_nations(sc, without)
+    threat = threat_ids(sc, threat)
     records = load_log_records(log)
-    opts = Options(without=frozenset(left_out), us_backstop=us_backstop or None)
+    opts = base_options(sc, without, us_backstop)
     timings: list[str] = []
     t_start = time.perf_counter()
     try:
@@ -138,7 +145,7 @@ def plan(
                 last[0] = now
                 bar.update(task, description=name, advance=1)
 
-            result = run_plan(sc, opts, trials, assess_trials, seed, threat, records, progress=stage)
+            result = run_plan(sc, opts, response_trials, trials, seed, threat, records, progress=stage)
             stage("report")
             html = render_report(sc, result)
             timings.append(f"report: {time.perf_counter() - last[0]:.2f} s")
@@ -159,15 +166,22 @@ def plan(
 
 
 def phases(
-    scenario: Annotated[str, typer.Argument(help="Bundled scenario name or YAML file")] = "ukraine-2025",
+    scenario: ScenarioArg = "ukraine-2025",
     log: Annotated[Path | None, typer.Option("--log", help="Incident log to evaluate the gates against")] = None,
+    without: Without = None,
+    us_backstop: UsBackstop = False,
     json_file: Annotated[Path | None, typer.Option("--json", help="Write the phases as JSON")] = None,
 ) -> None:
     """The phased plan: each phase's force package, the earliest day it can be complete, and its gate."""
+    from forceplan.forcegen import match_force
+    from forceplan.plan import plan_phases
+    from forceplan.stationing import station_force
+
     sc = load_or_exit(scenario)
     records = load_log_records(log)
-    fg = match_force(sc)
-    result = plan_phases(sc, fg, station_force(sc, fg), Options(), records)
+    opts = base_options(sc, without, us_backstop)
+    fg = match_force(sc, opts)
+    result = plan_phases(sc, fg, station_force(sc, fg), opts, records)
     t = Table(title="Phases")
     for col in ("phase", "starts (day)", "units", "personnel", "complete by (day)", "gate"):
         t.add_column(col)

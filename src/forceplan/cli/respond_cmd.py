@@ -3,24 +3,36 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
 from forceplan.cli.common import (
-    check_threats,
     console,
     load_or_exit,
-    parse_nations,
     progress_bar,
     write_atomic,
     write_csv_tables,
 )
-from forceplan.forcegen import Options
-from forceplan.timeline import RespondResult, respond
-from forceplan.timeline.result import Quantiles
+from forceplan.cli.options import (
+    Case,
+    ResponseTrials,
+    ScenarioArg,
+    Seed,
+    Threat,
+    UsBackstop,
+    Without,
+    base_options,
+    case_options,
+    threat_ids,
+)
+from forceplan.defaults import RESPONSE_TRIALS, SEED
+
+if TYPE_CHECKING:
+    from forceplan.timeline import RespondResult
+    from forceplan.timeline.result import Quantiles
 
 
 def _q(q: Quantiles) -> str:
@@ -130,38 +142,56 @@ def write_csv(r: RespondResult, out_dir: Path) -> list[Path]:
     return write_csv_tables(out_dir, files)
 
 
+def _p50(q: object) -> str:
+    v = getattr(q, "p50", None)
+    return "never" if v is None else f"{v:.0f}"
+
+
 def respond_cmd(
-    scenario: Annotated[str, typer.Argument(help="Bundled scenario name or YAML file")] = "ukraine-2025",
-    threat: Annotated[list[str] | None, typer.Option("--threat", help="Threat id (repeatable); default all")] = None,
-    trials: Annotated[int, typer.Option(help="Monte Carlo trials", min=1, max=1_000_000)] = 10_000,
-    seed: Annotated[int, typer.Option(help="Random seed (recorded in the result)", min=0)] = 0,
+    scenario: ScenarioArg = "ukraine-2025",
+    threat: Threat = None,
+    trials: ResponseTrials = RESPONSE_TRIALS,
+    seed: Seed = SEED,
     deterministic: Annotated[bool, typer.Option("--deterministic", help="Use the modes, one trial")] = False,
     decision_delay_h: Annotated[float | None, typer.Option(help="What-if: fix the decision delay, h", min=0)] = None,
-    without: Annotated[str, typer.Option(help="Nations to leave out, ISO3, comma-separated")] = "",
-    us_backstop: Annotated[bool, typer.Option("--us-backstop", help="Assume the US backstop")] = False,
+    without: Without = None,
+    us_backstop: UsBackstop = False,
+    case: Case = None,
     json_file: Annotated[Path | None, typer.Option("--json", help="Write the result as JSON")] = None,
     csv_dir: Annotated[Path | None, typer.Option("--csv", help="Write CSV tables into this folder")] = None,
 ) -> None:
     """Response cards per threat: when in-theatre forces, reinforcements, air power, long-range fires, stockpiles
     and naval forces take effect (P10/P50/P90 hours), build-up curves and entry-node bottlenecks."""
+    from forceplan.timeline import respond
+
     sc = load_or_exit(scenario)
-    threat = check_threats(sc, threat)
-    left_out = parse_nations(sc, without)
-    opts = Options(without=frozenset(left_out), us_backstop=us_backstop or None)
-    n = len(threat or sc.threats)
+    threat = threat_ids(sc, threat)
+    cases = case_options(sc, base_options(sc, without, us_backstop), case)
+    n = len(threat or sc.threats) * len(cases)
+    results = []
     with progress_bar() as bar:
         task = bar.add_task("force generation and stationing", total=n)
-        r = respond(
-            sc,
-            threat,
-            trials,
-            seed,
-            deterministic,
-            decision_delay_h,
-            opts,
-            progress=lambda tid: bar.update(task, description=f"simulating {tid}", advance=1),
-        )
+        for label, opts in cases:
+
+            def step(tid: str, label: str = label) -> None:
+                bar.update(task, description=f"simulating {tid} ({label})", advance=1)
+
+            r_case = respond(sc, threat, trials, seed, deterministic, decision_delay_h, opts, progress=step)
+            results.append((label, r_case))
+    r = results[0][1]
     print_result(r)
+    if len(results) > 1:
+        t = Table(title="What-if cases: first effect of each option, P50 hours after detection")
+        t.add_column("case")
+        t.add_column("threat")
+        opts_seen = sorted({c.option for _, rr in results for th in rr.threats for c in th.options})
+        for o in opts_seen:
+            t.add_column(o.replace("_", " "), justify="right")
+        for label, rr in results:
+            for th in rr.threats:
+                by = {c.option: c for c in th.options}
+                t.add_row(label, th.threat, *[_p50(by[o].first_effect_h) if o in by else "-" for o in opts_seen])
+        console.print(t)
     if json_file is not None:
         write_atomic(json_file, r.to_json() + "\n")
         console.print(f"wrote {json_file}")

@@ -10,19 +10,17 @@ from rich.table import Table
 from rich.text import Text
 
 from forceplan.cli.common import console, fail, load_or_exit
-from forceplan.scenario import export_scenario, list_bundled
-from forceplan.scenario.summary import summarise_scenario
+from forceplan.cli.options import ScenarioArg
 
-app = typer.Typer(help="List, show, validate and export scenarios.", no_args_is_help=True)
-
-ScenarioArg = Annotated[
-    str, typer.Argument(help="A bundled scenario name (see 'forceplan scenario list') or a YAML file")
-]
+app = typer.Typer(help="List, show, validate and export scenarios; list their ids.", no_args_is_help=True)
+KINDS = ("site", "threat", "nation", "capability", "place", "pledge")
 
 
 @app.command("list")
 def list_cmd() -> None:
     """List the bundled scenarios."""
+    from forceplan.scenario import list_bundled
+
     for name in list_bundled():
         console.print(name)
 
@@ -40,6 +38,8 @@ def validate(scenario: ScenarioArg) -> None:
 @app.command()
 def show(scenario: ScenarioArg) -> None:
     """Print a summary: nations, personnel pledged by status, requirement, sites, threats, line of contact."""
+    from forceplan.scenario.summary import summarise_scenario
+
     sc = load_or_exit(scenario)
     s = summarise_scenario(sc)
     console.rule(Text(s.name, style="bold"))
@@ -83,6 +83,8 @@ def export(
     out_dir: Annotated[Path, typer.Argument(help="Folder to write the editable copy into")],
 ) -> None:
     """Write an editable copy of a bundled scenario (YAML, CSV side files, GeoJSON) into a folder."""
+    from forceplan.scenario import export_scenario, list_bundled
+
     if name not in list_bundled():
         fail(f"no bundled scenario named {name!r}", f"bundled scenarios: {', '.join(list_bundled())}")
     if out_dir.exists() and any(out_dir.iterdir()):
@@ -97,3 +99,30 @@ def reference() -> None:
     from forceplan.scenario.reference import render_reference
 
     print(render_reference(), end="")
+
+
+@app.command("ids")
+def ids_cmd(
+    scenario: ScenarioArg = "ukraine-2025",
+    kind: Annotated[str | None, typer.Option(help=f"Only this kind: {', '.join(KINDS)}")] = None,
+) -> None:
+    """The ids of a scenario's sites, threats, nations, capabilities, places and pledges with their names. Commands
+    accept a name (or a unique prefix of an id or name, in any case) wherever they take an id."""
+    if kind is not None and kind not in KINDS:
+        fail(f"--kind {kind!r} is not a kind", f"use one of {', '.join(KINDS)}")
+    sc = load_or_exit(scenario)
+    rows = {
+        "site": [(x.id, x.name) for x in sc.sites],
+        "threat": [(x.id, x.name) for x in sc.threats],
+        "nation": [(x.iso3, x.name) for x in sc.nations],
+        "capability": [(x.id, x.name) for x in sc.capabilities],
+        "place": [(x.id, x.name) for x in sc.places],
+        "pledge": [(x.id, f"{x.nation}: {x.quantity} × {x.capability}") for x in sc.pledges],
+    }
+    t = Table(title=f"Ids in {sc.name}")
+    for col in ("kind", "id", "name"):
+        t.add_column(col)
+    for k in [kind] if kind else KINDS:
+        for i, name in rows[k]:
+            t.add_row(k, i, name)
+    console.print(t)

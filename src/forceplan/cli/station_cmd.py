@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
 from forceplan.cli.common import console, fail, load_or_exit, write_atomic
-from forceplan.forcegen import Options, match_force
-from forceplan.stationing import station_force
-from forceplan.stationing.geojson import laydown_geojson
-from forceplan.stationing.result import StationingResult
+from forceplan.cli.options import Case, ScenarioArg, UsBackstop, Without, base_options, case_options
+
+if TYPE_CHECKING:
+    from forceplan.stationing.result import StationingResult
 
 
 def print_result(r: StationingResult) -> None:
@@ -76,9 +76,11 @@ def print_result(r: StationingResult) -> None:
 
 
 def station(
-    scenario: Annotated[str, typer.Argument(help="Bundled scenario name or YAML file")] = "ukraine-2025",
+    scenario: ScenarioArg = "ukraine-2025",
     standoff_km: Annotated[float | None, typer.Option(help="Standoff from the line of contact, km", min=0)] = None,
-    us_backstop: Annotated[bool, typer.Option("--us-backstop", help="Assume the US backstop")] = False,
+    without: Without = None,
+    us_backstop: UsBackstop = False,
+    case: Case = None,
     gap: Annotated[
         float, typer.Option(help="Relative gap accepted in the reach stage (0: prove optimal)", min=0.0, max=0.05)
     ] = 0.005,
@@ -88,6 +90,10 @@ def station(
     time_limit: Annotated[float, typer.Option(help="Solver time limit per stage, seconds", min=0.1)] = 60.0,
 ) -> None:
     """Station the matched force: garrisons, coverage of protected sites, reach to the threat axes."""
+    from forceplan.forcegen import match_force
+    from forceplan.stationing import station_force
+    from forceplan.stationing.geojson import laydown_geojson
+
     sc = load_or_exit(scenario)
     if map_file is not None:
         from forceplan.report.assets import AssetsMissing, check_assets
@@ -96,9 +102,25 @@ def station(
             check_assets()
         except AssetsMissing as exc:
             fail(str(exc), "run 'make assets' (needs node and npm) once")
-    fg = match_force(sc, Options(us_backstop=us_backstop or None))
+    cases = case_options(sc, base_options(sc, without, us_backstop), case)
+    fg = match_force(sc, cases[0][1])
     r = station_force(sc, fg, standoff_km, time_limit, gap)
     print_result(r)
+    if len(cases) > 1:
+        t = Table(title="What-if cases")
+        for col in ("case", "garrisons", "units placed", "personnel placed", "protected sites covered"):
+            t.add_column(col)
+        for label, opts in cases:
+            rc = r if label == "baseline" else station_force(sc, match_force(sc, opts), standoff_km, time_limit, gap)
+            covered = sum(c.covered for c in rc.coverage)
+            t.add_row(
+                label,
+                str(len(rc.garrisons)),
+                f"{rc.units_placed}/{rc.units_total}",
+                f"{rc.personnel_placed:,}",
+                f"{covered}/{len(rc.coverage)}",
+            )
+        console.print(t)
     if json_file is not None:
         write_atomic(json_file, r.to_json() + "\n")
         console.print(f"wrote {json_file}")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import Field
 
+from forceplan.defaults import ASSESS_TRIALS
 from forceplan.engagement.calibrate import SuccessFit, default_success_fit
 from forceplan.engagement.engine import BattleOutcome, per_step_schedule, run_battles
 from forceplan.engagement.stats import band_of, verdict_for, wilson_interval
@@ -30,7 +31,7 @@ SCHEMA_ID = "forceplan.assess/2"
 DAYS = 30
 INNER_TRIALS = 50
 """Trials per draw of the uncertain model inputs (the inner loop of the two-stage design)."""
-DEFAULT_TRIALS = 6_000
+DEFAULT_TRIALS = ASSESS_TRIALS
 """120 draws of the model inputs × 50 trials: the Monte Carlo error of P stays under 0.01 (about 0.007)."""
 ENGAGEMENT_PARAMETERS = (
     "attacker_lethality_per_day",

@@ -20,20 +20,12 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from forceplan.defaults import CASE_FORMS
 from forceplan.forcegen.eligibility import Options
 from forceplan.forcegen.result import CaseSummary, ForcegenResult
 from forceplan.forcegen.run import match_force
 from forceplan.scenario import Scenario
 from forceplan.scenario.model import PledgeStatus
-
-CASE_FORMS = (
-    "baseline",
-    "without FRA[,DEU ...]",
-    "<offered|verified|committed|deployed> only",
-    "us backstop | no us backstop",
-    "cap <personnel>",
-    "share <percent>%",
-)
 
 
 class CaseError(ValueError):
@@ -108,9 +100,13 @@ def run_cases(
 ) -> tuple[ForcegenResult, list[CaseSummary]]:
     """Run the base case and each what-if case; the base result carries the case table."""
     known = {n.iso3 for n in sc.nations}
-    parsed = [(c, parse_case(c, base, known)) for c in cases]  # all parsed before any run: fail early
+    parsed: list[tuple[str, Options]] = [("baseline", base)]
+    for c in cases:  # all parsed before any run: fail early; a case equal to one already listed is not repeated
+        opts = parse_case(c, base, known)
+        if all(opts != o for _, o in parsed):
+            parsed.append((c, opts))
     result = match_force(sc, base, time_limit_s, solver)
     summaries = [summarise_case("baseline", result)]
-    for label, opts in parsed:
+    for label, opts in parsed[1:]:
         summaries.append(summarise_case(label, match_force(sc, opts, time_limit_s, solver)))
     return result.model_copy(update={"cases": summaries}), summaries

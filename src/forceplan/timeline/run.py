@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from forceplan.defaults import RESPONSE_TRIALS
 from forceplan.forcegen import ForcegenResult, Options, match_force
 from forceplan.scenario import Scenario, scenario_digest
 from forceplan.scenario.model import Fixed, Triangular
@@ -56,7 +57,7 @@ def _describe(d: Fixed | Triangular) -> str:
 def respond(
     sc: Scenario,
     threats: Sequence[str] | None = None,
-    trials: int = 10_000,
+    trials: int = RESPONSE_TRIALS,
     seed: int = 0,
     deterministic: bool = False,
     decision_delay_h: float | None = None,
