@@ -60,7 +60,11 @@ def resolve(kind: str, given: str, choices: Sequence[tuple[str, str]]) -> str:
         return hits[0]
     if hits:
         fail(f"{kind} {given!r} is ambiguous: {', '.join(hits)}", "give more of the id or name")
-    fail(f"unknown {kind} {given!r}", f"list them: forceplan scenario ids SCENARIO --kind {kind}")
+    ids = [cid for cid, _ in choices]
+    shown = ", ".join(ids[:40]) + (", ..." if len(ids) > 40 else "")
+    fail(
+        f"unknown {kind} {given!r}", f"valid codes: {shown} (with names: forceplan scenario ids SCENARIO --kind {kind})"
+    )
 
 
 def threat_ids(sc: Scenario, given: Sequence[str] | None) -> list[str] | None:
