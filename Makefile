@@ -47,8 +47,8 @@ unit: $(STAMP) assets
 
 test: lint typecheck unit
 
-bench: $(STAMP)
-	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
+bench: $(STAMP) assets $(VENV)/.warm
+	for b in benchmarks/*.py; do [ "$$b" = benchmarks/common.py ] || $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis $(ASSETS) $(NODE_MODULES)

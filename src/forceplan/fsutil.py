@@ -182,6 +182,9 @@ def output_folder(target: Path, force: bool = False, ours: frozenset[str] = froz
     try:
         parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=parent))
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the output folder gets the usual permissions
     except OSError as exc:
         raise InputFileError(f"{target}: cannot write there ({exc.strerror or exc})") from None
     try:

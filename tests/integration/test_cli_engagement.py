@@ -94,6 +94,6 @@ def test_assess_bundled(tmp_path: Path) -> None:
         "with US backstop",
     } <= cases
     assert sum(c.startswith("calibration slope") for c in cases) == 2
-    assert t["p_reached"]["mc_error"] > 0 and data["input_draws"] == 6
+    assert t["p_reached"]["mc_error"] > 0 and data["input_draws"] == 20
     assert len(t["paths"]["defender_p50"]) == 31
     assert json.loads((ROOT / "docs" / "schemas" / "assess.schema.json").read_text()) == json_schema()

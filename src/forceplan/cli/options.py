@@ -37,7 +37,10 @@ Threat = Annotated[
 Seed = Annotated[int, typer.Option(help="Random seed (recorded in the result)", min=0)]
 ResponseTrials = Annotated[int, typer.Option("--trials", help="Monte Carlo trials", min=1, max=1_000_000)]
 AssessTrials = Annotated[
-    int, typer.Option("--trials", help="Monte Carlo trials (rounded up to whole draws of 50)", min=100, max=200_000)
+    int,
+    typer.Option(
+        "--trials", help="Monte Carlo trials (rounded up to draws of 50; at least 1,000)", min=100, max=200_000
+    ),
 ]
 
 DEFAULTS = {"response_trials": RESPONSE_TRIALS, "assess_trials": ASSESS_TRIALS, "seed": SEED}

@@ -31,6 +31,8 @@ SCHEMA_ID = "forceplan.assess/2"
 DAYS = 30
 INNER_TRIALS = 50
 """Trials per draw of the uncertain model inputs (the inner loop of the two-stage design)."""
+MIN_INPUT_DRAWS = 20
+"""Fewer draws of the uncertain inputs give no interval worth printing: at least 1,000 trials are run."""
 DEFAULT_TRIALS = ASSESS_TRIALS
 """120 draws of the model inputs × 50 trials: the Monte Carlo error of P stays under 0.01 (about 0.007)."""
 ENGAGEMENT_PARAMETERS = (
@@ -305,13 +307,13 @@ def assess(
     progress: Callable[[str], None] | None = None,
 ) -> AssessResult:
     """Assess every threat (or those named). ``trials`` is rounded up to whole draws of the uncertain inputs
-    (``INNER_TRIALS`` trials each). Threat i uses the response draws of ``respond`` (stream i) and its own engagement
-    streams; every sensitivity case makes every draw and overrides only what it changes (exact common random
-    numbers), so the differences come from the change alone."""
+    (``INNER_TRIALS`` trials each), at least ``MIN_INPUT_DRAWS`` of them. Threat i uses the response draws of
+    ``respond`` (stream i) and its own engagement streams; every sensitivity case makes every draw and overrides
+    only what it changes (exact common random numbers), so the differences come from the change alone."""
     opts = opts or Options()
     fg = fg or match_force(sc, opts)
     laydown = laydown or station_force(sc, fg)
-    n_outer = max(2, -(-trials // INNER_TRIALS))
+    n_outer = max(MIN_INPUT_DRAWS, -(-trials // INNER_TRIALS))
     trials = n_outer * INNER_TRIALS
     fit = default_success_fit()
     params = {name: parameter(sc, name) for name in PARAMETER_NAMES}
