@@ -120,9 +120,10 @@ def test_air_base_exactly_at_the_combat_radius() -> None:
             {"nation": "FRA", "approval_h": 0.0, "priority": 0.0},
         )
         assert el.reachable is reachable
-    # RAND sortie rate: 12 aircraft × 24 h ÷ (2 × 550/850 + 3 + 1) h × 0.05 power per sortie.
+    # RAND sortie rate: 12 aircraft × 24 h ÷ (2 × 551/850 + 3 + 1) h; air attacks the attacker (no power added).
     assert el.extra["cycle_h"] == pytest.approx(2 * 551 / 850 + 4, rel=1e-4)
-    assert el.power == pytest.approx(12 * 24 / el.extra["cycle_h"] * 0.05)
+    assert el.extra["sorties_per_day"] == pytest.approx(12 * 24 / el.extra["cycle_h"])
+    assert el.power == 0.0
     assert el.fixed_h == pytest.approx(551 / 850, rel=1e-4)
 
 

@@ -43,6 +43,8 @@ ENGAGEMENT_PARAMETERS = (
     "exploitation_advance_km_per_day",
     "pursuit_days",
     "holding_attrition_factor",
+    "air_attrition_per_sortie",
+    "strike_kill_per_munition",
     "attacker_arrival_factor",
 )
 
@@ -187,10 +189,11 @@ def engage_threat(sc: Scenario, threat: Threat, resp: Response, dr: EngagementDr
     """One threat's engagements over the trials: attack at H = warning time after detection."""
     elements, times_h, air_scale = resp.elements, resp.times_h, resp.scale
     n = times_h.shape[0]
-    keep = [k for k, el in enumerate(elements) if el.power > 0 and el.option != "long_range_fires"]
+    keep = [k for k, el in enumerate(elements) if el.power > 0 and el.option not in ("long_range_fires", "air_power")]
     rel = times_h[:, keep] - threat.warning_time_h  # arrival relative to the start of the attack
     power = np.array([elements[k].power for k in keep])
-    scaled = np.array([elements[k].option == "air_power" for k in keep], dtype=bool)
+    air = [k for k, el in enumerate(elements) if el.option == "air_power" and el.reachable]
+    fires = [k for k, el in enumerate(elements) if el.option == "long_range_fires" and el.reachable]
     o = dr.other
     return run_battles(
         a0=threat.attacker.initial_combat_power * dr.attacker_factor[:n],
@@ -211,8 +214,15 @@ def engage_threat(sc: Scenario, threat: Threat, resp: Response, dr: EngagementDr
         att_scale=o["attacker_arrival_factor"][:n],
         def_times_h=rel,
         def_power=power,
-        def_scale=air_scale,
-        def_scaled=scaled,
+        def_scale=np.ones(n),
+        def_scaled=np.zeros(len(keep), dtype=bool),
+        air_times_h=times_h[:, air] - threat.warning_time_h,
+        air_rate_per_day=np.array([elements[k].extra["sorties_per_day"] for k in air]),
+        air_scale=air_scale * o["air_attrition_per_sortie"][:n],
+        fire_times_h=times_h[:, fires] - threat.warning_time_h,
+        fire_rate_per_day=np.array([elements[k].extra["munitions_per_day"] for k in fires]),
+        fire_cap=np.array([elements[k].extra["stock_munitions"] for k in fires]),
+        fire_scale=o["strike_kill_per_munition"][:n],
         distance_km=threat_distance_km(sc, threat),
         record_every_steps=24,
     )
@@ -257,6 +267,8 @@ class Case:
     delay_h: float | None = None
     draws: EngagementDraws | None = None
     backstop: Options | None = None
+    opts: Options | None = None
+    """Other response options (the same force and laydown): e.g. strikes into the aggressor's territory."""
 
 
 def sensitivity_cases(sc: Scenario, threat: Threat, opts: Options, fit: SuccessFit, dr: EngagementDraws) -> list[Case]:
@@ -266,8 +278,14 @@ def sensitivity_cases(sc: Scenario, threat: Threat, opts: Options, fit: SuccessF
         threat.attacker.initial_combat_power, threat.attacker.initial_combat_power_range
     )
     d_lo, d_mode, d_hi = strength_range(threat.defender_combat_power, threat.defender_combat_power_range)
+    deep = opts.deep_strikes(sc)
     cases = [
         Case("without air power", drop=("air_power",)),
+        Case("without strikes", drop=("long_range_fires",)),
+        Case(
+            f"{'without' if deep else 'with'} strikes into {sc.geography.aggressor}",
+            opts=dataclasses.replace(opts, strikes_into_aggressor=not deep),
+        ),
         Case("without stockpiles", drop=("stockpile_release",)),
         Case("without reinforcements", drop=("reinforcements",)),
         Case("decision delay 6 h", delay_h=6.0),
@@ -341,8 +359,8 @@ def assess(
                         f = match_force(sc, case.backstop)
                         backstop_plan = (f, station_force(sc, f))
                     resp = respond_case(*backstop_plan, case.backstop)
-                elif case.drop or case.delay_h is not None:
-                    resp = respond_case(fg, laydown, opts, case.drop, case.delay_h)
+                elif case.drop or case.delay_h is not None or case.opts is not None:
+                    resp = respond_case(fg, laydown, case.opts or opts, case.drop, case.delay_h)
                 else:
                     resp = base_resp
                 p = float(engage_threat(sc, threat, resp, case.draws or dr).reached.mean())

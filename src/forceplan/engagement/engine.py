@@ -289,6 +289,13 @@ def _battle_kernel(  # type: ignore[no-untyped-def]  # pragma: no cover - compil
     def_power,
     def_scale,
     def_scaled,
+    air_times,
+    air_rate,
+    air_scale,
+    fire_times,
+    fire_rate,
+    fire_cap,
+    fire_scale,
     distance_km,
     dt_h,
     steps,
@@ -298,6 +305,8 @@ def _battle_kernel(  # type: ignore[no-untyped-def]  # pragma: no cover - compil
     n = a0.shape[0]
     n_rec = steps // stride + 1
     max_b = clock.shape[1]
+    n_air = air_times.shape[1]
+    n_fire = fire_times.shape[1]
     reached = np.zeros(n, dtype=np.bool_)
     t_obj = np.full(n, np.inf)
     loss_a = np.zeros(n)
@@ -327,6 +336,17 @@ def _battle_kernel(  # type: ignore[no-untyped-def]  # pragma: no cover - compil
                 s = int(np.ceil(t / dt_h)) - 1
                 if s < steps:
                     extra[s] += w
+        # Air attack: each element's attrition rate (battalion-equivalents a day) from the step it arrives.
+        air_add = np.zeros(steps + 1)
+        for e in range(n_air):
+            t = air_times[i, e]
+            if np.isfinite(t):
+                air_add[max(int(np.ceil(t / dt_h)) - 1, 0)] += air_rate[e] * air_scale[i]
+        air_now = 0.0
+        fire_left = np.empty(n_fire)
+        for e in range(n_fire):
+            fire_left[e] = fire_cap[e] * fire_scale[i]
+        pool = 0.0  # combat power the strikes have destroyed in the staging areas, not yet arrived
         a = a0[i]
         d = start_d
         x = 0.0
@@ -341,12 +361,23 @@ def _battle_kernel(  # type: ignore[no-untyped-def]  # pragma: no cover - compil
         for s in range(steps):
             t_now = (s + 1) * dt_h
             factor = hold[i] if phase == 2 else 1.0
+            air_now += air_add[s]
             dloss = min(factor * k_att[i] * a * dt_d, d)
-            aloss = min(factor * k_def[i] * d * dt_d, a)
+            aloss = min(factor * k_def[i] * d * dt_d + air_now * dt_d, a)
             if phase != 3:
                 la += aloss
                 ld += dloss
-            a = max(a - aloss + att_add[s] * att_scale[i], 0.0)
+            for e in range(n_fire):
+                if fire_left[e] > 0.0 and t_now > fire_times[i, e]:
+                    hit = min(fire_rate[e] * fire_scale[i] * dt_d, fire_left[e])
+                    fire_left[e] -= hit
+                    pool += hit
+            arriving = att_add[s] * att_scale[i]
+            if arriving > 0.0 and pool > 0.0:
+                struck = min(pool, arriving)
+                arriving -= struck
+                pool -= struck
+            a = max(a - aloss + arriving, 0.0)
             d = max(d - dloss + extra[s], 0.0)
             if phase == 0:
                 cum += hazard_per_day * dt_d
@@ -413,13 +444,23 @@ def run_battles(
     def_power: NDArray[np.float64] | None = None,
     def_scale: NDArray[np.float64] | None = None,
     def_scaled: NDArray[np.bool_] | None = None,
+    air_times_h: NDArray[np.float64] | None = None,
+    air_rate_per_day: NDArray[np.float64] | None = None,
+    air_scale: NDArray[np.float64] | None = None,
+    fire_times_h: NDArray[np.float64] | None = None,
+    fire_rate_per_day: NDArray[np.float64] | None = None,
+    fire_cap: NDArray[np.float64] | None = None,
+    fire_scale: NDArray[np.float64] | None = None,
     distance_km: float = 0.0,
     record_every_steps: int = 1,
     single_battle: bool = False,
 ) -> BattleOutcome:
-    """The battle-sequence engine (docs/model.md, section 7.1): square-law attrition, battles decided by competing
+    """The battle-sequence engine (docs/model.md, section 7.2): square-law attrition, battles decided by competing
     hazards whose odds follow the CDB90 logistic in the current force ratio, pursuit after a won battle, and
-    culmination (holding-rate attrition, no further advance) after a lost one.
+    culmination (holding-rate attrition, no further advance) after a lost one. Air elements attack the attacker
+    from their arrival at ``air_rate_per_day × air_scale`` battalion-equivalents a day; strike elements, from
+    their first strike, destroy the attacker's arriving echelons at ``fire_rate_per_day × fire_scale`` a day up
+    to ``fire_cap × fire_scale`` each (what they destroy before an echelon arrives is taken off it on arrival).
 
     The battle clocks (Exp(1)) and outcome draws (U(0,1)) come from ``rng``, ``MAX_BATTLES`` per trial, always
     the same number whatever the inputs, so two calls with equally seeded generators share every draw."""
@@ -454,6 +495,13 @@ def run_battles(
         np.zeros(0 if def_power is None else len(def_power), dtype=np.bool_)
         if def_scaled is None
         else np.asarray(def_scaled, dtype=np.bool_),
+        np.zeros((n, 0)) if air_times_h is None else np.ascontiguousarray(air_times_h, dtype=float),
+        np.zeros(0) if air_rate_per_day is None else np.asarray(air_rate_per_day, float),
+        ones if air_scale is None else np.asarray(air_scale, float),
+        np.zeros((n, 0)) if fire_times_h is None else np.ascontiguousarray(fire_times_h, dtype=float),
+        np.zeros(0) if fire_rate_per_day is None else np.asarray(fire_rate_per_day, float),
+        np.zeros(0) if fire_cap is None else np.asarray(fire_cap, float),
+        ones if fire_scale is None else np.asarray(fire_scale, float),
         float(distance_km),
         float(dt_h),
         steps,

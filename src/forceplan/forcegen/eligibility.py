@@ -26,6 +26,19 @@ class Options:
     """Personnel cap; None: the requirement's."""
     max_nation_share: float | None = None
     """Cap on one nation's share of matched personnel (0-1); None: the requirement's."""
+    phase: str | None = None
+    """The phase a violation is assessed in (units available from a later phase stay out; its air-basing rule
+    holds); None: the last phase, the force complete."""
+    strikes_into_aggressor: bool | None = None
+    """Whether strikes may hit the aggressor's own territory; None: as the scenario's geography says."""
+
+    def current_phase(self, sc: Scenario) -> int:
+        return sc.phase_index(self.phase) if self.phase else len(sc.phases) - 1
+
+    def deep_strikes(self, sc: Scenario) -> bool:
+        return (
+            sc.geography.strikes_into_aggressor if self.strikes_into_aggressor is None else self.strikes_into_aggressor
+        )
 
     def backstop(self, sc: Scenario) -> bool:
         return sc.backstop.assumed if self.us_backstop is None else self.us_backstop
@@ -80,6 +93,11 @@ def slot_window(sc: Scenario, slot: Slot, windows: dict[str, tuple[float, float]
     return start, start + slot.duration_days
 
 
+def slot_capabilities(sc: Scenario, capability: str) -> set[str]:
+    """The slot capabilities a unit of ``capability`` may fill: its own and those it ``fills``."""
+    return {capability, *sc.capability(capability).fills}
+
+
 def why_not(
     sc: Scenario,
     p: Pledge,
@@ -88,7 +106,7 @@ def why_not(
     windows: dict[str, tuple[float, float]] | None = None,
 ) -> list[Reason]:
     """Every rule by which pledge ``p`` may not fill slot ``s`` (empty: eligible)."""
-    if p.capability != s.capability:
+    if s.capability not in slot_capabilities(sc, p.capability):
         return [Reason("capability", f"{p.id} is {p.capability}, the slot needs {s.capability}")]
     out: list[Reason] = []
     if p.nation in opts.without:

@@ -6,7 +6,14 @@ from collections import defaultdict
 
 import numpy as np
 
-from forceplan.forcegen.eligibility import Options, Reason, phase_windows, pledge_pool, why_not
+from forceplan.forcegen.eligibility import (
+    Options,
+    Reason,
+    phase_windows,
+    pledge_pool,
+    slot_capabilities,
+    why_not,
+)
 from forceplan.forcegen.matching import MatchProblem, solve_matching
 from forceplan.forcegen.result import (
     Assignment,
@@ -68,7 +75,8 @@ def match_force(
     # Eligibility with reasons, for every pledge and slot of the same capability.
     pledges_by_cap: dict[str, list[int]] = defaultdict(list)
     for i, p in enumerate(pledges):
-        pledges_by_cap[p.capability].append(i)
+        for c in slot_capabilities(sc, p.capability):
+            pledges_by_cap[c].append(i)
     why: dict[tuple[int, int], list[Reason]] = {}
     pairs: list[tuple[int, int]] = []
     for j, s in enumerate(slots):
@@ -213,12 +221,13 @@ def match_force(
         if left <= 0:
             continue
         rs: list[ShortfallReason] = []
-        if not slots_by_cap[p.capability]:
+        own_slots = [j for c in sorted(slot_capabilities(sc, p.capability)) for j in slots_by_cap.get(c, [])]
+        if not own_slots:
             rs.append(ShortfallReason(code="no_slot", detail=f"no slot requires {p.capability}"))
         else:
-            per_slot = [(p, r) for j in slots_by_cap[p.capability] for r in why[(i, j)]]
+            per_slot = [(p, r) for j in own_slots for r in why[(i, j)]]
             rs += _grouped(per_slot)
-            eligible_slots = [j for j in slots_by_cap[p.capability] if not why[(i, j)]]
+            eligible_slots = [j for j in own_slots if not why[(i, j)]]
             if eligible_slots:
                 if all(filled[j] >= slots[j].quantity for j in eligible_slots):
                     rs.append(

@@ -225,14 +225,25 @@ class AirSpec(Frozen):
     cruise_kmh: float = Field(800.0, gt=0, description="Cruise speed to and from the target area, km/h")
     mission_h: float = Field(1.0, ge=0, description="Time on station or over the target per sortie, hours")
     combat_power_per_sortie: float = Field(
-        0.05, ge=0, description="Combat power added to the defender per sortie (battalion-equivalents)"
+        0.0,
+        ge=0,
+        description="Unused since the attrition model (air strikes the attacker: parameter "
+        "air_attrition_per_sortie); kept so older scenarios load",
     )
+    attack_sorties: bool = Field(True, description="Whether its sorties attack ground forces (false: ISR, tankers)")
+    radius_extension_km: float | None = Field(
+        None, gt=0, description="A tanker: how far one refuelling extends a supported fighter's combat radius, km"
+    )
+    supports_units: int = Field(2, gt=0, description="A tanker unit: how many fighter units it can support")
 
 
 class FiresSpec(Frozen):
     range_km: float = Field(gt=0, description="Maximum range of the weapon, km")
     launch_prep_h: float = Field(ge=0, description="Time from the order to the first launch, hours")
     missile_kmh: float = Field(gt=0, description="Average speed of the munition in flight, km/h")
+    salvo_munitions: int = Field(4, gt=0, description="Munitions one unit launches in one salvo, munitions")
+    salvos_per_day: float = Field(2.0, gt=0, description="Salvos one unit fires a day while stocks last")
+    stock_munitions: int = Field(24, ge=0, description="Munitions one unit has for the first 30 days, munitions")
 
 
 class NavalSpec(Frozen):
@@ -252,6 +263,9 @@ class Capability(Frozen):
     )
     strategic_move: MoveMode = Field(description="How the unit moves from its home base to theatre")
     roles: tuple[Role, ...] = Field((), description="Roles this capability can fill")
+    fills: tuple[Id, ...] = Field(
+        (), description="Other capabilities whose slots this one may fill (a Typhoon squadron fills a fighter slot)"
+    )
     air: AirSpec | None = None
     fires: FiresSpec | None = None
     naval: NavalSpec | None = None
@@ -432,6 +446,14 @@ class Geography(Frozen):
         50.0, ge=0, description="Line-of-contact fragments shorter than this are dropped, km"
     )
     snapshot_date: dt.date | None = Field(None, description="Date of the occupied-territory snapshot")
+    straits_open_to: tuple[Iso3, ...] = Field(
+        (),
+        description="Nations whose warships Turkey lets through the Straits besides the Black Sea states "
+        "(Montreux Convention, art. 19: closed to belligerents' warships since 28 February 2022)",
+    )
+    strikes_into_aggressor: bool = Field(
+        False, description="Whether coalition strikes may hit targets in the aggressor's own territory"
+    )
 
 
 # ---------------------------------------------------------------------------------------------- threats
@@ -503,6 +525,9 @@ class Threat(Frozen):
     weight: float = Field(1.0, gt=0, description="Planning weight of the axis (likelihood x consequence)")
     strike_target: LonLat | None = Field(None, description="Target area behind the aggressor's line [lon, lat]")
     sea_area: LonLat | None = Field(None, description="Threatened sea area for naval responses [lon, lat]")
+    domain: Literal["land", "coastal", "sea"] = Field(
+        "land", description="land: naval forces add nothing; coastal or sea: they count if they can enter the sea"
+    )
     illustrative: bool = True
 
     @model_validator(mode="after")
@@ -582,6 +607,9 @@ class Phase(Frozen):
     id: Id
     name: str
     duration_days: float | None = Field(None, gt=0, description="Planned length, days; none: open-ended")
+    forward_air_basing: bool = Field(
+        False, description="Whether coalition aircraft may operate from the host country's air bases in this phase"
+    )
     gate: Gate | None = Field(None, description="Condition to move on from this phase")
     description: str | None = None
 

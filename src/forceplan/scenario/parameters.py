@@ -161,6 +161,25 @@ PARAMETERS: dict[str, ParameterSpec] = {
             "triangular range",
         ),
         ParameterSpec(
+            "air_attrition_per_sortie",
+            "1",
+            Triangular(min=0.002, mode=0.01, max=0.03),
+            "Attacker combat power destroyed per attack sortie, battalion-equivalents (mode: about 0.4 of a "
+            "battalion's 40 armoured vehicles)",
+            "Assumption (illustrative), against a defended ground force; the 1991 Gulf War's claims of air-power "
+            "effectiveness were later found much inflated (D. G. Press, 'The Myth of Air Power in the Persian Gulf "
+            "War', International Security 26(2), 2001)",
+        ),
+        ParameterSpec(
+            "strike_kill_per_munition",
+            "1",
+            Triangular(min=0.005, mode=0.02, max=0.05),
+            "Attacker combat power destroyed per long-range munition on staging areas and arriving echelons, "
+            "battalion-equivalents (mode: about one armoured vehicle of a battalion's 40)",
+            "Assumption (illustrative); cluster or unitary warheads of ATACMS / Storm Shadow class against "
+            "concentrations behind the line",
+        ),
+        ParameterSpec(
             "attacker_arrival_factor",
             "1",
             Triangular(min=0.8, mode=1.0, max=1.2),

@@ -7,6 +7,7 @@ Options (as in the scenario's escalation levels): ``in_theatre``, ``reinforcemen
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,6 +92,26 @@ def build_elements(
     def approval(p: Pledge) -> float:
         return p.caveats.national_approval_h or 0.0
 
+    phase_now = opts.current_phase(sc)
+    host = sc.geography.country
+
+    def held_back(p: Pledge) -> str:
+        """Why this unit's caveats keep it from acting on the axis ('' if none)."""
+        c = p.caveats
+        if c.from_phase is not None and sc.phase_index(c.from_phase) > phase_now:
+            return f"from_phase {c.from_phase}: not yet available in phase {sc.phases[phase_now].id}"
+        if c.requires_us_backstop and not opts.backstop(sc):
+            return "requires_us_backstop: the backstop is not assumed"
+        return ""
+
+    forward = sc.phases[phase_now].forward_air_basing
+    air_bases = [
+        s.location
+        for s in sc.sites
+        if s.country == host and s.kind in (SiteKind.airbase, SiteKind.airport) and s.station
+    ]
+    tankers = _tanker_capacity(sc, fg, pool, caps, opts, held_back)
+
     placed_units: dict[str, int] = {}
     for g in laydown.garrisons:
         site = sites[g.site]
@@ -100,13 +121,29 @@ def build_elements(
             placed_units[pl.pledge] = placed_units.get(pl.pledge, 0) + pl.units
             prio = slots[pl.slot].priority_weight if pl.slot in slots else 0.0
             base: dict[str, Any] = dict(nation=p.nation, approval_h=approval(p), priority=prio)
+            held = held_back(p)
             if cap.domain is Domain.air and cap.air is not None:
-                out += _air_elements(f"{pl.pledge}@{site.id}", p, cap, pl.units, site.location, axis, threat, base)
+                out += _air_elements(
+                    f"{pl.pledge}@{site.id}",
+                    p,
+                    cap,
+                    pl.units,
+                    site.location,
+                    axis,
+                    threat,
+                    base,
+                    forward_bases=air_bases if forward and _may_station(p, host) else [],
+                    tankers=tankers,
+                    sc=sc,
+                    opts=opts,
+                    held=held,
+                )
             elif cap.domain is Domain.maritime and cap.naval is not None:
                 target = threat.sea_area or axis
+                why_not = _naval_refusal(sc, p, threat) or held
                 out.append(
                     Element(
-                        reachable=threat.sea_area is not None,
+                        reachable=not why_not,
                         id=f"{pl.pledge}@{site.id}",
                         option="naval",
                         label=f"{p.nation} {pl.units} × {cap.name}",
@@ -114,16 +151,31 @@ def build_elements(
                         personnel=pl.personnel,
                         draws=("readiness_prep_h",),
                         fixed_h=_d(site.location, target) * SEA_ROUTE_FACTOR / cap.naval.transit_kmh,
-                        note=f"from {site.name} to the sea area" if threat.sea_area else "the threat names no sea area",
+                        note=why_not or f"from {site.name} to the sea area",
                         **base,
                     )
                 )
             else:
                 if cap.fires is not None:
-                    out.append(_fires_element(f"{pl.pledge}@{site.id}", p, cap, pl.units, site.location, threat, base))
+                    out.append(
+                        _fires_element(
+                            f"{pl.pledge}@{site.id}",
+                            p,
+                            cap,
+                            pl.units,
+                            site.location,
+                            threat,
+                            base,
+                            sc=sc,
+                            opts=opts,
+                            held=held,
+                        )
+                    )
                 if cap.combat_power_per_unit > 0 and cap.road_march_kmh:
+                    stay = held or _stays_at_station(p, host)
                     out.append(
                         Element(
+                            reachable=not stay,
                             id=f"{pl.pledge}@{site.id}",
                             option="in_theatre",
                             label=f"{p.nation} {pl.units} × {cap.name}",
@@ -132,7 +184,7 @@ def build_elements(
                             draws=("readiness_prep_h",),
                             road_km=_d(site.location, axis),
                             speed_kmh=cap.road_march_kmh,
-                            note=f"from {site.name}",
+                            note=stay or f"from {site.name}",
                             **base,
                         )
                     )
@@ -151,12 +203,8 @@ def build_elements(
         allowed = p.caveats.station_countries
         if allowed is not None and sc.geography.country not in allowed:
             continue  # its nation keeps it out of the host country
-        if (
-            p.nation in opts.without
-            or p.status not in counted
-            or (p.caveats.requires_us_backstop and not opts.backstop(sc))
-        ):
-            continue
+        if p.nation in opts.without or p.status not in counted or held_back(p) or p.caveats.no_frontline:
+            continue  # left out, not counted, held back by a caveat, or never sent towards the front
         home_units = p.quantity - placed_units.get(p.id, 0)
         if home_units <= 0:
             continue
@@ -213,6 +261,8 @@ def build_elements(
                     threat,
                     dict(nation=p.nation, approval_h=approval(p), priority=0.0),
                     fixed_h=p.notice_to_move_days * 24.0,
+                    sc=sc,
+                    opts=opts,
                 )
             )
 
@@ -231,6 +281,11 @@ def build_elements(
                 threat,
                 dict(nation=p.nation, approval_h=approval(p), priority=0.0),
                 fixed_h=p.notice_to_move_days * 24.0,
+                forward_bases=air_bases if forward and _may_station(p, host) else [],
+                tankers=tankers,
+                sc=sc,
+                opts=opts,
+                held=held_back(p),
             )
 
     for m in sc.materiel:
@@ -267,6 +322,57 @@ def _mode_speed(mode: MoveMode, params: dict[str, float], road_kmh: float) -> fl
     }[mode]
 
 
+BLACK_SEA_STATES = frozenset({"BGR", "GEO", "ROU", "RUS", "TUR", "UKR"})
+"""Riparian states of the Black Sea: the Montreux Convention lets their warships through the Straits."""
+
+
+def _may_station(p: Pledge, host: str) -> bool:
+    allowed = p.caveats.station_countries
+    return allowed is None or host in allowed
+
+
+def _stays_at_station(p: Pledge, host: str) -> str:
+    """Why a stationed land unit does not move to a threat axis ('' if it does): its caveats."""
+    if p.caveats.no_frontline:
+        return "no_frontline: stays at its station"
+    if not _may_station(p, host):
+        return f"station_countries {'|'.join(p.caveats.station_countries or ())}: may not enter {host}"
+    return ""
+
+
+def _naval_refusal(sc: Scenario, p: Pledge, threat: Threat) -> str:
+    """Why a warship cannot act on this threat ('' if it can): Montreux, or a land axis."""
+    if threat.domain == "land" or threat.sea_area is None:
+        return "a land axis: naval forces add nothing"
+    if p.nation not in BLACK_SEA_STATES and p.nation not in sc.geography.straits_open_to:
+        return "Montreux Convention: the Straits are closed to its warships (not a Black Sea state)"
+    return ""
+
+
+@dataclass
+class Tankers:
+    """Air-to-air refuelling on hand: how many fighter units it can support and by how much it extends them."""
+
+    units: int = 0
+    extension_km: float = 0.0
+    used: int = 0
+
+
+def _tanker_capacity(
+    sc: Scenario, fg: ForcegenResult, pool: dict[str, Pledge], caps: dict[str, Capability], opts: Options, held: Any
+) -> Tankers:
+    t = Tankers()
+    for a in fg.assignments:
+        p = pool.get(a.pledge)
+        if p is None or held(p):
+            continue
+        cap = caps[p.capability]
+        if cap.air is not None and cap.air.radius_extension_km:
+            t.units += a.units * cap.air.supports_units
+            t.extension_km = max(t.extension_km, cap.air.radius_extension_km)
+    return t
+
+
 def _air_elements(
     eid: str,
     p: Pledge,
@@ -277,35 +383,59 @@ def _air_elements(
     threat: Threat,
     base: dict[str, Any],
     fixed_h: float = 0.0,
+    forward_bases: list[tuple[float, float]] | None = None,
+    tankers: Tankers | None = None,
+    sc: Scenario | None = None,
+    opts: Options | None = None,
+    held: str = "",
 ) -> list[Element]:
-    """A squadron acts on an axis within its combat radius; a strike squadron also delivers long-range fires."""
+    """A squadron attacks the forces on an axis within its combat radius (from its base, or the nearest host air
+    base where the phase allows forward basing; a tanker extends the radius of the units it supports); its effect
+    is attrition of the attacker per sortie (docs/model.md, section 6). A strike squadron also delivers
+    long-range fires. Tankers and ISR aircraft fly no attack sorties."""
     assert cap.air is not None
-    d = _d(base_xy, axis)
-    reachable = d <= cap.air.combat_radius_km
+    home_d = _d(base_xy, axis)
+    d, where = home_d, "its base"
+    for fb in forward_bases or []:
+        if _d(fb, axis) < d:
+            d, where = _d(fb, axis), "a forward base in the host country"
+    radius = cap.air.combat_radius_km
+    note = f"{d:.0f} km from {where}, combat radius {radius:g} km"
+    if d > radius and tankers is not None and tankers.used < tankers.units and d <= radius + tankers.extension_km:
+        tankers.used += units
+        radius += tankers.extension_km
+        note += f" + {tankers.extension_km:g} km with a tanker"
+    reachable = d <= radius and cap.air.attack_sorties and not held
+    if held:
+        note = held
+    elif not cap.air.attack_sorties:
+        note = "flies no attack sorties (support aircraft)"
     flight_h = d / cap.air.cruise_kmh
     cycle_h = 2 * flight_h + cap.air.sortie_turnaround_h + cap.air.mission_h
-    sorties_per_day_per_aircraft = 24.0 / cycle_h
+    sorties_per_day = units * cap.air.aircraft_per_unit * 24.0 / cycle_h
     out = [
         Element(
             id=eid,
             option="air_power",
             label=f"{p.nation} {units} × {cap.name}",
-            power=units * cap.air.aircraft_per_unit * sorties_per_day_per_aircraft * cap.air.combat_power_per_sortie,
+            power=0.0,
             draws=("air_alert_h",),
             fixed_h=fixed_h + flight_h,
             reachable=reachable,
-            note=f"{d:.0f} km from its base, combat radius {cap.air.combat_radius_km:g} km",
+            note=note,
             extra={
                 "distance_km": d,
                 "aircraft": float(units * cap.air.aircraft_per_unit),
                 "cycle_h": cycle_h,
-                "combat_power_per_sortie": cap.air.combat_power_per_sortie,
+                "sorties_per_day": sorties_per_day,
             },
             **base,
         )
     ]
     if cap.fires is not None:
-        out.append(_fires_element(eid, p, cap, units, base_xy, threat, base, fixed_h, air=True))
+        out.append(
+            _fires_element(eid, p, cap, units, base_xy, threat, base, fixed_h, air=True, sc=sc, opts=opts, held=held)
+        )
     return out
 
 
@@ -319,45 +449,83 @@ def _fires_element(
     base: dict[str, Any],
     fixed_h: float = 0.0,
     air: bool = False,
+    sc: Scenario | None = None,
+    opts: Options | None = None,
+    held: str = "",
 ) -> Element:
-    """Long-range fires on the threat's target area behind the line (never for no_offensive_strikes)."""
+    """Long-range strikes on the threat's staging area (``strike_target``) and its arriving echelons: salvos of
+    ``salvo_munitions`` per unit, ``salvos_per_day``, until the unit's stock is spent (docs/model.md, section 6).
+    Never for ``no_offensive_strikes``; into the aggressor's own territory only where the policy allows."""
     assert cap.fires is not None
     target = threat.strike_target
+    f = cap.fires
+    extra = {
+        "munitions_per_day": float(units * f.salvo_munitions * f.salvos_per_day),
+        "stock_munitions": float(units * f.stock_munitions),
+        "range_km": f.range_km,
+    }
     if target is None:
         return Element(
-            id=eid,
+            id=f"{eid}/fires",
             option="long_range_fires",
             label=f"{p.nation} {cap.name}",
             power=0.0,
             reachable=False,
             note="the threat names no strike target",
+            extra=extra,
             **base,
         )
     d = _d(launch_xy, target)
     if air and cap.air is not None:
-        ingress = max(0.0, d - cap.fires.range_km)
+        ingress = max(0.0, d - f.range_km)
         reachable = ingress <= cap.air.combat_radius_km
-        t = fixed_h + ingress / cap.air.cruise_kmh + min(d, cap.fires.range_km) / cap.fires.missile_kmh
+        t = fixed_h + ingress / cap.air.cruise_kmh + min(d, f.range_km) / f.missile_kmh
         draws: tuple[str, ...] = ("air_alert_h",)
     else:
-        reachable = d <= cap.fires.range_km
-        t = fixed_h + d / cap.fires.missile_kmh
+        reachable = d <= f.range_km
+        t = fixed_h + d / f.missile_kmh
         draws = ()
+    note = f"target {d:.0f} km away, range {f.range_km:g} km"
     if p.caveats.no_offensive_strikes:
-        reachable = False
+        reachable, note = False, note + "; no_offensive_strikes"
+    if reachable and sc is not None and _in_aggressor_territory(sc, target):
+        allowed = opts.deep_strikes(sc) if opts is not None else sc.geography.strikes_into_aggressor
+        if not allowed:
+            reachable, note = False, note + f"; the target is in {sc.geography.aggressor}: strikes there not allowed"
+    if held:
+        reachable, note = False, held
     return Element(
         id=f"{eid}/fires",
         option="long_range_fires",
         label=f"{p.nation} {units} × {cap.name} (fires)",
         power=0.0,
-        fixed_h=t + cap.fires.launch_prep_h,
+        fixed_h=t + f.launch_prep_h,
         draws=draws,
         reachable=reachable,
-        note=f"target {d:.0f} km away, range {cap.fires.range_km:g} km"
-        + ("; no_offensive_strikes" if p.caveats.no_offensive_strikes else ""),
-        extra={"distance_km": d, "range_km": cap.fires.range_km},
+        note=note,
+        extra={**extra, "distance_km": d},
         **base,
     )
+
+
+def _in_aggressor_territory(sc: Scenario, point: tuple[float, float]) -> bool:
+    """Whether a point lies in the aggressor's own territory (its outline in the scenario's outline file)."""
+    import shapely
+
+    outline = _country(sc.geography.outline, sc.geography.aggressor)
+    return outline is not None and bool(outline.contains(shapely.Point(point)))
+
+
+@functools.lru_cache(maxsize=8)
+def _country(outline_path: str, iso3: str) -> Any:
+    from pathlib import Path
+
+    from forceplan.geo.contact import GeoDataError, read_country
+
+    try:
+        return read_country(Path(outline_path), iso3)
+    except GeoDataError:
+        return None
 
 
 def node_capacity_per_h(nodes: list[Site]) -> np.ndarray:
