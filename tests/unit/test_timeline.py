@@ -42,8 +42,11 @@ def test_single_unit_on_a_straight_road() -> None:
     )
     params = fixed_params(coalition_decision_delay_h=24.0, readiness_prep_h=6.0, road_circuity_factor=1.3)
     sim = simulate_axis([el], params, np.zeros(0), trials=1, rng=None)
-    # 24 h decision + 12 h national approval + 6 h preparation + 200 km × 1.3 ÷ 25 km/h = 10.4 h
-    assert sim.times_h[0, 0] == pytest.approx(24 + 12 + 6 + 10.4)
+    # 24 h decision + 12 h national approval + 6 h preparation + 200 km × 1.3 ÷ 25 km/h = 10.4 h of driving,
+    # which at 10 h a day takes one day's march (10 h, then 14 h halted) and 0.4 h more.
+    assert sim.times_h[0, 0] == pytest.approx(24 + 12 + 6 + 10.4 + 14)
+    no_limit = simulate_axis([el], {**params, "march_hours_per_day": Fixed(value=24.0)}, np.zeros(0), 1, None)
+    assert no_limit.times_h[0, 0] == pytest.approx(24 + 12 + 6 + 10.4)
 
 
 def test_node_queue_of_three_units_by_hand() -> None:

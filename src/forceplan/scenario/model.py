@@ -246,6 +246,11 @@ class FiresSpec(Frozen):
     stock_munitions: int = Field(24, ge=0, description="Munitions one unit has for the first 30 days, munitions")
 
 
+class TransportSpec(Frozen):
+    lifts_units: int = Field(gt=0, description="Tracked units (battalions) one unit of transporters carries at once")
+    road_kmh: float = Field(gt=0, description="Road speed of the loaded transporters, halts included, km/h")
+
+
 class NavalSpec(Frozen):
     transit_kmh: float = Field(gt=0, description="Sustained transit speed, km/h (1 knot = 1.852 km/h)")
 
@@ -266,9 +271,11 @@ class Capability(Frozen):
     fills: tuple[Id, ...] = Field(
         (), description="Other capabilities whose slots this one may fill (a Typhoon squadron fills a fighter slot)"
     )
+    tracked: bool = Field(False, description="Tracked vehicles: long road moves go on transporters when there are any")
     air: AirSpec | None = None
     fires: FiresSpec | None = None
     naval: NavalSpec | None = None
+    transport: TransportSpec | None = Field(None, description="Heavy-equipment transporters")
     source: str | None = Field(None, description="Source of the unit size and speeds")
 
     @model_validator(mode="after")

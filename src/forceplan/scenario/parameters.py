@@ -53,6 +53,22 @@ PARAMETERS: dict[str, ParameterSpec] = {
             "Assumption (illustrative), after NATO AJP-3.13 (RSOM) practice of 1-2 days per unit",
         ),
         ParameterSpec(
+            "march_hours_per_day",
+            "h",
+            Triangular(min=8.0, mode=10.0, max=12.0),
+            "Hours a road column drives in a day (the rest: rest, maintenance, refuelling); rail runs round the clock",
+            "Assumption (illustrative), after road-march planning practice (US Army ST 100-3, ch. 8): a day's "
+            "march of 8-12 hours",
+        ),
+        ParameterSpec(
+            "gauge_transload_h",
+            "h",
+            Triangular(min=12.0, mode=24.0, max=48.0),
+            "Transloading a train at a break of gauge (1,435 to 1,520 mm at the Ukrainian border), per unit",
+            "Assumption (illustrative); Ukraine's 1,520 mm gauge against 1,435 mm in Poland, Slovakia, Hungary "
+            "and Romania requires transloading or bogie exchange at the border (public rail references)",
+        ),
+        ParameterSpec(
             "rail_kmh",
             "km/h",
             Triangular(min=20, mode=30, max=40),

@@ -59,6 +59,9 @@ class Element:
     reachable: bool = True
     note: str = ""
     extra: dict[str, float] = field(default_factory=dict)
+    tracked: bool = False
+    """Tracked vehicles: eligible for a lift on heavy-equipment transporters."""
+    units: int = 0
 
 
 def _d(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -185,6 +188,8 @@ def build_elements(
                             road_km=_d(site.location, axis),
                             speed_kmh=cap.road_march_kmh,
                             note=stay or f"from {site.name}",
+                            tracked=cap.tracked,
+                            units=pl.units,
                             **base,
                         )
                     )
@@ -226,6 +231,9 @@ def build_elements(
         else:
             _, n_idx, strat, after = best
             mode = cap.strategic_move
+        gauge: tuple[str, ...] = ()
+        if mode is MoveMode.rail and gauge_break(p.nation, sc.geography.country):
+            gauge = ("gauge_transload_h",)
         out.append(
             Element(
                 id=f"{p.id}@home",
@@ -235,7 +243,7 @@ def build_elements(
                 personnel=home_units * p.personnel_per_unit,
                 approval_h=approval(p),
                 fixed_h=p.notice_to_move_days * 24.0,
-                draws=("loading_h", "rsom_h") if n_idx is not None else ("loading_h",),
+                draws=("loading_h", "rsom_h", *gauge) if n_idx is not None else ("loading_h",),
                 road_km=after,
                 speed_kmh=cap.road_march_kmh,
                 strategic_km=strat,
@@ -247,7 +255,10 @@ def build_elements(
                 - (100.0 if surge else 0.0),
                 surge=surge,
                 nation=p.nation,
-                note=f"from {sc.resolve_point(p.home_base)} via {nodes[n_idx].name if n_idx is not None else 'road'}",
+                tracked=cap.tracked,
+                units=home_units,
+                note=f"from {sc.resolve_point(p.home_base)} via {nodes[n_idx].name if n_idx is not None else 'road'}"
+                + (" (gauge break: transload)" if gauge else ""),
             )
         )
         if cap.fires is not None:
@@ -288,6 +299,8 @@ def build_elements(
                 held=held_back(p),
             )
 
+    _lift_on_transporters(sc, fg, pool, caps, out, held_back)
+
     for m in sc.materiel:
         depot = sc.resolve_point(m.depot)
         out.append(
@@ -305,6 +318,64 @@ def build_elements(
             )
         )
     return out, nodes
+
+
+RAIL_GAUGE_MM: dict[str, int] = {
+    "UKR": 1520,
+    "RUS": 1520,
+    "BLR": 1520,
+    "MDA": 1520,
+    "EST": 1520,
+    "LVA": 1520,
+    "LTU": 1520,
+    "FIN": 1524,
+    "ESP": 1668,
+    "PRT": 1668,
+    "IRL": 1600,
+}
+"""Main-line track gauge by country, mm; 1,435 (standard gauge) elsewhere (public rail references)."""
+
+
+def gauge_break(nation: str, host: str) -> bool:
+    """Whether trains from ``nation`` must transload to run in ``host`` (1,520 and 1,524 mm are compatible)."""
+    a, b = RAIL_GAUGE_MM.get(nation, 1435), RAIL_GAUGE_MM.get(host, 1435)
+    return abs(a - b) > 4
+
+
+def _lift_on_transporters(
+    sc: Scenario,
+    fg: ForcegenResult,
+    pool: dict[str, Pledge],
+    caps: dict[str, Capability],
+    out: list[Element],
+    held: Any,
+) -> None:
+    """Put tracked units on the matched heavy-equipment transporters, highest priority first: their road legs
+    then run at the transporters' speed (still within the daily march limit)."""
+    lift, speed = 0, 0.0
+    for a in fg.assignments:
+        p = pool.get(a.pledge)
+        cap = caps[p.capability] if p is not None else None
+        if p is None or cap is None or cap.transport is None or held(p):
+            continue
+        lift += a.units * cap.transport.lifts_units
+        speed = max(speed, cap.transport.road_kmh)
+    if lift <= 0:
+        return
+    movers = sorted(
+        (
+            e
+            for e in out
+            if e.tracked and e.reachable and e.road_km > 0 and e.option in ("in_theatre", "reinforcements")
+        ),
+        key=lambda e: (-e.priority, -e.road_km),
+    )
+    for e in movers:
+        if lift < e.units:
+            continue
+        lift -= e.units
+        e.speed_kmh = max(e.speed_kmh, speed)
+        e.note += f"; on transporters at {speed:g} km/h"
 
 
 def _strategic_km(a: tuple[float, float], b: tuple[float, float], mode: MoveMode) -> float:

@@ -28,6 +28,8 @@ from forceplan.timeline.simulate import HOURS, buildup_curve, curve_quantiles, s
 
 PARAMETER_NAMES = (
     "coalition_decision_delay_h",
+    "march_hours_per_day",
+    "gauge_transload_h",
     "road_circuity_factor",
     "readiness_prep_h",
     "rsom_h",

@@ -67,6 +67,13 @@ class AxisSim:
         return p
 
 
+def march_days(drive_h: Times, march_h: NDArray[np.float64]) -> Times:
+    """Elapsed hours of a road move that needs ``drive_h`` hours of driving, when a column drives ``march_h`` hours a
+    day: each full day of driving adds the rest of the day (24 − march_h) before it continues."""
+    full_days = np.floor(drive_h / march_h)
+    return (drive_h + full_days * (24.0 - march_h)).astype(drive_h.dtype if hasattr(drive_h, "dtype") else float)
+
+
 def simulate_axis(
     elements: list[Element],
     params: dict[str, Fixed | Triangular],
@@ -96,13 +103,18 @@ def simulate_axis(
     speed = np.array([el.speed_kmh for el in elements])
     arrive = np.empty(shape, dtype=np.float32)
     np.add(d_i, approval + fixed, out=arrive, casting="same_kind")
+    # The daily march limit (a scenario without the parameter drives round the clock, as before it existed).
+    march_h = (
+        draw(params["march_hours_per_day"], (n, 1), rng) if "march_hours_per_day" in params else np.full((n, 1), 24.0)
+    )
     after = np.empty(shape, dtype=np.float32)
     np.multiply(kappa, road / speed, out=after, casting="same_kind")  # the road move: km × circuity ÷ km/h
+    after = march_days(after, march_h)
     for name in sorted({name for el in elements for name in el.draws}):
         cols = np.flatnonzero([name in el.draws for el in elements])
         x = draw(params[name], (n, len(cols)), rng)
-        if name == "rsom_h":
-            after[:, cols] += x  # reception, staging and onward movement happens after the entry node
+        if name in ("rsom_h", "gauge_transload_h"):
+            after[:, cols] += x  # transloading at a gauge break and RSOM happen at and after the entry node
         else:
             arrive[:, cols] += x
     waits: dict[int, NDArray[np.float64]] = {}
@@ -113,7 +125,7 @@ def simulate_axis(
         if not idx:
             continue
         if mode is MoveMode.road:
-            arrive[:, idx] += strat_km[idx] * kappa / speed[idx]
+            arrive[:, idx] += march_days(strat_km[idx] * kappa / speed[idx], march_h)
         elif mode is MoveMode.rail:
             arrive[:, idx] += strat_km[idx] * kappa / v  # type: ignore[operator]
         else:
