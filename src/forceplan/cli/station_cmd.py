@@ -26,10 +26,9 @@ def print_result(r: StationingResult) -> None:
         f"{r.standoff_km:g} km from a line of contact of {r.line_of_contact_km:,.0f} km"
     )
     gt = Table(title="Garrisons")
-    for col in ("site", "kind", "country", "units", "personnel", "capacity", "combat power", "to line km", "nations"):
-        gt.add_column(
-            col, justify="right" if col in ("units", "personnel", "capacity", "combat power", "to line km") else "left"
-        )
+    num = ("units", "personnel", "capacity", "combat power", "to line km", "to occupied km")
+    for col in ("site", "kind", "country", *num, "to hostile borders km", "nations"):
+        gt.add_column(col, justify="right" if col in num else "left")
     for g in r.garrisons:
         gt.add_row(
             g.name,
@@ -40,6 +39,8 @@ def print_result(r: StationingResult) -> None:
             f"{g.capacity_personnel:,}",
             f"{g.combat_power:.1f}",
             f"{g.distance_to_line_km:.0f}",
+            f"{g.distance_to_occupied_km:.0f}",
+            ", ".join(f"{k} {v:.0f}" for k, v in g.distance_to_border_km.items()),
             ", ".join(g.nations),
         )
     console.print(gt)

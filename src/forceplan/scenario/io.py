@@ -33,7 +33,7 @@ from forceplan.fsutil import (
     read_text_checked,
     resolve_inside,
 )
-from forceplan.scenario.model import Scenario
+from forceplan.scenario.model import Geography, Scenario
 from forceplan.scenario.problems import Path, Problem, ScenarioError, did_you_mean
 
 #: Sections (paths) that may be given as the relative path of a CSV side file.
@@ -47,7 +47,7 @@ CSV_SECTIONS: tuple[Path, ...] = (
     ("requirement", "slots"),
     ("backstop", "assets"),
 )
-GEO_FIELDS = ("occupied_territory", "outline")
+GEO_FIELDS = ("occupied_territory", "outline", "border_outline")
 LONLAT_FIELDS = ("location", "start", "end", "home_base", "depot", "objective", "strike_target", "sea_area")
 DATA_PREFIX = "data:"
 SAFE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,40}")
@@ -568,6 +568,8 @@ def load_scenario(source: str | FsPath) -> Scenario:
     geo = raw.get("geography")
     if isinstance(geo, dict):
         for key in GEO_FIELDS:
+            if key not in geo and isinstance(Geography.model_fields[key].default, str):
+                geo[key] = Geography.model_fields[key].default  # a default reference is resolved like a written one
             ref = geo.get(key)
             if isinstance(ref, str):
                 try:

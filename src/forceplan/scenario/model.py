@@ -453,6 +453,13 @@ class Geography(Frozen):
         50.0, ge=0, description="Line-of-contact fragments shorter than this are dropped, km"
     )
     snapshot_date: dt.date | None = Field(None, description="Date of the occupied-territory snapshot")
+    hostile_states: tuple[Iso3, ...] = Field(
+        ("BLR",), description="States besides the aggressor whose borders the standoff also keeps units away from"
+    )
+    border_outline: str = Field(
+        "data:geo/naturalearth_50m_region.geojson",
+        description="GeoJSON of country outlines for distances to hostile borders (finer than `outline`)",
+    )
     straits_open_to: tuple[Iso3, ...] = Field(
         (),
         description="Nations whose warships Turkey lets through the Straits besides the Black Sea states "

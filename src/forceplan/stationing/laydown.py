@@ -21,7 +21,9 @@ without one — aircraft, ships — do not enter the reach term).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -84,7 +86,7 @@ def allowed_countries(sc: Scenario, g: Group) -> frozenset[str] | None:
 
 
 def site_reasons(
-    sc: Scenario, g: Group, site: Site, occupied: bool, line_km: float, standoff_km: float
+    sc: Scenario, g: Group, site: Site, occupied: bool, line_km: float, standoff_km: float, nearest: str = "the line"
 ) -> list[tuple[str, str]]:
     """Every rule by which ``g`` may not be stationed at ``site`` (empty: eligible), as (code, detail)."""
     out = []
@@ -95,7 +97,7 @@ def site_reasons(
         out.append(("kind", f"{g.capability.domain.value} units go to {kinds}; {site.id} is a {site.kind.value}"))
     need = min_distance_km(sc, g, standoff_km)
     if line_km < need:
-        out.append(("standoff", f"{site.id} is {line_km:.0f} km from the line, {g.pledge.id} needs {need:g} km"))
+        out.append(("standoff", f"{site.id} is {line_km:.0f} km from {nearest}, {g.pledge.id} needs {need:g} km"))
     countries = allowed_countries(sc, g)
     if countries is not None and site.country not in countries:
         out.append(("country", f"{g.pledge.id} may be stationed in {', '.join(sorted(countries))}, not {site.country}"))
@@ -193,3 +195,53 @@ def line_distances(loc: LineOfContact, sites: list[Site]) -> tuple[NDArray[np.fl
         return np.zeros(0), np.zeros(0, dtype=bool)
     xy = np.array([s.location for s in sites], dtype=float)
     return loc.distance_km(xy[:, 0], xy[:, 1]), loc.is_occupied(xy[:, 0], xy[:, 1])
+
+
+@dataclass(frozen=True)
+class HostileDistances:
+    """Distances of sites from everything hostile, km: the line of contact, the occupied territory (0 inside),
+    and the aggressor's and each hostile state's territory (finer outline)."""
+
+    line_km: NDArray[np.float64]
+    occupied_km: NDArray[np.float64]
+    border_km: dict[str, NDArray[np.float64]]
+
+    def nearest(self) -> tuple[NDArray[np.float64], list[str]]:
+        """The smallest distance of each site and what it is to."""
+        names = ["the line of contact", "occupied territory", *[f"the {k} border" for k in self.border_km]]
+        stack = np.vstack([self.line_km, self.occupied_km, *self.border_km.values()])
+        k = np.argmin(stack, axis=0)
+        return stack.min(axis=0), [names[i] for i in k]
+
+
+def hostile_distances(sc: Scenario, loc: LineOfContact, sites: list[Site]) -> HostileDistances:
+    """See :class:`HostileDistances`. A state missing from the border outline is skipped."""
+    import shapely
+
+    from forceplan.geo.crs import to_metric
+
+    line_km, _ = line_distances(loc, sites)
+    xy = np.array([s.location for s in sites], dtype=float).reshape(-1, 2)
+    pts = to_metric(shapely.points(xy)) if len(xy) else np.zeros(0, dtype=object)
+    occ = np.asarray(shapely.distance(loc.occupied_m, pts), dtype=float) / 1000.0 if len(xy) else np.zeros(0)
+    borders: dict[str, NDArray[np.float64]] = {}
+    for iso in dict.fromkeys((sc.geography.aggressor, *sc.geography.hostile_states)):
+        shape_m = _border_shape(sc.geography.border_outline, iso)
+        if shape_m is not None:
+            borders[iso] = np.asarray(shapely.distance(shape_m, pts), dtype=float) / 1000.0 if len(xy) else np.zeros(0)
+    return HostileDistances(line_km, occ, borders)
+
+
+@functools.lru_cache(maxsize=16)
+def _border_shape(path: str, iso3: str) -> Any:
+    from pathlib import Path
+
+    from forceplan.geo.contact import GeoDataError, read_country
+    from forceplan.geo.crs import to_metric
+    from forceplan.scenario.io import DATA_PREFIX, data_dir
+
+    p = data_dir() / path[len(DATA_PREFIX) :] if path.startswith(DATA_PREFIX) else Path(path)
+    try:
+        return to_metric(read_country(p, iso3))
+    except GeoDataError:
+        return None

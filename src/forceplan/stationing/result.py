@@ -28,6 +28,10 @@ class Garrison(Out):
     country: str
     location: tuple[float, float] = Field(description="[lon, lat]")
     distance_to_line_km: float
+    distance_to_occupied_km: float = Field(description="To the occupied territory (0 inside), km")
+    distance_to_border_km: dict[str, float] = Field(
+        description="To the aggressor's and each hostile state's territory (Natural Earth 1:50m), km"
+    )
     units: int
     personnel: int
     capacity_personnel: int

@@ -13,6 +13,7 @@ from forceplan.scenario.parameters import parameter
 from forceplan.stationing.laydown import (
     Group,
     LaydownProblem,
+    hostile_distances,
     line_distances,
     site_reasons,
     solve_laydown,
@@ -55,6 +56,8 @@ def station_force(
     groups = force_groups(sc, fg)
     cands = [s for s in sc.sites if s.station]
     line_km, occupied = line_distances(loc, cands)
+    hostile = hostile_distances(sc, loc, cands)
+    near_km, near_what = hostile.nearest()
     circuity = parameter(sc, "road_circuity_factor").mode
 
     # Eligibility, with reasons kept for groups that end up unplaced.
@@ -62,7 +65,7 @@ def station_force(
     pairs: list[tuple[int, int]] = []
     for gi, g in enumerate(groups):
         for j, s in enumerate(cands):
-            r = site_reasons(sc, g, s, bool(occupied[j]), float(line_km[j]), standoff)
+            r = site_reasons(sc, g, s, bool(occupied[j]), float(near_km[j]), standoff, near_what[j])
             if r:
                 reasons[gi] += r
             else:
@@ -173,6 +176,8 @@ def station_force(
                 country=s.country,
                 location=s.location,
                 distance_to_line_km=round(float(line_km[j]), 1),
+                distance_to_occupied_km=round(float(hostile.occupied_km[j]), 1),
+                distance_to_border_km={k: round(float(v[j]), 1) for k, v in hostile.border_km.items()},
                 units=sum(p.units for p in ps_j),
                 personnel=sum(p.personnel for p in ps_j),
                 capacity_personnel=s.capacity_personnel,
