@@ -331,6 +331,22 @@ def print_assessment(r: AssessResult) -> None:
         SKILL_SENTENCE + " The interval (5th-95th percentile) carries the calibration's uncertainty and the stated "
         "strength ranges; the verdict names a band only when the whole interval lies in it."
     )
+    for off in r.offensives:
+        t = Table(title=f"Simultaneous offensive {off.offensive}: {off.name} (the force shared by HiGHS)")
+        for col in ("axis", "P [interval]", "verdict", "combat power received", "receives"):
+            t.add_column(col)
+        for ax in off.axes:
+            pr = ax.p_reached
+            t.add_row(
+                ax.threat,
+                f"{pr.p:.2f} [{pr.ci_low:.2f}-{pr.ci_high:.2f}]",
+                ax.verdict,
+                f"{ax.power_received:.1f}",
+                "; ".join(ax.received[:6]) + (" ..." if len(ax.received) > 6 else ""),
+            )
+        console.print(t)
+        guards = sum(len(v) for v in off.guards.values())
+        console.print(f"  {guards} units stay as guards at {len(off.guards)} protected sites")
     if any(th.sensitivity for th in r.threats):
         for th in r.threats:
             s = Table(title=f"Sensitivity of {th.threat}: change in P (same draws, common random numbers)")

@@ -78,6 +78,13 @@ def print_result(r: RespondResult) -> None:
         )
         for bn in th.bottlenecks:
             console.print(f"  bottleneck {bn.name}: {bn.units_queued} units, longest wait {_q(bn.max_wait_h)}")
+        guards = [w for w in th.withheld if "guard" in w]
+        if guards:
+            console.print(
+                f"  stay behind as guards of protected sites: {len(guards)} units ({'; '.join(guards[:4])}"
+                + (", ..." if len(guards) > 4 else "")
+                + ")"
+            )
 
 
 def write_csv(r: RespondResult, out_dir: Path) -> list[Path]:

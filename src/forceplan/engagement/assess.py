@@ -19,9 +19,10 @@ from forceplan.forcegen import ForcegenResult, Options, match_force
 from forceplan.geo import geodesic_km
 from forceplan.results import Out, versioned_schema
 from forceplan.scenario import Scenario, scenario_digest
-from forceplan.scenario.model import Fixed, Threat, Triangular, strength_range
+from forceplan.scenario.model import Fixed, Offensive, Threat, Triangular, strength_range
 from forceplan.scenario.parameters import parameter
 from forceplan.stationing import StationingResult, station_force
+from forceplan.timeline.allocate import MOVABLE, AxisPlan, plan_axes
 from forceplan.timeline.elements import Element, build_elements, node_capacity_per_h
 from forceplan.timeline.result import Quantiles
 from forceplan.timeline.run import PARAMETER_NAMES, _quantiles
@@ -92,6 +93,27 @@ class ThreatAssessment(Out):
     verdict: str = Field(description="A band only when the whole interval lies in it, else 'uncertain: between ...'")
     paths: Paths
     sensitivity: list[Sensitivity]
+    received: list[str] = Field(default_factory=list, description="Movable elements the axis receives")
+    withheld: list[str] = Field(
+        default_factory=list, description="Movable elements that stay (guards) or go elsewhere, with why"
+    )
+
+
+class AxisResult(Out):
+    threat: str
+    p_reached: Probability
+    verdict: str
+    received: list[str]
+    power_received: float = Field(description="Combat power of the movable elements it receives, battalion-equiv.")
+
+
+class OffensiveAssessment(Out):
+    offensive: str
+    name: str
+    axes: list[AxisResult]
+    worst_force_ratio: float = Field(description="The allocation's worst axis: defender ÷ attacker (time-discounted)")
+    guards: dict[str, list[str]] = Field(description="Protected site → elements kept there")
+    solver: list[dict[str, object]]
 
 
 class AssessResult(Out):
@@ -106,6 +128,7 @@ class AssessResult(Out):
     calibration: dict[str, float]
     parameters: dict[str, str]
     threats: list[ThreatAssessment]
+    offensives: list[OffensiveAssessment] = Field(default_factory=list)
 
     def to_json(self) -> str:
         return self.model_dump_json(by_alias=True, indent=2)
@@ -246,9 +269,14 @@ def _respond(
     case_opts: Options,
     drop: tuple[str, ...] = (),
     delay: float | None = None,
+    allocation: AxisPlan | None = None,
 ) -> Response:
-    """One case of one threat's response (timeline stream i, the same draws as ``respond``)."""
+    """One case of one threat's response (timeline stream i, the same draws as ``respond``); with an allocation,
+    only what it sends to this axis comes (guards and units sent elsewhere stay), and shared air and strike
+    elements bring their share."""
     els, nodes = build_elements(sc, threat, f, lay, modes, case_opts)
+    if allocation is not None:
+        els = allocation.apply(els)
     # Dropped options stay in the list, out of reach and out of the queues, so every other element receives the same
     # random draws as in the baseline: exact common random numbers.
     els = [dataclasses.replace(e, reachable=False, node=None) if e.option in drop else e for e in els]
@@ -347,7 +375,10 @@ def assess(
         if progress:
             progress(threat.id)
         dr = draw_engagement(sc, threat, i, seed, n_outer, fit)
-        respond_case = functools.partial(_respond, sc, threat, i, seed, trials, params, modes)
+        _, plans = plan_axes(sc, [threat], fg, laydown, params, modes, opts)
+        respond_case = functools.partial(
+            _respond, sc, threat, i, seed, trials, params, modes, allocation=plans[threat.id]
+        )
         base_resp = respond_case(fg, laydown, opts)
         base = engage_threat(sc, threat, base_resp, dr)
         p_base = float(base.reached.mean())
@@ -358,7 +389,8 @@ def assess(
                     if backstop_plan is None:
                         f = match_force(sc, case.backstop)
                         backstop_plan = (f, station_force(sc, f))
-                    resp = respond_case(*backstop_plan, case.backstop)
+                    _, bs_plans = plan_axes(sc, [threat], *backstop_plan, params, modes, case.backstop)
+                    resp = respond_case(*backstop_plan, case.backstop, allocation=bs_plans[threat.id])
                 elif case.drop or case.delay_h is not None or case.opts is not None:
                     resp = respond_case(fg, laydown, case.opts or opts, case.drop, case.delay_h)
                 else:
@@ -397,8 +429,21 @@ def assess(
                     defender_p90=[round(float(v), 3) for v in qd[2]],
                 ),
                 sensitivity=sens,
+                received=sorted(
+                    e.label for e in base_resp.elements if e.option in MOVABLE and e.reachable and e.power > 0
+                ),
+                withheld=sorted(
+                    f"{e.label}: {plans[threat.id].why[e.id]}"
+                    for e in base_resp.elements
+                    if e.id in plans[threat.id].why
+                ),
             )
         )
+    offensives = [
+        assess_offensive(sc, off, seed, n_outer, fit, trials, params, modes, fg, laydown, opts)
+        for off in sc.offensives
+        if wanted is None or set(off.threats) & wanted
+    ]
     described = {k: _describe(v) for k, v in {**params, **eng_params}.items()}
     return AssessResult(
         scenario=sc.name,
@@ -417,6 +462,55 @@ def assess(
         },
         parameters=described,
         threats=out,
+        offensives=offensives,
+    )
+
+
+def assess_offensive(
+    sc: Scenario,
+    off: Offensive,
+    seed: int,
+    n_outer: int,
+    fit: SuccessFit,
+    trials: int,
+    params: dict[str, Fixed | Triangular],
+    modes: dict[str, float],
+    fg: ForcegenResult,
+    laydown: StationingResult,
+    opts: Options,
+) -> OffensiveAssessment:
+    """Several axes attacked together: allocate the force among them, then assess each axis with what it gets
+    (the same draw streams as the axis assessed alone)."""
+    index = {t.id: i for i, t in enumerate(sc.threats)}
+    threats = [sc.threats[index[tid]] for tid in off.threats]
+    alloc, plans = plan_axes(sc, threats, fg, laydown, params, modes, opts)
+    axes = []
+    for t in threats:
+        i = index[t.id]
+        resp = _respond(sc, t, i, seed, trials, params, modes, fg, laydown, opts, allocation=plans[t.id])
+        outcome = engage_threat(sc, t, resp, draw_engagement(sc, t, i, seed, n_outer, fit))
+        prob = total_interval(outcome.reached, INNER_TRIALS)
+        got = [e for e in resp.elements if e.option in MOVABLE and e.reachable and e.power > 0]
+        axes.append(
+            AxisResult(
+                threat=t.id,
+                p_reached=prob,
+                verdict=verdict_for(prob.ci_low, prob.ci_high),
+                received=sorted(e.label for e in got),
+                power_received=round(sum(e.power for e in got), 3),
+            )
+        )
+    labels: dict[str, str] = {}
+    for t in threats:
+        for e in build_elements(sc, t, fg, laydown, modes, opts)[0]:
+            labels.setdefault(e.id, e.label)
+    return OffensiveAssessment(
+        offensive=off.id,
+        name=off.name,
+        axes=axes,
+        worst_force_ratio=alloc.worst_ratio,
+        guards={sid: [labels.get(eid, eid) for eid in ids] for sid, ids in alloc.guards.items()},
+        solver=[st.as_dict() for st in alloc.stages],
     )
 
 

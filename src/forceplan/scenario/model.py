@@ -550,6 +550,15 @@ class Threat(Frozen):
         return self
 
 
+class Offensive(Frozen):
+    """Several threats attacked at once: the force must be shared among their axes."""
+
+    id: Id
+    name: str
+    threats: tuple[Id, ...] = Field(min_length=2, description="Ids of the threats attacked together")
+    illustrative: bool = True
+
+
 # ---------------------------------------------------------------------------------------------- agreement
 
 
@@ -698,6 +707,9 @@ class Scenario(Frozen):
     places: tuple[Place, ...] = Field((), description="Other named points (home bases)")
     geography: Geography = Field(description="Occupied territory, outline and standoff")
     threats: tuple[Threat, ...] = Field((), description="Violation scenarios (axes of attack)")
+    offensives: tuple[Offensive, ...] = Field(
+        (), description="Simultaneous multi-axis offensives (threat ids attacked together)"
+    )
     agreement: Agreement | None = Field(None, description="Ceasefire terms, sectors, rules, escalation")
     phases: tuple[Phase, ...] = Field(min_length=1, description="Phases of the plan, in order")
     backstop: Backstop = Field(default_factory=Backstop, description="The US backstop and its assets")

@@ -62,6 +62,9 @@ class ThreatResponse(Out):
     options: list[OptionCard]
     elements: list[ElementTiming]
     bottlenecks: list[Bottleneck]
+    withheld: list[str] = Field(
+        default_factory=list, description="Units that stay behind (guards of protected sites) or are of no use here"
+    )
     buildup: Curve = Field(description="Defender combat power on the axis, hourly over 30 days")
 
 

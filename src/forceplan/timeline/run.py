@@ -14,6 +14,7 @@ from forceplan.scenario import Scenario, scenario_digest
 from forceplan.scenario.model import Fixed, Triangular
 from forceplan.scenario.parameters import parameter
 from forceplan.stationing import StationingResult, station_force
+from forceplan.timeline.allocate import plan_axes
 from forceplan.timeline.elements import OPTIONS, build_elements, node_capacity_per_h
 from forceplan.timeline.result import (
     Bottleneck,
@@ -84,6 +85,9 @@ def respond(
         if progress:
             progress(threat.id)
         elements, nodes = build_elements(sc, threat, fg, laydown, modes, opts)
+        # Garrisons at protected sites keep their guard; the rest goes (timeline/allocate.py).
+        plan = plan_axes(sc, [threat], fg, laydown, params, modes, opts)[1][threat.id]
+        elements = plan.apply(elements)
         rng = None if deterministic else np.random.default_rng(streams[i])
         sim = simulate_axis(elements, params, node_capacity_per_h(nodes), trials, rng, decision_delay_h)
         cards = []
@@ -147,6 +151,7 @@ def respond(
                 options=cards,
                 elements=timings,
                 bottlenecks=bottlenecks,
+                withheld=sorted(f"{e.label}: {plan.why[e.id]}" for e in elements if e.id in plan.why),
                 buildup=Curve(
                     hours=list(range(HOURS + 1)),
                     p10=[round(float(v), 4) for v in q[0]],
