@@ -1,6 +1,7 @@
 """Engagement benchmark: 100,000 trials × 720 hourly steps (30 days) on one axis: the battle-sequence engine (square
 law, battles decided by competing hazards at the CDB90 odds, calibration drawn per trial, pursuit, culmination with
-holding-rate attrition) with every per-trial draw that ``assess`` makes.
+holding-rate attrition, 5 air elements attacking the attacker, 2 strike elements on its arriving echelons) with
+every per-trial draw that ``assess`` makes.
 
 Target: ≤ 2 s median on 2 cores; reports trial-steps per second. Peers in the same run: the previous engine
 (breakpoints and an advance ramp, ``run_engine``) on the same inputs, and that previous model as a plain
@@ -45,6 +46,10 @@ def draws(seed: int, n: int) -> dict[str, np.ndarray]:
         "v_contest": rng.triangular(0.031, 0.05, 0.154, n),
         "v_exploit": rng.triangular(4.0, 10.0, 30.0, n),
         "pursuit": rng.triangular(2.0, 5.0, 8.0, n),
+        "air_times": rng.uniform(10, 80, size=(n, 5)),
+        "air_scale": rng.triangular(0.002, 0.01, 0.03, n) * rng.triangular(0.6, 0.7, 0.8, n),
+        "fire_times": rng.uniform(20, 60, size=(n, 2)),
+        "fire_scale": rng.triangular(0.005, 0.02, 0.05, n),
     }
 
 
@@ -73,6 +78,13 @@ def battles(d: dict[str, np.ndarray], seed: int) -> float:
         att_scale=d["scale"],
         def_times_h=d["def_times"],
         def_power=DEF_POWER,
+        air_times_h=d["air_times"],
+        air_rate_per_day=np.array([50.0, 40.0, 60.0, 30.0, 45.0]),
+        air_scale=d["air_scale"],
+        fire_times_h=d["fire_times"],
+        fire_rate_per_day=np.array([24.0, 12.0]),
+        fire_cap=np.array([48.0, 48.0]),
+        fire_scale=d["fire_scale"],
         distance_km=60.0,
         record_every_steps=24,
     )

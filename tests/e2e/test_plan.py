@@ -104,7 +104,7 @@ def test_plan_and_report_without_threats_or_pledges(bundled) -> None:
     from forceplan.plan import run_plan
     from forceplan.report.html import render_report
 
-    sc = bundled.model_copy(update={"threats": (), "pledges": (), "materiel": (), "agreement": None})
+    sc = bundled.model_copy(update={"threats": (), "offensives": (), "pledges": (), "materiel": (), "agreement": None})
     p = run_plan(sc, trials=50, assess_trials=20)
     assert p.forcegen.totals.units_matched == 0 and p.stationing.garrisons == []
     assert p.response.threats == [] and p.assessment.threats == []

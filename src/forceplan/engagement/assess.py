@@ -442,7 +442,7 @@ def assess(
     offensives = [
         assess_offensive(sc, off, seed, n_outer, fit, trials, params, modes, fg, laydown, opts)
         for off in sc.offensives
-        if wanted is None or set(off.threats) & wanted
+        if (wanted is None or set(off.threats) & wanted) and {t.id for t in sc.threats} >= set(off.threats)
     ]
     described = {k: _describe(v) for k, v in {**params, **eng_params}.items()}
     return AssessResult(

@@ -69,6 +69,8 @@ REFERENCES: tuple[tuple[Path, Path, str], ...] = (
     (("requirement", "slots", "*"), ("phase",), "phase"),
     (("threats", "*"), ("axis", "objective"), "site or place"),
     (("agreement", "escalation", "*"), ("options", "*"), "response option"),
+    (("offensives", "*"), ("threats", "*"), "threat"),
+    (("capabilities", "*"), ("fills", "*"), "capability"),
 )
 
 
@@ -107,6 +109,7 @@ def namespaces(doc: Any) -> dict[str, list[str]]:
         "site or place": ids(("sites",)) + ids(("places",)),
         "phase": ids(("phases",)),
         "response option": list(RESPONSE_OPTIONS),
+        "threat": ids(("threats",)),
     }
 
 
