@@ -22,7 +22,7 @@ $(ASSETS)/.stamp: frontend/package.json frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p $(ASSETS)
 	cp $(NODE_MODULES)/leaflet/dist/leaflet.js $(NODE_MODULES)/leaflet/dist/leaflet.css \
-	   $(NODE_MODULES)/milsymbol/dist/milsymbol.js $(NODE_MODULES)/plotly.js-dist-min/plotly.min.js $(ASSETS)/
+	   $(NODE_MODULES)/milsymbol/dist/milsymbol.js $(NODE_MODULES)/plotly.js-basic-dist-min/plotly-basic.min.js $(ASSETS)/
 	touch $@
 
 assets: $(ASSETS)/.stamp

@@ -12,7 +12,7 @@ from forceplan.engagement.stats import SKILL_SENTENCE
 from forceplan.plan import PlanResult
 from forceplan.report.assets import inline_script, read_asset, script_json
 from forceplan.report.map import SIDC_BY_CAPABILITY, _base_countries, garrison_sidc
-from forceplan.scenario import Scenario
+from forceplan.scenario import Scenario, line_of_contact
 from forceplan.scenario.parameters import PARAMETERS
 from forceplan.stationing.geojson import laydown_geojson
 from forceplan.timeline.result import Quantiles
@@ -26,7 +26,7 @@ def _q(q: Quantiles) -> str:
     return f"{q.p50:.0f} ({q.p10:.0f}–{q.p90:.0f})" if q.p90 is not None else f"{q.p50:.0f} ({q.p10:.0f}–never)"
 
 
-def chart_data(p: PlanResult) -> dict[str, Any]:
+def chart_data(p: PlanResult, cap_names: dict[str, str] | None = None) -> dict[str, Any]:
     fg, resp, ass = p.forcegen, p.response, p.assessment
     caps: dict[str, list[int]] = {}
     for s in fg.slots:
@@ -39,18 +39,22 @@ def chart_data(p: PlanResult) -> dict[str, Any]:
             if c.first_effect_h.p10 is None:
                 continue
             end = c.full_power_h.p90 if c.full_power_h.p90 is not None else c.first_effect_h.p10
-            gantt["label"].append(f"{th.threat} · {c.option}")
+            gantt["label"].append(f"{th.name.split(':')[0]} · {dict(OPTION_NAMES).get(c.option, c.option)}")
             gantt["start"].append(max(c.first_effect_h.p10, 0.5))
             gantt["span"].append(max(end - c.first_effect_h.p10, 0.5))
             gantt["first50"].append(c.first_effect_h.p50)
             gantt["full50"].append(c.full_power_h.p50)
     tornado = [
-        {"threat": th.threat, "case": [s.case for s in th.sensitivity], "delta": [s.delta for s in th.sensitivity]}
+        {
+            "threat": _short(th.name),
+            "case": [s.case for s in th.sensitivity],
+            "delta": [s.delta for s in th.sensitivity],
+        }
         for th in ass.threats
     ]
     return {
         "fill": {
-            "capability": list(caps),
+            "capability": [(cap_names or {}).get(c, c) for c in caps],
             "required": [v[0] for v in caps.values()],
             "filled": [v[1] for v in caps.values()],
         },
@@ -68,7 +72,7 @@ def chart_data(p: PlanResult) -> dict[str, Any]:
         },
         "gantt": gantt,
         "prob": {
-            "threat": [t.threat for t in ass.threats],
+            "threat": [_short(t.name) for t in ass.threats],
             "p": [t.p_reached.p for t in ass.threats],
             "plus": [t.p_reached.ci_high - t.p_reached.p for t in ass.threats],
             "minus": [t.p_reached.p - t.p_reached.ci_low for t in ass.threats],
@@ -76,6 +80,44 @@ def chart_data(p: PlanResult) -> dict[str, Any]:
         "tornado": tornado,
         "power": [{"title": t.name, **t.paths.model_dump()} for t in ass.threats],
     }
+
+
+OPTION_NAMES = (
+    ("in_theatre", "forces in place"),
+    ("reinforcements", "reinforcements from home"),
+    ("air_power", "air power"),
+    ("long_range_fires", "strikes"),
+    ("stockpile_release", "stockpile release"),
+    ("naval", "naval forces"),
+)
+REASON_WORDS = {
+    "no_site": "no station it may use lies within its protection radius",
+    "capacity": "the stations in reach are full",
+    "force_too_small": "the force is too small to guard it as well",
+    "used_elsewhere": "the units in reach guard more important sites",
+    "occupied": "in occupied territory: the force cannot protect it",
+}
+
+
+def _short(name: str) -> str:
+    """A threat's short name: its name up to the colon ('Zaporizhzhia axis')."""
+    return name.split(":")[0]
+
+
+def _when(card: Any) -> str:
+    """When an option takes effect: first effect P50 (P10-P90), in hours or days."""
+    if card is None:
+        return "none pledged"
+    q = card.first_effect_h
+    if q.p50 is None:
+        return "cannot reach"
+
+    def t(h: float | None) -> str:
+        if h is None:
+            return "never"
+        return f"{h:.0f} h" if h < 72 else f"{h / 24:.1f} d"
+
+    return f"{t(q.p50)} ({t(q.p10)}–{t(q.p90)})"
 
 
 def render_report(sc: Scenario, p: PlanResult) -> str:
@@ -94,10 +136,32 @@ def render_report(sc: Scenario, p: PlanResult) -> str:
                 "low": a.p_reached.ci_low,
                 "high": a.p_reached.ci_high,
                 "verdict": a.verdict,
-                "in_theatre": _q(c["in_theatre"].first_effect_h) if "in_theatre" in c else "-",
-                "stockpile": _q(c["stockpile_release"].first_effect_h) if "stockpile_release" in c else "-",
+                "options": [_when(c.get(o)) for o, _ in OPTION_NAMES],
             }
         )
+    cap_names = {c.id: c.name for c in sc.capabilities}
+    shortfall_text = [
+        f"{s.shortfall_units} × {cap_names.get(s.capability, s.capability)}"
+        for s in sorted((s for s in fg.slots if s.shortfall_units), key=lambda s: -s.shortfall_units)
+    ]
+    by_country: dict[str, int] = {}
+    for g in st.garrisons:
+        by_country[g.country] = by_country.get(g.country, 0) + g.personnel
+    host = sc.geography.country
+    in_host = by_country.get(host, 0)
+    outside = sorted(((k, v) for k, v in by_country.items() if k != host), key=lambda kv: -kv[1])
+    not_covered = [
+        f"{c.name}: {REASON_WORDS.get(c.reason or '', c.reason or 'not covered')}" for c in st.coverage if not c.covered
+    ]
+    loc = line_of_contact(sc)
+    occupied_sites = [
+        s.name
+        for s in sc.sites
+        if s.kind.value in ("npp", "port", "city") and bool(loc.is_occupied(s.location[0], s.location[1]))
+    ]
+    delay = PARAMETERS["coalition_decision_delay_h"]
+    delay_text = p.response.parameters.get("coalition_decision_delay_h", "")
+    sources = [(src.id, src.citation) for src in sc.sources]
     used = {**{k: v for k, v in p.response.parameters.items()}, **p.assessment.parameters}
     assumptions = [(name, d, PARAMETERS[name].source if name in PARAMETERS else "") for name, d in sorted(used.items())]
     sidc = {g.site: garrison_sidc(sc, [x.model_dump() for x in g.placements]) for g in st.garrisons}
@@ -114,6 +178,17 @@ def render_report(sc: Scenario, p: PlanResult) -> str:
         pct=lambda x: f"{100 * x:.0f} %",
         q=_q,
         shortfalls=sorted((s for s in fg.slots if s.shortfall_units), key=lambda s: -s.shortfall_units),
+        shortfall_text=shortfall_text,
+        in_host=in_host,
+        host=host,
+        outside=outside,
+        not_covered=not_covered,
+        occupied_sites=occupied_sites,
+        snapshot_date=sc.geography.snapshot_date,
+        option_names=[name for _, name in OPTION_NAMES],
+        delay_text=delay_text,
+        delay_source=delay.source,
+        sources=sources,
         covered=[c.name for c in st.coverage if c.covered],
         uncovered=[c for c in st.coverage if not c.covered],
         top_garrisons=sorted(st.garrisons, key=lambda g: -g.personnel)[:5],
@@ -123,11 +198,11 @@ def render_report(sc: Scenario, p: PlanResult) -> str:
         leaflet_css=read_asset("leaflet.css"),
         leaflet_js=inline_script(read_asset("leaflet.js")),
         milsymbol_js=inline_script(read_asset("milsymbol.js")),
-        plotly_js=inline_script(read_asset("plotly.min.js")),
+        plotly_js=inline_script(read_asset("plotly-basic.min.js")),
         laydown_json=script_json(laydown_geojson(sc, st)),
         base_json=script_json(_base_countries()),
         sidc_json=script_json(sidc),
-        report_json=script_json(chart_data(p)),
+        report_json=script_json(chart_data(p, cap_names)),
         map_js=inline_script((here / "map.js").read_text(encoding="utf-8")),
         report_js=inline_script((here / "report.js").read_text(encoding="utf-8")),
     )

@@ -25,7 +25,7 @@ plot('chart-fill', [
 plot('chart-burden', [
   { type: 'bar', name: 'matched personnel', x: R.burden.nation, y: R.burden.matched, marker: { color: '#2e7d32' } },
   { type: 'bar', name: 'offered personnel', x: R.burden.nation, y: R.burden.offered, marker: { color: '#c5e1a5' } },
-], { title: { text: 'Burden sharing: personnel by nation' }, barmode: 'overlay', xaxis: { tickangle: -60 } });
+], { title: { text: 'Burden sharing: personnel by nation' }, barmode: 'group', xaxis: { tickangle: -60 } });
 // Readiness build-up.
 plot('chart-readiness', [{ type: 'scatter', mode: 'lines+markers', x: R.readiness.day, y: R.readiness.personnel,
   line: { shape: 'hv', color: '#6a1b9a' } }],
@@ -46,16 +46,16 @@ plot('chart-gantt', [
     marker: { color: '#0d47a1', size: 8 } },
   { type: 'scatter', mode: 'markers', name: '100 % power P50', y: R.gantt.label, x: R.gantt.full50,
     marker: { color: '#b71c1c', size: 8, symbol: 'x' } },
-], { title: { text: 'Response timeline per threat (hours after detection)' }, xaxis: { title: { text: 'hours' }, type: 'log' },
+], { title: { text: 'Response timeline per threat (hours after detection)' }, xaxis: { title: { text: 'hours after detection (24 h = 1 day)' }, dtick: 48 },
      yaxis: { autorange: 'reversed', automargin: true }, margin: { l: 230, r: 20, t: 40, b: 50 } });
 // P(objective reached) with 95 % intervals.
 plot('chart-probability', [{ type: 'bar', x: R.prob.threat, y: R.prob.p,
   error_y: { type: 'data', symmetric: false, array: R.prob.plus, arrayminus: R.prob.minus },
   marker: { color: R.prob.p.map(p => p < 0.1 ? '#2e7d32' : p < 0.5 ? '#9e9d24' : p < 0.9 ? '#ef6c00' : '#b71c1c') } }],
-  { title: { text: 'P(objective reached within 30 days), 95 % CI' }, yaxis: { range: [0, 1], tickformat: '.0%' } });
+  { title: { text: "The attacker's chance of reaching its objective within 30 days (90 % interval over the model's uncertain inputs)" }, yaxis: { range: [0, 1], tickformat: '.0%' } });
 // Sensitivity tornado.
 plot('chart-tornado', R.tornado.map(s => ({ type: 'bar', orientation: 'h', name: s.threat, y: s.case, x: s.delta })),
-  { title: { text: 'Sensitivity: change in P(objective reached)' }, barmode: 'group', xaxis: { tickformat: '+.0%' },
+  { title: { text: "Sensitivity: change in the attacker's chance of reaching its objective" }, barmode: 'group', xaxis: { tickformat: '+.0%' },
     yaxis: { automargin: true }, margin: { l: 170, r: 20, t: 40, b: 50 } });
 // Defender vs attacker combat power with P10-P90 bands.
 R.power.forEach((p, i) => {

@@ -13,7 +13,12 @@ from forceplan.stationing.result import StationingResult
 
 
 def _feature(geom: Any, **props: Any) -> dict[str, Any]:
-    return {"type": "Feature", "geometry": shapely.geometry.mapping(geom), "properties": props}
+    # Coordinates to 0.00001° (about 1 m): more digits carry no information and only weigh down the report.
+    return {
+        "type": "Feature",
+        "geometry": shapely.geometry.mapping(shapely.set_precision(geom, 1e-5)),
+        "properties": props,
+    }
 
 
 def laydown_geojson(sc: Scenario, r: StationingResult, simplify_km: float = 0.5) -> dict[str, Any]:
