@@ -270,6 +270,7 @@ PATH_ARGS = [
     ["monitor", "consistency", "--log", "{log}", "--checkpoint", "{}"],
     ["monitor", "prove", "--log", "{}", "--event", "X"],
     ["plan", "ukraine-2025", "--log", "{}", "--out", "{out}", "--no-pdf", "--trials", "100"],
+    ["compare", "{}", "{}"],
 ]
 
 

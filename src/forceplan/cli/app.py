@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from forceplan.cli import (
+    compare_cmd,
     engage_cmd,
     forcegen_cmd,
     monitor_cmd,
@@ -36,6 +37,7 @@ app.command("engage")(engage_cmd.engage)
 app.command("calibrate")(engage_cmd.calibrate)
 app.command("assess")(engage_cmd.assess_cmd)
 app.command("schema")(schema_cmd.schema)
+app.command("compare")(compare_cmd.compare)
 
 
 @app.command("warmup")
