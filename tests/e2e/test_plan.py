@@ -158,3 +158,63 @@ def test_scenario_text_cannot_run_in_the_report(scenario_copy: Path, tmp_path: P
     assert report.page_errors == [] and report.outside_localhost() == []
     assert not any(u.endswith("/x") for u in report.requests), "no <img src=x> was ever created"
     assert "<img src=x" in shown, "the markup shows as text"
+
+
+def test_report_prints_cleanly(tmp_path: Path) -> None:
+    """Print media in real Chromium: the map and every chart fill their boxes (±5 %), no controls print; the PDF's
+    page one names every option and every threat's probability; a picture of every page is kept."""
+    import re
+    import shutil
+    import subprocess
+
+    require_chromium()
+    out = tmp_path / "out"
+    r = runner.invoke(app, ["plan", "ukraine-2025", "--response-trials", "200", "--trials", "1000", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    with open_page(out, "report.html", width=1054, height=1400) as (page, report):
+        page.wait_for_selector("#map[data-ready='1']", timeout=30_000)
+        page.wait_for_function("document.body.dataset.charts !== undefined", timeout=60_000)
+        page.emulate_media(media="print")
+        page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+        page.wait_for_timeout(500)
+        boxes = page.evaluate(
+            """() => [...document.querySelectorAll('.chart')].map(c => {
+                 const svg = c.querySelector('.main-svg'); const a = c.getBoundingClientRect();
+                 const b = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
+                 return [c.id, a.width, a.height, b.width, b.height]; })"""
+        )
+        map_box = page.evaluate(
+            """() => { const m = document.getElementById('map').getBoundingClientRect();
+                 const p = document.querySelector('#map .leaflet-map-pane').parentElement.getBoundingClientRect();
+                 return [m.width, m.height, p.width, p.height]; }"""
+        )
+        controls = page.evaluate(
+            "() => [...document.querySelectorAll('.leaflet-control-zoom, .leaflet-control-layers, .modebar-container')]"
+            ".filter(e => getComputedStyle(e).display !== 'none').length"
+        )
+        text = page.locator("body").inner_text()
+    assert report.page_errors == [] and report.outside_localhost() == []
+    for cid, cw, ch, sw, sh in boxes:
+        assert sw >= 0.95 * cw - 2 and sh >= 0.95 * ch - 2, (cid, cw, ch, sw, sh)
+    assert map_box[2] >= 0.95 * map_box[0] and map_box[3] >= 0.95 * map_box[1]
+    assert controls == 0
+    leaked = set(
+        re.findall(r"\b(?:armd_bn|mech_inf_bn|lr_fires_bty|no_site|city-poltava|in_theatre|air_power)\b", text)
+    )
+    assert not leaked, leaked
+    pdf = out / "report.pdf"
+    assert pdf.exists()
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils (pdftotext) not installed: PDF text checks skipped")
+    first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True).stdout
+    flat = " ".join(first.split())
+    for option in ("forces in place", "reinforcements", "air power", "strikes", "stockpile release", "naval forces"):
+        assert option in flat, option
+    plan = json.loads((out / "plan.json").read_text())
+    for t in plan["assessment"]["threats"]:
+        assert f"{100 * t['p_reached']['p']:.0f} %" in flat, t["threat"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    for old in ARTIFACTS.glob("report-pdf-page-*.png"):
+        old.unlink()
+    subprocess.run(["pdftoppm", "-r", "50", "-png", str(pdf), str(ARTIFACTS / "report-pdf-page")], check=True)
+    assert len(list(ARTIFACTS.glob("report-pdf-page-*.png"))) >= 5

@@ -79,7 +79,10 @@ def print_pdf(html: Path, pdf: Path) -> str | None:
         "--disable-component-update",
         "--no-first-run",
         "--virtual-time-budget=15000",
-        "--no-pdf-header-footer",
+        # Lay the page out at the printable width of A4 landscape (297 mm − 2 × 9 mm at 96 dpi), so the map and
+        # the charts are drawn at the size they print at; Chromium's header and footer carry the title (scenario,
+        # digest, report date) and the page numbers.
+        "--window-size=1054,1400",
         f"--print-to-pdf={pdf}",
         html.resolve().as_uri(),
     ]

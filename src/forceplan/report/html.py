@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -90,6 +91,18 @@ OPTION_NAMES = (
     ("stockpile_release", "stockpile release"),
     ("naval", "naval forces"),
 )
+SHORTFALL_WORDS = {
+    "no_pledge": "no nation pledges this",
+    "without": "its nation is left out in this case",
+    "status": "not yet at the counted stage of its pledge",
+    "notice": "notice to move too long",
+    "window": "not available when needed",
+    "caveat": "a national caveat forbids it",
+    "used_elsewhere": "the pledged units fill other slots",
+    "not_enough_units": "not enough units pledged",
+    "personnel_cap": "the personnel cap is reached",
+    "nation_share_cap": "the nation's share cap is reached",
+}
 REASON_WORDS = {
     "no_site": "no station it may use lies within its protection radius",
     "capacity": "the stations in reach are full",
@@ -166,7 +179,8 @@ def render_report(sc: Scenario, p: PlanResult) -> str:
     assumptions = [(name, d, PARAMETERS[name].source if name in PARAMETERS else "") for name, d in sorted(used.items())]
     sidc = {g.site: garrison_sidc(sc, [x.model_dump() for x in g.placements]) for g in st.garrisons}
     return tpl.render(
-        title=f"A reassurance force for Ukraine: the plan ({sc.name})",
+        title=f"{sc.name}: the plan for a reassurance force",
+        report_date=datetime.date.today().isoformat(),
         meta=p.meta,
         t=fg.totals,
         fg=fg,
@@ -179,6 +193,9 @@ def render_report(sc: Scenario, p: PlanResult) -> str:
         q=_q,
         shortfalls=sorted((s for s in fg.slots if s.shortfall_units), key=lambda s: -s.shortfall_units),
         shortfall_text=shortfall_text,
+        cap_names=cap_names,
+        option_label=dict(OPTION_NAMES),
+        shortfall_words=SHORTFALL_WORDS,
         in_host=in_host,
         host=host,
         outside=outside,

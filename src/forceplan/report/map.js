@@ -13,6 +13,11 @@ function byLayer(name) { return DATA.features.filter(f => f.properties.layer ===
 function gj(name, opts) { return L.geoJSON({ type: 'FeatureCollection', features: byLayer(name) }, opts); }
 layers['Countries'] = L.geoJSON(BASE, { style: { color: '#8a8a8a', weight: 0.8, fillColor: '#f4f1ea', fillOpacity: 1 },
   onEachFeature: (f, l) => l.bindTooltip(esc(f.properties.name || '')) }).addTo(map);
+// Country names at fixed points (the polygons' centres fall in odd places for long or split countries).
+const COUNTRY_LABELS = [['UKRAINE', 31.2, 49.3], ['RUSSIA', 39.5, 52.6], ['BELARUS', 28.0, 53.2], ['POLAND', 20.5, 51.8],
+  ['ROMANIA', 25.0, 45.9], ['MOLDOVA', 28.6, 47.2], ['Black Sea', 32.5, 43.6]];
+layers['Names'] = L.layerGroup(COUNTRY_LABELS.map(([n, lon, lat]) => L.tooltip({ permanent: true, direction: 'center',
+  className: 'country-label' }).setLatLng([lat, lon]).setContent(n))).addTo(map);
 layers['Occupied territory'] = gj('occupied', { style: { color: '#b3261e', weight: 0.5, fillColor: '#e57373', fillOpacity: 0.45 } }).addTo(map);
 layers['Standoff band'] = gj('standoff', { style: { color: '#f57c00', weight: 0.5, dashArray: '4 3', fillColor: '#ffb74d', fillOpacity: 0.25 } }).addTo(map);
 layers['Line of contact'] = gj('line_of_contact', { style: { color: '#7f0000', weight: 2.5 } }).addTo(map);
@@ -30,11 +35,17 @@ layers['Entry nodes'] = gj('entry_node', { pointToLayer: (f, ll) => L.circleMark
   color: '#00897b', fillColor: '#b2dfdb', fillOpacity: 0.9 }).bindTooltip(esc(f.properties.name) + ': ' +
   f.properties.throughput_personnel_per_day.toLocaleString() + ' personnel/day') }).addTo(map);
 layers['Threat axes'] = gj('axis', { style: { color: '#d50000', weight: 3, dashArray: '8 6' },
-  onEachFeature: (f, l) => l.bindTooltip(esc(f.properties.name)) }).addTo(map);
+  onEachFeature: (f, l) => l.bindTooltip(esc(String(f.properties.name).split(':')[0].split(' towards')[0]),
+    { permanent: true, direction: 'right', className: 'axis-label' }) }).addTo(map);
+// City names: the protected cities and the cities among the sites.
+layers['City names'] = L.layerGroup(byLayer('site').filter(f => f.properties.kind === 'city').map(f =>
+  L.tooltip({ permanent: true, direction: 'top', className: 'city-label', offset: [0, -4] })
+    .setLatLng([f.geometry.coordinates[1], f.geometry.coordinates[0]]).setContent(esc(f.properties.name)))).addTo(map);
 layers['Garrisons'] = gj('garrison', { pointToLayer: (f, ll) => {
   const p = f.properties;
-  const sym = new ms.Symbol(SIDC[p.site], { size: 22, uniqueDesignation: esc(p.nations.join(' ')),
-    quantity: p.units + ' units' });
+  // The APP-6 symbol of the garrison's main unit type; nations and units are in the popup (labels on the map
+  // overlapped where garrisons stand close together).
+  const sym = new ms.Symbol(SIDC[p.site], { size: 20 });
   const a = sym.getAnchor();
   const icon = L.divIcon({ className: 'ms-icon', html: sym.asSVG(), iconAnchor: [a.x, a.y] });
   const lines = p.placements.map(x => esc(x.nation) + ' ' + esc(x.units) + ' × ' + esc(x.capability)).join('<br>');
@@ -43,13 +54,20 @@ layers['Garrisons'] = gj('garrison', { pointToLayer: (f, ll) => {
     ' km from the line<br>' + lines);
 } }).addTo(map);
 L.control.layers(null, layers, { collapsed: false }).addTo(map);
+L.control.scale({ imperial: false, maxWidth: 160 }).addTo(map);
 const legend = L.control({ position: 'bottomleft' });
 legend.onAdd = () => { const d = L.DomUtil.create('div', 'legend');
   d.innerHTML = '<i style="background:#e57373"></i>occupied territory<br><i style="background:#7f0000"></i>line of contact' +
    '<br><i style="background:#ffb74d"></i>standoff band<br><i style="border:2px solid #2e7d32"></i>protected, covered' +
    '<br><i style="border:2px dashed #c62828"></i>protected, not covered<br><i style="background:#d50000"></i>threat axis' +
-   '<br><i style="border:2px solid #00897b"></i>entry node (throughput)';
+   '<br><i style="border:2px solid #00897b"></i>entry node (throughput)' +
+   '<br><i style="border:1px dashed #1e88e5"></i>air combat radius<br><i style="border:1px dashed #8e24aa"></i>strike range' +
+   '<br><b>sites</b>: ' + Object.entries(kindColour).map(([k, c]) =>
+     '<i style="background:' + c + ';border-radius:50%"></i>' + k.replace('_', ' ')).join(' ') +
+   '<br><b>garrisons</b>: APP-6 symbol of their main unit type (friendly, blue frame); click for nations and units';
   return d; };
 legend.addTo(map);
 map.fitBounds(layers['Line of contact'].getBounds().extend(layers['Garrisons'].getBounds()).pad(0.25));
+window.addEventListener('beforeprint', () => map.invalidateSize());
+window.addEventListener('afterprint', () => map.invalidateSize());
 document.getElementById('map').dataset.ready = '1';

@@ -79,6 +79,12 @@ PAGE = """<!doctype html>
  .legend {{ background: #fff; padding: 6px 8px; font-size: 12px; line-height: 1.5; border-radius: 4px; }}
  .legend i {{ display: inline-block; width: 12px; height: 12px; margin-right: 5px; vertical-align: middle; }}
  .ms-icon {{ background: none; border: none; }}
+ .leaflet-tooltip.country-label {{ background: none; border: none; box-shadow: none; color: #6b6b6b;
+   font: 600 12px sans-serif; letter-spacing: .12em; }}
+ .leaflet-tooltip.city-label {{ background: rgba(255,255,255,.75); border: none; box-shadow: none; padding: 0 3px;
+   font-size: 10px; }}
+ .leaflet-tooltip.axis-label {{ background: #fff; border: 1px solid #d50000; color: #b71c1c; font-size: 10px;
+   padding: 0 3px; }}
 </style></head>
 <body>
 <header><b>{title}</b><span>Illustrative inputs: pledges, threats and combat-power scores are not real.</span></header>

@@ -37,7 +37,7 @@ plot('chart-phases', [
     marker: { color: '#90caf9' } },
   { type: 'scatter', mode: 'markers', name: 'complete by', y: R.phases.name, x: R.phases.complete,
     marker: { symbol: 'diamond', size: 11, color: '#0d47a1' } },
-], { title: { text: 'Phases (days after the ceasefire)' }, xaxis: { title: { text: 'day' } }, yaxis: { autorange: 'reversed' } });
+], { title: { text: 'Phases (days after the ceasefire)' }, xaxis: { title: { text: 'day' } }, yaxis: { autorange: 'reversed', automargin: true } });
 // Response Gantt: P10-P90 of first effect to full power, P50 markers.
 plot('chart-gantt', [
   { type: 'bar', orientation: 'h', name: 'first effect P10 → full power P90', y: R.gantt.label,
@@ -46,7 +46,7 @@ plot('chart-gantt', [
     marker: { color: '#0d47a1', size: 8 } },
   { type: 'scatter', mode: 'markers', name: '100 % power P50', y: R.gantt.label, x: R.gantt.full50,
     marker: { color: '#b71c1c', size: 8, symbol: 'x' } },
-], { title: { text: 'Response timeline per threat (hours after detection)' }, xaxis: { title: { text: 'hours after detection (24 h = 1 day)' }, dtick: 48 },
+], { title: { text: 'Response timeline per threat (hours after detection)' }, xaxis: { title: { text: 'hours after detection (24 h = 1 day)' }, nticks: 12 },
      yaxis: { autorange: 'reversed', automargin: true }, margin: { l: 230, r: 20, t: 40, b: 50 } });
 // P(objective reached) with 95 % intervals.
 plot('chart-probability', [{ type: 'bar', x: R.prob.threat, y: R.prob.p,
@@ -67,6 +67,12 @@ R.power.forEach((p, i) => {
     { x: p.day, y: p.defender_p50, mode: 'lines', name: 'defender P50', line: { color: '#1565c0' } },
     ...band(p.attacker_p10, p.attacker_p90, 'rgba(183,28,28,0.2)', 'attacker'),
     { x: p.day, y: p.attacker_p50, mode: 'lines', name: 'attacker P50', line: { color: '#b71c1c' } },
-  ], { title: { text: p.title }, xaxis: { title: { text: 'days after the attack' } }, yaxis: { title: { text: 'combat power' } } });
+  ], { title: { text: p.title }, xaxis: { title: { text: 'days after the attack' } }, yaxis: { title: { text: 'combat power (battalion-equivalents)' } } });
 });
 Promise.all(charts).then(() => { document.body.dataset.charts = String(charts.length); });
+
+// Printing: the page is laid out for the A4 landscape width; resize every chart to its box when the print layout
+// is made (and back after), so none prints squashed.
+function resizeCharts() { document.querySelectorAll('.js-plotly-plot').forEach(el => Plotly.Plots.resize(el)); }
+window.addEventListener('beforeprint', resizeCharts);
+window.addEventListener('afterprint', resizeCharts);
