@@ -18,11 +18,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Front-end libraries from the npm registry (frontend/package-lock.json), copied where the report inlines them.
-$(ASSETS)/.stamp: frontend/package.json frontend/package-lock.json
+$(ASSETS)/.stamp: frontend/package.json frontend/package-lock.json frontend/sidcs.json frontend/render-symbols.cjs
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p $(ASSETS)
 	cp $(NODE_MODULES)/leaflet/dist/leaflet.js $(NODE_MODULES)/leaflet/dist/leaflet.css \
-	   $(NODE_MODULES)/milsymbol/dist/milsymbol.js $(NODE_MODULES)/plotly.js-basic-dist-min/plotly-basic.min.js $(ASSETS)/
+	   $(NODE_MODULES)/plotly.js-basic-dist-min/plotly-basic.min.js $(ASSETS)/
+	node frontend/render-symbols.cjs $(ASSETS)/symbols.json
 	touch $@
 
 assets: $(ASSETS)/.stamp

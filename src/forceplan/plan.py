@@ -74,6 +74,29 @@ class Solvers(Out):
     stationing: list[dict[str, object]]
 
 
+class CaseThreat(Out):
+    threat: str
+    p: float
+    ci_low: float
+    ci_high: float
+    verdict: str
+
+
+class PlanCase(Out):
+    """A what-if case beside the baseline (``plan --case``): the same seed, its own force, laydown and assessment
+    (without the sensitivity cases)."""
+
+    label: str
+    personnel_matched: int
+    units_matched: int
+    units_required: int
+    nations_contributing: int
+    garrisons: int
+    protected_sites_covered: int
+    protected_sites: int
+    threats: list[CaseThreat]
+
+
 class PlanResult(Out):
     meta: Meta
     solvers: Solvers
@@ -83,6 +106,7 @@ class PlanResult(Out):
     assessment: AssessResult
     phases: list[PhaseResult]
     line_of_contact_km: float
+    cases: list[PlanCase] = Field(default_factory=list, description="What-if cases beside the baseline")
 
     def to_json(self) -> str:
         return self.model_dump_json(by_alias=True, indent=1)
@@ -220,8 +244,10 @@ def run_plan(
     threats: Sequence[str] | None = None,
     log_records: list[dict] | None = None,
     progress: Callable[[str], None] | None = None,
+    cases: Sequence[tuple[str, Options]] = (),
 ) -> PlanResult:
-    """Run every stage on the scenario; ``progress`` is called with each stage's name as it starts."""
+    """Run every stage on the scenario; ``progress`` is called with each stage's name as it starts. Each what-if
+    case (label, options) is planned beside the baseline (:func:`plan_case`)."""
     opts = opts or Options()
     clock = [time.perf_counter()]
 
@@ -242,6 +268,10 @@ def run_plan(
     ass = assess(sc, threats, assess_trials, seed, opts, fg=fg, laydown=lay)
     stage(STAGES[4])
     phases = plan_phases(sc, fg, lay, opts, log_records)
+    summaries = []
+    for label, case_opts in cases:
+        stage(f"case: {label}")
+        summaries.append(plan_case(sc, label, case_opts, assess_trials, seed, threats))
     return PlanResult(
         meta=Meta(
             forceplan_version=__version__,
@@ -262,6 +292,37 @@ def run_plan(
         assessment=ass,
         phases=phases,
         line_of_contact_km=round(line_of_contact(sc).length_km, 1),
+        cases=summaries,
+    )
+
+
+def plan_case(
+    sc: Scenario, label: str, opts: Options, assess_trials: int, seed: int, threats: Sequence[str] | None = None
+) -> PlanCase:
+    """One what-if case: force generation, stationing and the assessment (no sensitivity cases), same seed."""
+    fg = match_force(sc, opts)
+    lay = station_force(sc, fg)
+    ass = assess(sc, threats, assess_trials, seed, opts, fg=fg, laydown=lay, sensitivity=False)
+    t = fg.totals
+    return PlanCase(
+        label=label,
+        personnel_matched=t.personnel_matched,
+        units_matched=t.units_matched,
+        units_required=t.units_required,
+        nations_contributing=t.nations_contributing,
+        garrisons=len(lay.garrisons),
+        protected_sites_covered=sum(c.covered for c in lay.coverage),
+        protected_sites=len(lay.coverage),
+        threats=[
+            CaseThreat(
+                threat=a.threat,
+                p=a.p_reached.p,
+                ci_low=a.p_reached.ci_low,
+                ci_high=a.p_reached.ci_high,
+                verdict=a.verdict,
+            )
+            for a in ass.threats
+        ],
     )
 
 

@@ -41,7 +41,9 @@ def test_plan_json_is_complete_and_consistent(planned: Path) -> None:
         "assessment",
         "phases",
         "line_of_contact_km",
+        "cases",
     }
+    assert p["cases"] == []
     t = p["forcegen"]["totals"]
     assert t["personnel_matched"] <= t["personnel_cap"]
     matched = {(a["pledge"], a["slot"]): a["units"] for a in p["forcegen"]["assignments"]}
@@ -218,3 +220,16 @@ def test_report_prints_cleanly(tmp_path: Path) -> None:
         old.unlink()
     subprocess.run(["pdftoppm", "-r", "50", "-png", str(pdf), str(ARTIFACTS / "report-pdf-page")], check=True)
     assert len(list(ARTIFACTS.glob("report-pdf-page-*.png"))) >= 5
+
+
+def test_plan_puts_what_if_cases_side_by_side(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = ["plan", "ukraine-2025", "--response-trials", "100", "--trials", "1000", "--no-pdf", "--out", str(out)]
+    r = runner.invoke(app, [*args, "--case", "without FRA", "--case", "us backstop", "--case", "baseline"])
+    assert r.exit_code == 0, r.output
+    plan = json.loads((out / "plan.json").read_text())
+    assert [c["label"] for c in plan["cases"]] == ["without FRA", "us backstop"]
+    without = plan["cases"][0]
+    assert without["personnel_matched"] < plan["forcegen"]["totals"]["personnel_matched"]
+    html = (out / "report.html").read_text()
+    assert "What-if cases, side by side" in html and "without FRA" in html and "us backstop" in html

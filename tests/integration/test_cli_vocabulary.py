@@ -55,7 +55,7 @@ def test_root_help_offers_completion(capsys) -> None:
 SHARED = {
     "--without": ["forcegen", "station", "respond", "assess", "plan", "phases"],
     "--us-backstop": ["forcegen", "station", "respond", "assess", "plan", "phases"],
-    "--case": ["forcegen", "station", "respond", "assess"],
+    "--case": ["forcegen", "station", "respond", "assess", "plan"],
     "--threat": ["respond", "assess", "plan"],
     "--seed": ["respond", "assess", "plan"],
     "--trials": ["respond", "assess", "plan"],

@@ -21,3 +21,14 @@ def test_reference_names_every_section_and_parameter() -> None:
     text = render_reference()
     for needle in ("## Pledge", "## Caveats", "`no_frontline`", "`coalition_decision_delay_h`", "[lon, lat]"):
         assert needle in text
+
+
+def test_prerendered_symbol_list_is_current() -> None:
+    """frontend/sidcs.json lists every APP-6 symbol the report can show (rendered by milsymbol at build time)."""
+    import json
+
+    from forceplan.report.map import SIDC_BY_CAPABILITY, SIDC_BY_DOMAIN
+
+    want = sorted(set(SIDC_BY_CAPABILITY.values()) | set(SIDC_BY_DOMAIN.values()))
+    got = json.loads((ROOT / "frontend" / "sidcs.json").read_text())
+    assert got == want, "regenerate frontend/sidcs.json from forceplan.report.map"

@@ -22,12 +22,14 @@ from forceplan.cli.common import (
 )
 from forceplan.cli.options import (
     AssessTrials,
+    Case,
     ScenarioArg,
     Seed,
     Threat,
     UsBackstop,
     Without,
     base_options,
+    case_options,
     threat_ids,
 )
 from forceplan.defaults import ASSESS_TRIALS, RESPONSE_TRIALS, SEED
@@ -110,6 +112,7 @@ def plan(
     threat: Threat = None,
     without: Without = None,
     us_backstop: UsBackstop = False,
+    case: Case = None,
     log: Annotated[Path | None, typer.Option("--log", help="Incident log to evaluate the phase gates")] = None,
     pdf: Annotated[bool, typer.Option(help="Print report.pdf with headless Chromium when installed")] = True,
     force: Annotated[bool, typer.Option("--force", help="Replace an --out folder that holds other files")] = False,
@@ -128,6 +131,7 @@ def plan(
     threat = threat_ids(sc, threat)
     records = load_log_records(log)
     opts = base_options(sc, without, us_backstop)
+    cases = case_options(sc, opts, case)[1:]
     timings: list[str] = []
     t_start = time.perf_counter()
     try:
@@ -138,7 +142,7 @@ def plan(
     # mixes two runs, and Ctrl-C (exit 130) or an error leaves no partial output.
     with output_folder(out, force, PLAN_OUTPUTS) as tmp:
         with progress_bar() as bar:
-            task = bar.add_task("starting", total=len(STAGES) + 1)
+            task = bar.add_task("starting", total=len(STAGES) + 1 + len(cases))
             last = [time.perf_counter()]
 
             def stage(name: str) -> None:
@@ -148,7 +152,7 @@ def plan(
                 last[0] = now
                 bar.update(task, description=name, advance=1)
 
-            result = run_plan(sc, opts, response_trials, trials, seed, threat, records, progress=stage)
+            result = run_plan(sc, opts, response_trials, trials, seed, threat, records, progress=stage, cases=cases)
             stage("report")
             html = render_report(sc, result)
             timings.append(f"report: {time.perf_counter() - last[0]:.2f} s")

@@ -1,4 +1,5 @@
-"""The plan report: one self-contained HTML page (Leaflet, milsymbol and plotly.js inlined; works offline)."""
+"""The plan report: one self-contained HTML page (Leaflet, plotly.js and APP-6 symbols pre-rendered by milsymbol
+inlined; works offline)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from forceplan.engagement.stats import SKILL_SENTENCE
 from forceplan.plan import PlanResult
 from forceplan.report.assets import inline_script, read_asset, script_json
-from forceplan.report.map import SIDC_BY_CAPABILITY, _base_countries, garrison_sidc
+from forceplan.report.map import SIDC_BY_CAPABILITY, _base_countries, garrison_sidc, used_symbols
 from forceplan.scenario import Scenario, line_of_contact
 from forceplan.scenario.parameters import PARAMETERS
 from forceplan.stationing.geojson import laydown_geojson
@@ -112,6 +113,36 @@ REASON_WORDS = {
 }
 
 
+def _with_baseline(p: PlanResult) -> list[Any]:
+    """The cases of a plan, the baseline first (empty when the plan has no cases)."""
+    if not p.cases:
+        return []
+    from forceplan.plan import CaseThreat, PlanCase
+
+    t = p.forcegen.totals
+    base = PlanCase(
+        label="baseline",
+        personnel_matched=t.personnel_matched,
+        units_matched=t.units_matched,
+        units_required=t.units_required,
+        nations_contributing=t.nations_contributing,
+        garrisons=len(p.stationing.garrisons),
+        protected_sites_covered=sum(c.covered for c in p.stationing.coverage),
+        protected_sites=len(p.stationing.coverage),
+        threats=[
+            CaseThreat(
+                threat=a.threat,
+                p=a.p_reached.p,
+                ci_low=a.p_reached.ci_low,
+                ci_high=a.p_reached.ci_high,
+                verdict=a.verdict,
+            )
+            for a in p.assessment.threats
+        ],
+    )
+    return [base, *p.cases]
+
+
 def _short(name: str) -> str:
     """A threat's short name: its name up to the colon ('Zaporizhzhia axis')."""
     return name.split(":")[0]
@@ -195,6 +226,7 @@ def render_report(sc: Scenario, p: PlanResult) -> str:
         shortfall_text=shortfall_text,
         cap_names=cap_names,
         option_label=dict(OPTION_NAMES),
+        cases=_with_baseline(p),
         shortfall_words=SHORTFALL_WORDS,
         in_host=in_host,
         host=host,
@@ -214,7 +246,7 @@ def render_report(sc: Scenario, p: PlanResult) -> str:
         skill_sentence=SKILL_SENTENCE,
         leaflet_css=read_asset("leaflet.css"),
         leaflet_js=inline_script(read_asset("leaflet.js")),
-        milsymbol_js=inline_script(read_asset("milsymbol.js")),
+        symbols_json=script_json(used_symbols(sidc)),
         plotly_js=inline_script(read_asset("plotly-basic.min.js")),
         laydown_json=script_json(laydown_geojson(sc, st)),
         base_json=script_json(_base_countries()),

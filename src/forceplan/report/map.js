@@ -3,6 +3,8 @@
 const DATA = JSON.parse(document.getElementById('laydown-data').textContent);
 const BASE = JSON.parse(document.getElementById('base-data').textContent);
 const SIDC = JSON.parse(document.getElementById('sidc-data').textContent);
+// APP-6 symbols pre-rendered by milsymbol at build time (SIDC → {svg, x, y}).
+const SYMBOLS = JSON.parse(document.getElementById('symbols-data').textContent);
 const map = L.map('map', { zoomSnap: 0.25, attributionControl: true });
 map.attributionControl.setPrefix(false);
 map.attributionControl.addAttribution('Borders: Natural Earth. Occupied territory: DeepStateMap. Symbols: milsymbol.');
@@ -45,9 +47,8 @@ layers['Garrisons'] = gj('garrison', { pointToLayer: (f, ll) => {
   const p = f.properties;
   // The APP-6 symbol of the garrison's main unit type; nations and units are in the popup (labels on the map
   // overlapped where garrisons stand close together).
-  const sym = new ms.Symbol(SIDC[p.site], { size: 20 });
-  const a = sym.getAnchor();
-  const icon = L.divIcon({ className: 'ms-icon', html: sym.asSVG(), iconAnchor: [a.x, a.y] });
+  const sym = SYMBOLS[SIDC[p.site]] || { svg: '<svg width="16" height="16"><rect width="16" height="16" fill="#80e0ff"/></svg>', x: 8, y: 8 };
+  const icon = L.divIcon({ className: 'ms-icon', html: sym.svg, iconAnchor: [sym.x, sym.y] });
   const lines = p.placements.map(x => esc(x.nation) + ' ' + esc(x.units) + ' × ' + esc(x.capability)).join('<br>');
   return L.marker(ll, { icon }).bindPopup('<b>' + esc(p.name) + '</b><br>' + p.personnel.toLocaleString() +
     ' personnel, combat power ' + p.combat_power.toFixed(1) + ', ' + p.distance_to_line_km.toFixed(0) +

@@ -57,6 +57,14 @@ def _base_countries() -> dict[str, Any]:
     }
 
 
+def used_symbols(sidc_by_site: dict[str, str]) -> dict[str, object]:
+    """The pre-rendered APP-6 symbols (milsymbol, at build time: frontend/render-symbols.cjs) the page uses."""
+    import json
+
+    every = json.loads(read_asset("symbols.json"))
+    return {s: every[s] for s in set(sidc_by_site.values()) if s in every}
+
+
 def garrison_sidc(sc: Scenario, placements: list[dict[str, Any]]) -> str:
     """The symbol of a garrison: that of its largest contingent by personnel."""
     caps = {c.id: c for c in sc.capabilities}
@@ -90,7 +98,7 @@ PAGE = """<!doctype html>
 <header><b>{title}</b><span>Illustrative inputs: pledges, threats and combat-power scores are not real.</span></header>
 <div id="map" data-ready="0"></div>
 {leaflet_js}
-{milsymbol_js}
+<script type="application/json" id="symbols-data">{symbols_json}</script>
 <script type="application/json" id="laydown-data">{data}</script>
 <script type="application/json" id="base-data">{base}</script>
 <script type="application/json" id="sidc-data">{sidc}</script>
@@ -100,14 +108,14 @@ PAGE = """<!doctype html>
 
 
 def render_map_page(sc: Scenario, r: StationingResult, title: str | None = None) -> str:
-    """A self-contained HTML page of the laydown (Leaflet and milsymbol inlined; no network access)."""
+    """A self-contained HTML page of the laydown (Leaflet and pre-rendered APP-6 symbols inlined; no network access)."""
     data = laydown_geojson(sc, r)
     sidc = {g.site: garrison_sidc(sc, [p.model_dump() for p in g.placements]) for g in r.garrisons}
     return PAGE.format(
         title=html.escape(title or f"forceplan laydown: {sc.name}"),
         leaflet_css=read_asset("leaflet.css"),
         leaflet_js=inline_script(read_asset("leaflet.js")),
-        milsymbol_js=inline_script(read_asset("milsymbol.js")),
+        symbols_json=script_json(used_symbols(sidc)),
         data=script_json(data),
         base=script_json(_base_countries()),
         sidc=script_json(sidc),
