@@ -61,7 +61,7 @@ def print_summary(p: PlanResult) -> None:
     for a in p.assessment.threats:
         tab.add_row(
             a.threat,
-            f"P(objective in 30 days) {a.p_reached.p:.2f} [{a.p_reached.ci_low:.2f}-"
+            f"attacker reaches its objective in 30 days: {a.p_reached.p:.2f} [{a.p_reached.ci_low:.2f}-"
             f"{a.p_reached.ci_high:.2f}]: {a.verdict}",
         )
     console.print(tab)
