@@ -295,7 +295,7 @@ def test_two_axis_allocation_matches_brute_force(bundled) -> None:
     }
     arrival = {"A": {e.id: 24.0 for e in els}, "B": {e.id: 48.0 for e in els}}
     guard = min(site.protection.required_combat_power, powers[0] + powers[1])
-    alloc = allocate(bundled, [ta, tb], elements, arrival)
+    alloc = allocate(bundled, [ta, tb], elements, arrival, rel_gap=0.0)
     best = -1.0
     for choice in itertools.product([None, "A", "B"], repeat=len(els)):
         if any(c == "B" and els[k].id not in reach_b for k, c in enumerate(choice)):
