@@ -25,6 +25,7 @@ from forceplan.scenario.model import MoveMode
 from forceplan.scenario.parameters import parameter
 from forceplan.stationing import StationingResult, station_force
 from forceplan.timeline import RespondResult, respond
+from forceplan.timeline.run import guard_plans
 
 SCHEMA_ID = "forceplan.plan/1"
 log = logging.getLogger(__name__)
@@ -263,9 +264,10 @@ def run_plan(
     stage(STAGES[1])
     lay = station_force(sc, fg)
     stage(STAGES[2])
-    resp = respond(sc, threats, trials, seed, opts=opts, fg=fg, laydown=lay)
+    guards = guard_plans(sc, fg, lay, opts, threats)  # once, for the response and the assessment
+    resp = respond(sc, threats, trials, seed, opts=opts, fg=fg, laydown=lay, guards=guards)
     stage(STAGES[3])
-    ass = assess(sc, threats, assess_trials, seed, opts, fg=fg, laydown=lay)
+    ass = assess(sc, threats, assess_trials, seed, opts, fg=fg, laydown=lay, guards=guards)
     stage(STAGES[4])
     phases = plan_phases(sc, fg, lay, opts, log_records)
     summaries = []
@@ -303,6 +305,11 @@ def plan_case(
     fg = match_force(sc, opts)
     lay = station_force(sc, fg)
     ass = assess(sc, threats, assess_trials, seed, opts, fg=fg, laydown=lay, sensitivity=False)
+    return case_summary(label, fg, lay, ass)
+
+
+def case_summary(label: str, fg: ForcegenResult, lay: StationingResult, ass: AssessResult) -> PlanCase:
+    """One line of the side-by-side table: the force, its laydown and each threat's probability."""
     t = fg.totals
     return PlanCase(
         label=label,

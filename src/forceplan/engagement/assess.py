@@ -351,11 +351,13 @@ def assess(
     laydown: StationingResult | None = None,
     sensitivity: bool = True,
     progress: Callable[[str], None] | None = None,
+    guards: dict[str, AxisPlan] | None = None,
 ) -> AssessResult:
     """Assess every threat (or those named). ``trials`` is rounded up to whole draws of the uncertain inputs
     (``INNER_TRIALS`` trials each), at least ``MIN_INPUT_DRAWS`` of them. Threat i uses the response draws of
     ``respond`` (stream i) and its own engagement streams; every sensitivity case makes every draw and overrides
-    only what it changes (exact common random numbers), so the differences come from the change alone."""
+    only what it changes (exact common random numbers), so the differences come from the change alone.
+    ``guards``: the single-axis allocations (``timeline.run.guard_plans``) when the caller has them already."""
     opts = opts or Options()
     fg = fg or match_force(sc, opts)
     laydown = laydown or station_force(sc, fg)
@@ -375,10 +377,8 @@ def assess(
         if progress:
             progress(threat.id)
         dr = draw_engagement(sc, threat, i, seed, n_outer, fit)
-        _, plans = plan_axes(sc, [threat], fg, laydown, params, modes, opts)
-        respond_case = functools.partial(
-            _respond, sc, threat, i, seed, trials, params, modes, allocation=plans[threat.id]
-        )
+        plan = (guards or {}).get(threat.id) or plan_axes(sc, [threat], fg, laydown, params, modes, opts)[1][threat.id]
+        respond_case = functools.partial(_respond, sc, threat, i, seed, trials, params, modes, allocation=plan)
         base_resp = respond_case(fg, laydown, opts)
         base = engage_threat(sc, threat, base_resp, dr)
         p_base = float(base.reached.mean())
@@ -432,11 +432,7 @@ def assess(
                 received=sorted(
                     e.label for e in base_resp.elements if e.option in MOVABLE and e.reachable and e.power > 0
                 ),
-                withheld=sorted(
-                    f"{e.label}: {plans[threat.id].why[e.id]}"
-                    for e in base_resp.elements
-                    if e.id in plans[threat.id].why
-                ),
+                withheld=sorted(f"{e.label}: {plan.why[e.id]}" for e in base_resp.elements if e.id in plan.why),
             )
         )
     offensives = [

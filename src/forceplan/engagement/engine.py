@@ -44,6 +44,26 @@ class Outcome:
     penetration_path: NDArray[np.float64]
 
 
+@numba.njit(cache=True)
+def _arrivals(i, d_start, def_times, def_power, def_scale, def_scaled, dt_h, steps):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Trial i's defender arrivals binned by step: an arrival at time t joins at the end of the step that contains
+    t; arrivals before the attack are there from the start. Returns (strength at the start, additions per step)."""
+    extra = np.zeros(steps + 1)
+    start_d = d_start
+    for e in range(def_times.shape[1]):
+        t = def_times[i, e]
+        if not np.isfinite(t):
+            continue
+        w = def_power[e] * (def_scale[i] if def_scaled[e] else 1.0)
+        if t <= 0.0:
+            start_d += w
+        else:
+            s = int(np.ceil(t / dt_h)) - 1
+            if s < steps:
+                extra[s] += w
+    return start_d, extra
+
+
 @numba.njit(cache=True, parallel=True)
 def _kernel(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
     a0,
@@ -84,23 +104,8 @@ def _kernel(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
     path_d = np.zeros((n, n_rec))
     path_x = np.zeros((n, n_rec))
     dt_d = dt_h / 24.0
-    n_el = def_times.shape[1]
     for i in numba.prange(n):
-        # The defender's arrivals for this trial, binned by step (an arrival at time t joins at the end of the
-        # step that contains t; arrivals before the attack are there from the start).
-        extra = np.zeros(steps + 1)
-        start_d = d0[i]
-        for e in range(n_el):
-            t = def_times[i, e]
-            if not np.isfinite(t):
-                continue
-            w = def_power[e] * (def_scale[i] if def_scaled[e] else 1.0)
-            if t <= 0.0:
-                start_d += w
-            else:
-                s = int(np.ceil(t / dt_h)) - 1
-                if s < steps:
-                    extra[s] += w
+        start_d, extra = _arrivals(i, d0[i], def_times, def_power, def_scale, def_scaled, dt_h, steps)
         a = a0[i]
         d = start_d
         peak_a = a
@@ -167,6 +172,46 @@ def _kernel(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
     return reached, t_obj, loss_a, loss_d, a_end, d_end, x_end, t_culm, t_break, path_a, path_d, path_x
 
 
+OUTCOME_FIELDS = (
+    "reached",
+    "time_to_objective_h",
+    "attacker_losses",
+    "defender_losses",
+    "attacker_end",
+    "defender_end",
+    "penetration_km",
+    "culminated_h",
+    "broken_h",
+    "attacker_path",
+    "defender_path",
+    "penetration_path",
+)
+"""The kernels' results, in the order they return them."""
+
+
+def _defender_args(
+    n: int,
+    times_h: NDArray[np.float64] | None,
+    power: NDArray[np.float64] | None,
+    scale: NDArray[np.float64] | None,
+    scaled: NDArray[np.bool_] | None,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
+    """The defender's arrivals as the kernels take them (empty when none are given)."""
+    return (
+        np.zeros((n, 0)) if times_h is None else np.ascontiguousarray(times_h, dtype=float),
+        np.zeros(0) if power is None else np.asarray(power, float),
+        np.ones(n) if scale is None else np.asarray(scale, float),
+        np.zeros(0 if power is None else len(power), dtype=np.bool_)
+        if scaled is None
+        else np.asarray(scaled, dtype=np.bool_),
+    )
+
+
+def _record_hours(steps: int, record_every_steps: int, dt_h: float) -> NDArray[np.float64]:
+    stride = max(1, int(record_every_steps))
+    return np.arange(steps // stride + 1, dtype=np.float64) * float(stride * dt_h)
+
+
 def per_step_schedule(arrivals: list[tuple[float, float]], days: float, dt_h: float) -> NDArray[np.float64]:
     """Per-step additions for reinforcements given as (day, amount): each amount arrives spread evenly over
     that day [day, day + 1)."""
@@ -220,12 +265,7 @@ def run_engine(
         np.zeros(steps) if att_add is None else np.asarray(att_add, float),
         ones if att_scale is None else np.asarray(att_scale, float),
         np.zeros(steps) if def_add is None else np.asarray(def_add, float),
-        np.zeros((n, 0)) if def_times_h is None else np.ascontiguousarray(def_times_h, dtype=float),
-        np.zeros(0) if def_power is None else np.asarray(def_power, float),
-        ones if def_scale is None else np.asarray(def_scale, float),
-        np.zeros(0 if def_power is None else len(def_power), dtype=np.bool_)
-        if def_scaled is None
-        else np.asarray(def_scaled, dtype=np.bool_),
+        *_defender_args(n, def_times_h, def_power, def_scale, def_scaled),
         zeros if bp_att is None else np.asarray(bp_att, float),
         zeros if bp_def is None else np.asarray(bp_def, float),
         zeros if v_max_kmh is None else np.asarray(v_max_kmh, float),
@@ -236,23 +276,9 @@ def run_engine(
         steps,
         max(1, int(record_every_steps)),
     )
-    stride = max(1, int(record_every_steps))
-    record_h = np.arange(steps // stride + 1, dtype=np.float64) * float(stride * dt_h)
-    names = (
-        "reached",
-        "time_to_objective_h",
-        "attacker_losses",
-        "defender_losses",
-        "attacker_end",
-        "defender_end",
-        "penetration_km",
-        "culminated_h",
-        "broken_h",
-        "attacker_path",
-        "defender_path",
-        "penetration_path",
+    return Outcome(
+        record_h=_record_hours(steps, record_every_steps, dt_h), **dict(zip(OUTCOME_FIELDS, res, strict=True))
     )
-    return Outcome(record_h=record_h, **dict(zip(names, res, strict=True)))
 
 
 # ---------------------------------------------------------------------------------------------- battle sequence
@@ -321,21 +347,8 @@ def _battle_kernel(  # type: ignore[no-untyped-def]  # pragma: no cover - compil
     path_d = np.zeros((n, n_rec))
     path_x = np.zeros((n, n_rec))
     dt_d = dt_h / 24.0
-    n_el = def_times.shape[1]
     for i in numba.prange(n):
-        extra = np.zeros(steps + 1)
-        start_d = d0[i]
-        for e in range(n_el):
-            t = def_times[i, e]
-            if not np.isfinite(t):
-                continue
-            w = def_power[e] * (def_scale[i] if def_scaled[e] else 1.0)
-            if t <= 0.0:
-                start_d += w
-            else:
-                s = int(np.ceil(t / dt_h)) - 1
-                if s < steps:
-                    extra[s] += w
+        start_d, extra = _arrivals(i, d0[i], def_times, def_power, def_scale, def_scaled, dt_h, steps)
         # Air attack: each element's attrition rate (battalion-equivalents a day) from the step it arrives.
         air_add = np.zeros(steps + 1)
         for e in range(n_air):
@@ -489,12 +502,7 @@ def run_battles(
         arr(pursuit_days, zeros, 24.0),
         np.zeros(steps) if att_add is None else np.asarray(att_add, float),
         ones if att_scale is None else np.asarray(att_scale, float),
-        np.zeros((n, 0)) if def_times_h is None else np.ascontiguousarray(def_times_h, dtype=float),
-        np.zeros(0) if def_power is None else np.asarray(def_power, float),
-        ones if def_scale is None else np.asarray(def_scale, float),
-        np.zeros(0 if def_power is None else len(def_power), dtype=np.bool_)
-        if def_scaled is None
-        else np.asarray(def_scaled, dtype=np.bool_),
+        *_defender_args(n, def_times_h, def_power, def_scale, def_scaled),
         np.zeros((n, 0)) if air_times_h is None else np.ascontiguousarray(air_times_h, dtype=float),
         np.zeros(0) if air_rate_per_day is None else np.asarray(air_rate_per_day, float),
         ones if air_scale is None else np.asarray(air_scale, float),
@@ -508,21 +516,5 @@ def run_battles(
         max(1, int(record_every_steps)),
         bool(single_battle),
     )
-    stride = max(1, int(record_every_steps))
-    record_h = np.arange(steps // stride + 1, dtype=np.float64) * float(stride * dt_h)
-    names = (
-        "reached",
-        "time_to_objective_h",
-        "attacker_losses",
-        "defender_losses",
-        "attacker_end",
-        "defender_end",
-        "penetration_km",
-        "culminated_h",
-        "broken_h",
-        "attacker_path",
-        "defender_path",
-        "penetration_path",
-        "battles_won",
-    )
-    return BattleOutcome(record_h=record_h, **dict(zip(names, res, strict=True)))
+    fields = (*OUTCOME_FIELDS, "battles_won")
+    return BattleOutcome(record_h=_record_hours(steps, record_every_steps, dt_h), **dict(zip(fields, res, strict=True)))

@@ -117,29 +117,9 @@ def _with_baseline(p: PlanResult) -> list[Any]:
     """The cases of a plan, the baseline first (empty when the plan has no cases)."""
     if not p.cases:
         return []
-    from forceplan.plan import CaseThreat, PlanCase
+    from forceplan.plan import case_summary
 
-    t = p.forcegen.totals
-    base = PlanCase(
-        label="baseline",
-        personnel_matched=t.personnel_matched,
-        units_matched=t.units_matched,
-        units_required=t.units_required,
-        nations_contributing=t.nations_contributing,
-        garrisons=len(p.stationing.garrisons),
-        protected_sites_covered=sum(c.covered for c in p.stationing.coverage),
-        protected_sites=len(p.stationing.coverage),
-        threats=[
-            CaseThreat(
-                threat=a.threat,
-                p=a.p_reached.p,
-                ci_low=a.p_reached.ci_low,
-                ci_high=a.p_reached.ci_high,
-                verdict=a.verdict,
-            )
-            for a in p.assessment.threats
-        ],
-    )
+    base = case_summary("baseline", p.forcegen, p.stationing, p.assessment)
     return [base, *p.cases]
 
 

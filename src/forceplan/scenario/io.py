@@ -16,7 +16,7 @@ import types
 import typing
 from importlib import resources
 from pathlib import Path as FsPath
-from typing import Any
+from typing import Any, NoReturn
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from ruamel.yaml import YAML
@@ -71,36 +71,27 @@ def scan_yaml(text: str, file: str) -> None:
     laughs" attack) and nesting deeper than ``MAX_NESTING``. The scan reads parser events only (linear in size)."""
     from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
 
+    def refuse(ev: Any, what: str, hint: str) -> NoReturn:
+        m = ev.start_mark
+        line, col = (m.line + 1, m.column + 1) if m else (None, None)
+        raise ScenarioError([Problem(what, file=file, line=line, column=col, hint=hint)])
+
     depth = 0
     try:
         for ev in YAML(typ="safe", pure=True).parse(text):
             if isinstance(ev, AliasEvent):
-                m = ev.start_mark
-                raise ScenarioError(
-                    [
-                        Problem(
-                            f"YAML alias *{ev.anchor} is not allowed in a scenario file",
-                            file=file,
-                            line=m.line + 1 if m else None,
-                            column=m.column + 1 if m else None,
-                            hint="write the value out where it is needed (aliases can expand without bound)",
-                        )
-                    ]
+                refuse(
+                    ev,
+                    f"YAML alias *{ev.anchor} is not allowed in a scenario file",
+                    "write the value out where it is needed (aliases can expand without bound)",
                 )
             if isinstance(ev, CollectionStartEvent):
                 depth += 1
                 if depth > MAX_NESTING:
-                    m = ev.start_mark
-                    raise ScenarioError(
-                        [
-                            Problem(
-                                f"nested more than {MAX_NESTING} levels deep",
-                                file=file,
-                                line=m.line + 1 if m else None,
-                                column=m.column + 1 if m else None,
-                                hint="a scenario file is a few levels deep; check the indentation and brackets",
-                            )
-                        ]
+                    refuse(
+                        ev,
+                        f"nested more than {MAX_NESTING} levels deep",
+                        "a scenario file is a few levels deep; check the indentation and brackets",
                     )
             elif isinstance(ev, CollectionEndEvent):
                 depth -= 1

@@ -14,7 +14,7 @@ from forceplan.scenario import Scenario, scenario_digest
 from forceplan.scenario.model import Fixed, Triangular
 from forceplan.scenario.parameters import parameter
 from forceplan.stationing import StationingResult, station_force
-from forceplan.timeline.allocate import plan_axes
+from forceplan.timeline.allocate import AxisPlan, plan_axes
 from forceplan.timeline.elements import OPTIONS, build_elements, node_capacity_per_h
 from forceplan.timeline.result import (
     Bottleneck,
@@ -68,9 +68,11 @@ def respond(
     fg: ForcegenResult | None = None,
     laydown: StationingResult | None = None,
     progress: Callable[[str], None] | None = None,
+    guards: dict[str, AxisPlan] | None = None,
 ) -> RespondResult:
     """Simulate the response to each threat (all by default). Threat i draws from ``SeedSequence(seed).spawn``'s
-    i-th stream (i = its position in the scenario), so one threat alone gives the same numbers as in a full run."""
+    i-th stream (i = its position in the scenario), so one threat alone gives the same numbers as in a full run.
+    ``guards``: the single-axis allocations (:func:`guard_plans`) when the caller has them already."""
     opts = opts or Options()
     fg = fg or match_force(sc, opts)
     laydown = laydown or station_force(sc, fg)
@@ -86,7 +88,7 @@ def respond(
             progress(threat.id)
         elements, nodes = build_elements(sc, threat, fg, laydown, modes, opts)
         # Garrisons at protected sites keep their guard; the rest goes (timeline/allocate.py).
-        plan = plan_axes(sc, [threat], fg, laydown, params, modes, opts)[1][threat.id]
+        plan = (guards or {}).get(threat.id) or plan_axes(sc, [threat], fg, laydown, params, modes, opts)[1][threat.id]
         elements = plan.apply(elements)
         rng = None if deterministic else np.random.default_rng(streams[i])
         sim = simulate_axis(elements, params, node_capacity_per_h(nodes), trials, rng, decision_delay_h)
@@ -172,3 +174,17 @@ def respond(
         parameters={k: _describe(v) for k, v in params.items()},
         threats=out,
     )
+
+
+def guard_plans(
+    sc: Scenario, fg: ForcegenResult, laydown: StationingResult, opts: Options, threats: Sequence[str] | None = None
+) -> dict[str, AxisPlan]:
+    """Each threat's single-axis allocation (its guards stay behind), once, for ``respond`` and ``assess`` alike."""
+    params = {name: parameter(sc, name) for name in PARAMETER_NAMES}
+    modes = {name: float(d.mode) for name, d in params.items()}
+    wanted = set(threats) if threats else None
+    return {
+        t.id: plan_axes(sc, [t], fg, laydown, params, modes, opts)[1][t.id]
+        for t in sc.threats
+        if wanted is None or t.id in wanted
+    }
