@@ -56,6 +56,7 @@ layers['Garrisons'] = gj('garrison', { pointToLayer: (f, ll) => {
 } }).addTo(map);
 L.control.layers(null, layers, { collapsed: false }).addTo(map);
 L.control.scale({ imperial: false, maxWidth: 160 }).addTo(map);
+// Bottom left, kept narrow: it lies over Romania and the Carpathians, away from the garrisons and the front.
 const legend = L.control({ position: 'bottomleft' });
 legend.onAdd = () => { const d = L.DomUtil.create('div', 'legend');
   d.innerHTML = '<i style="background:#e57373"></i>occupied territory<br><i style="background:#7f0000"></i>line of contact' +
@@ -63,7 +64,7 @@ legend.onAdd = () => { const d = L.DomUtil.create('div', 'legend');
    '<br><i style="border:2px dashed #c62828"></i>protected, not covered<br><i style="background:#d50000"></i>threat axis' +
    '<br><i style="border:2px solid #00897b"></i>entry node (throughput)' +
    '<br><i style="border:1px dashed #1e88e5"></i>air combat radius<br><i style="border:1px dashed #8e24aa"></i>strike range' +
-   '<br><b>sites</b>: ' + Object.entries(kindColour).map(([k, c]) =>
+   '<br><b>sites</b>:<br>' + Object.entries(kindColour).map(([k, c]) =>
      '<i style="background:' + c + ';border-radius:50%"></i>' + k.replace('_', ' ')).join(' ') +
    '<br><b>garrisons</b>: APP-6 symbol of their main unit type (friendly, blue frame); click for nations and units';
   return d; };

@@ -84,7 +84,8 @@ PAGE = """<!doctype html>
  #map {{ position: absolute; top: 3.2em; bottom: 0; left: 0; right: 0; background: #cfe3f3; }}
  header {{ height: 3.2em; padding: 0.4em 0.8em; box-sizing: border-box; background: #1d2b3a; color: #fff; }}
  header b {{ font-size: 1.05em; }} header span {{ color: #ffd37a; margin-left: 1em; font-size: 0.9em; }}
- .legend {{ background: #fff; padding: 6px 8px; font-size: 12px; line-height: 1.5; border-radius: 4px; }}
+ .legend {{ background: #fff; padding: 6px 8px; font-size: 11px; line-height: 1.4; border-radius: 4px;
+   max-width: 210px; }}
  .legend i {{ display: inline-block; width: 12px; height: 12px; margin-right: 5px; vertical-align: middle; }}
  .ms-icon {{ background: none; border: none; }}
  .leaflet-tooltip.country-label {{ background: none; border: none; box-shadow: none; color: #6b6b6b;
