@@ -165,6 +165,28 @@ def check_output_folder(target: Path, force: bool = False, ours: frozenset[str] 
         raise InputFileError(f"{target}: cannot write in {probe}; choose a folder you may write to")
 
 
+def _swap_in(tmp: Path, target: Path, old: Path) -> None:
+    """Rename ``tmp`` to ``target``, moving an existing ``target`` aside first. Two runs finishing together into
+    the same folder race here: a rename onto a non-empty folder fails, so each retries until its own folder is
+    in place (the last to finish wins whole; nothing is mixed)."""
+    import errno
+    import shutil
+
+    for _ in range(100):
+        try:
+            tmp.rename(target)
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+                raise
+        try:
+            target.rename(old)
+        except FileNotFoundError:
+            continue  # the other run moved it aside first
+        shutil.rmtree(old, ignore_errors=True)
+    raise InputFileError(f"{target}: another run keeps replacing this folder; use a different --out")
+
+
 @contextmanager
 def output_folder(target: Path, force: bool = False, ours: frozenset[str] = frozenset()) -> Iterator[Path]:
     """Write a run's files into a fresh temporary folder beside ``target`` and rename it into place at the end, so
@@ -189,13 +211,7 @@ def output_folder(target: Path, force: bool = False, ours: frozenset[str] = froz
         raise InputFileError(f"{target}: cannot write there ({exc.strerror or exc})") from None
     try:
         yield tmp
-        if target.exists():
-            old = parent / f".{target.name}.old-{os.getpid()}"
-            target.rename(old)
-            tmp.rename(target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(target)
+        _swap_in(tmp, target, tmp.with_name(tmp.name + ".old"))  # unique, as tmp is
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -325,6 +325,37 @@ def test_ctrl_c_exits_130_and_leaves_no_partial_output(tmp_path: Path) -> None:
     assert not out.exists() and not list(tmp_path.glob(".out.*"))
 
 
+def test_runs_finishing_together_into_one_folder_never_mix(tmp_path: Path) -> None:
+    """Eight writers swap their folders into the same place at the same moment: none fails, and what is left is
+    one writer's files, whole."""
+    import threading
+
+    from forceplan.fsutil import output_folder
+
+    target = tmp_path / "out"
+    barrier = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def writer(k: int) -> None:
+        try:
+            with output_folder(target, ours=frozenset({"a.txt", "b.txt"})) as tmp:
+                (tmp / "a.txt").write_text(str(k))
+                (tmp / "b.txt").write_text(str(k))
+                barrier.wait(timeout=30)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    assert sorted(p.name for p in target.iterdir()) == ["a.txt", "b.txt"]
+    assert (target / "a.txt").read_text() == (target / "b.txt").read_text()
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary or moved-aside folder left
+
+
 # ---------------------------------------------------------------------------------------------- fuzz
 
 MUTATIONS = st.lists(
