@@ -4,6 +4,7 @@ and one default, names accepted where ids are."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -50,6 +51,20 @@ def test_root_help_offers_completion(capsys) -> None:
     assert run(["--help"]) == 0
     out = capsys.readouterr().out
     assert "--install-completion" in out and "warmup" in out
+
+
+@pytest.mark.parametrize("group", [[], ["monitor"], ["scenario"]])
+def test_command_lists_flow_each_summary_as_one_paragraph(group: list[str]) -> None:
+    """A docstring's hard line breaks do not rag the command list: at 400 columns every summary is one line."""
+    out = subprocess.run(
+        [sys.executable, "-m", "forceplan", *group, "--help"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "400"},
+        check=True,
+    ).stdout
+    panel = out[out.index("Commands") :].splitlines()[1:-1]
+    assert panel and all(line[2] != " " for line in panel if line.startswith("│")), out
 
 
 SHARED = {

@@ -18,12 +18,13 @@ from forceplan.cli import (
     schema_cmd,
     station_cmd,
 )
-from forceplan.cli.common import console
+from forceplan.cli.common import HelpGroup, console
 
 app = typer.Typer(
     name="forceplan",
     help="Decision support for a multinational reassurance and deterrence force after a ceasefire.",
     no_args_is_help=True,
+    cls=HelpGroup,
     pretty_exceptions_enable=False,
 )
 app.command("plan")(plan_cmd.plan)

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
+from typer.core import TyperGroup
 
 from forceplan.fsutil import write_atomic
 
@@ -25,6 +26,18 @@ console = Console(markup=False, emoji=False, highlight=False)
 err_console = Console(stderr=True, markup=False, emoji=False, highlight=False)
 
 EXIT_BAD_INPUT = 2
+
+
+class HelpGroup(TyperGroup):
+    """A command group whose command list shows each command's first help paragraph as one flowing line: Rich
+    help keeps a docstring's hard line breaks there, which rag the list."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        for cmd in self.commands.values():
+            if cmd.short_help is None and cmd.help:
+                cmd.short_help = " ".join(cmd.help.split("\n\n")[0].split())
+        super().format_help(ctx, formatter)
+
 
 __all__ = [
     "EXIT_BAD_INPUT",

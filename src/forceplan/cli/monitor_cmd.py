@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from forceplan.cli.common import EXIT_BAD_INPUT, console, err_console, fail, load_or_exit, write_atomic
+from forceplan.cli.common import EXIT_BAD_INPUT, HelpGroup, console, err_console, fail, load_or_exit, write_atomic
 from forceplan.fsutil import InputFileError, read_text_checked
 
 if TYPE_CHECKING:
@@ -22,7 +22,11 @@ if TYPE_CHECKING:
     )
 
 
-app = typer.Typer(help="Ceasefire monitoring: incidents, escalation, tamper-evident log.", no_args_is_help=True)
+app = typer.Typer(
+    help="Ceasefire monitoring: incidents, escalation, tamper-evident log.",
+    no_args_is_help=True,
+    cls=HelpGroup,
+)
 ScenarioOpt = Annotated[str, typer.Option("--scenario", help="Scenario (bundled name or YAML) with the agreement")]
 LogOpt = Annotated[Path, typer.Option("--log", help="Log folder")]
 

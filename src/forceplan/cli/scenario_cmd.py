@@ -9,10 +9,14 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from forceplan.cli.common import console, fail, load_or_exit
+from forceplan.cli.common import HelpGroup, console, fail, load_or_exit
 from forceplan.cli.options import ScenarioArg
 
-app = typer.Typer(help="List, show, validate and export scenarios; list their ids.", no_args_is_help=True)
+app = typer.Typer(
+    help="List, show, validate and export scenarios; list their ids.",
+    no_args_is_help=True,
+    cls=HelpGroup,
+)
 KINDS = ("site", "threat", "nation", "capability", "place", "pledge")
 
 
