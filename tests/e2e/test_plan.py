@@ -76,12 +76,18 @@ def test_report_renders_offline_in_chromium(planned: Path) -> None:
         rendered = page.locator(".js-plotly-plot .main-svg").count()
         symbols = page.locator(".ms-icon svg").count()
         text = page.locator("#answers").inner_text()
+        gantt_rows = page.evaluate(
+            "new Set(JSON.parse(document.getElementById('report-data').textContent).gantt.label).size"
+        )
+        gantt_labels = page.locator("#chart-gantt .ytick").count()
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "report-page-one.png"))
     assert report.console_errors == [] and report.page_errors == []
     assert report.outside_localhost() == []
     assert n_charts == 12 and rendered >= 12, "fill, burden, readiness, phases, Gantt, P, tornado, 5 power charts"
     assert symbols > 0
+    assert gantt_rows > 10 and gantt_labels == gantt_rows, "every response row keeps its label"
+    assert text.count("no station it may use lies within its protection radius") == 1, "each reason said once"
     for needle in ("Troop size", "Location", "If the peace is broken", "personnel matched", "garrisons"):
         assert needle in text
 

@@ -38,7 +38,11 @@ plot('chart-phases', [
   { type: 'scatter', mode: 'markers', name: 'complete by', y: R.phases.name, x: R.phases.complete,
     marker: { symbol: 'diamond', size: 11, color: '#0d47a1' } },
 ], { title: { text: 'Phases (days after the ceasefire)' }, xaxis: { title: { text: 'day' } }, yaxis: { autorange: 'reversed', automargin: true } });
-// Response Gantt: P10-P90 of first effect to full power, P50 markers.
+// Response Gantt: P10-P90 of first effect to full power, P50 markers. One row per label, every label shown: the
+// chart grows with its rows (plotly would otherwise drop every other label when they crowd).
+const ganttRows = [...new Set(R.gantt.label)];
+const ganttEl = document.getElementById('chart-gantt');
+if (ganttEl) ganttEl.style.height = `${Math.max(420, 110 + 22 * ganttRows.length)}px`;
 plot('chart-gantt', [
   { type: 'bar', orientation: 'h', name: 'first effect P10 → full power P90', y: R.gantt.label,
     x: R.gantt.span, base: R.gantt.start, marker: { color: 'rgba(21,101,192,0.35)' } },
@@ -47,7 +51,7 @@ plot('chart-gantt', [
   { type: 'scatter', mode: 'markers', name: '100 % power P50', y: R.gantt.label, x: R.gantt.full50,
     marker: { color: '#b71c1c', size: 8, symbol: 'x' } },
 ], { title: { text: 'Response timeline per threat (hours after detection)' }, xaxis: { title: { text: 'hours after detection (24 h = 1 day)' }, nticks: 12 },
-     yaxis: { autorange: 'reversed', automargin: true }, margin: { l: 230, r: 20, t: 40, b: 50 } });
+     yaxis: { autorange: 'reversed', automargin: true, tickmode: 'array', tickvals: ganttRows }, margin: { l: 230, r: 20, t: 40, b: 50 } });
 // P(objective reached) with 95 % intervals.
 plot('chart-probability', [{ type: 'bar', x: R.prob.threat, y: R.prob.p,
   error_y: { type: 'data', symmetric: false, array: R.prob.plus, arrayminus: R.prob.minus },
