@@ -175,9 +175,9 @@ def render_report(sc: Scenario, p: PlanResult) -> str:
     in_host = by_country.get(host, 0)
     outside = sorted(((k, v) for k, v in by_country.items() if k != host), key=lambda kv: -kv[1])
     by_reason: dict[str, list[str]] = {}  # one reason, said once, after the sites it applies to
-    for c in st.coverage:
-        if not c.covered:
-            by_reason.setdefault(REASON_WORDS.get(c.reason or "", c.reason or "not covered"), []).append(c.name)
+    for cov in st.coverage:
+        if not cov.covered:
+            by_reason.setdefault(REASON_WORDS.get(cov.reason or "", cov.reason or "not covered"), []).append(cov.name)
     not_covered = [f"{', '.join(names)} ({why})" for why, names in by_reason.items()]
     loc = line_of_contact(sc)
     occupied_sites = [
