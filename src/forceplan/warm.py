@@ -12,7 +12,7 @@ import numpy as np
 def warm_kernels() -> list[str]:
     """Run every kernel once; returns their names."""
     from forceplan.engagement.engine import per_step_schedule, run_battles, run_engine
-    from forceplan.timeline.simulate import AxisSim, buildup_curve, serve_by_priority
+    from forceplan.timeline.simulate import AxisSim, buildup_curve, curve_quantiles, serve_by_priority
 
     n = 4
     rng = np.random.default_rng(0)
@@ -53,5 +53,5 @@ def warm_kernels() -> list[str]:
         scale=ones,
         scaled=np.array([True, False, False]),
     )
-    buildup_curve(sim, 5.0, hours=24)
-    return ["battle sequence", "attrition", "entry-node queue", "build-up curve"]
+    curve_quantiles(buildup_curve(sim, 5.0, hours=24))
+    return ["battle sequence", "attrition", "entry-node queue", "build-up curve", "curve quantiles"]

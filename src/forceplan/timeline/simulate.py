@@ -70,8 +70,10 @@ class AxisSim:
 def march_days(drive_h: Times, march_h: NDArray[np.float64]) -> Times:
     """Elapsed hours of a road move that needs ``drive_h`` hours of driving, when a column drives ``march_h`` hours a
     day: each full day of driving adds the rest of the day (24 − march_h) before it continues."""
-    full_days = np.floor(drive_h / march_h)
-    return (drive_h + full_days * (24.0 - march_h)).astype(drive_h.dtype if hasattr(drive_h, "dtype") else float)
+    x = np.floor(drive_h / march_h)  # full days, then worked in place: one temporary of the full shape
+    np.multiply(x, 24.0 - march_h, out=x)
+    np.add(x, drive_h, out=x)
+    return x.astype(drive_h.dtype if hasattr(drive_h, "dtype") else float, copy=False)
 
 
 def simulate_axis(
@@ -238,9 +240,20 @@ def curve_quantiles(curve: NDArray[np.float64], qs: tuple[float, ...] = (0.1, 0.
     definition (the ⌈q·n⌉-th smallest value), selecting in place on the contiguous hour-major block."""
     block = curve.T if curve.T.flags.c_contiguous else np.ascontiguousarray(curve.T)
     n = block.shape[1]
-    kth = [min(n - 1, max(0, int(np.ceil(q * n)) - 1)) for q in qs]
-    part = np.partition(block, kth, axis=1)
-    return part[:, kth].T
+    kth = np.array([min(n - 1, max(0, int(np.ceil(q * n)) - 1)) for q in qs], dtype=np.int64)
+    return _select_kernel(block, kth).T
+
+
+@numba.njit(cache=True, parallel=True)
+def _select_kernel(block, kth):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """The kth smallest values of each row (hours × kth), rows split over cores; exact, as np.partition."""
+    h = block.shape[0]
+    out = np.empty((h, kth.shape[0]), dtype=block.dtype)
+    for r in numba.prange(h):
+        part = np.partition(block[r].copy(), kth)
+        for j in range(kth.shape[0]):
+            out[r, j] = part[kth[j]]
+    return out
 
 
 def time_to_fraction(times: Times, power: NDArray[np.float64], fraction: float) -> NDArray[np.float64]:
