@@ -16,8 +16,11 @@ CORE = [
     "forceplan.milp",
     "forceplan.stationing",
     "forceplan.timeline",
+    "forceplan.engagement",
+    "forceplan.monitoring",
+    "forceplan.plan",
 ]
-FORBIDDEN = ["typer", "rich", "fastapi", "matplotlib", "plotly", "click"]
+FORBIDDEN = ["typer", "rich", "fastapi", "matplotlib", "plotly", "click", "sqlalchemy", "uvicorn", "forceplan.registry"]
 
 
 def test_core_imports_no_ui_libraries() -> None:

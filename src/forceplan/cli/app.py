@@ -13,6 +13,7 @@ from forceplan.cli import (
     forcegen_cmd,
     monitor_cmd,
     plan_cmd,
+    registry_cmd,
     respond_cmd,
     scenario_cmd,
     schema_cmd,
@@ -39,6 +40,10 @@ app.command("calibrate")(engage_cmd.calibrate)
 app.command("assess")(engage_cmd.assess_cmd)
 app.command("schema")(schema_cmd.schema)
 app.command("compare")(compare_cmd.compare)
+app.command("serve")(registry_cmd.serve)
+app.add_typer(registry_cmd.registry_app, name="registry")
+app.add_typer(registry_cmd.users_app, name="users")
+app.add_typer(registry_cmd.db_app, name="db")
 
 
 @app.command("warmup")
@@ -88,7 +93,7 @@ def run(argv: list[str] | None = None) -> int:
     try:  # Typer vendors click from 0.20 on
         from typer._click.exceptions import ClickException
     except ImportError:  # pragma: no cover - older Typer
-        from click import ClickException  # type: ignore[no-redef]
+        from click import ClickException  # type: ignore[no-redef,assignment,unused-ignore]
 
     from forceplan.cli.common import err_console
     from forceplan.fsutil import InputFileError

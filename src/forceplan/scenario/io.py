@@ -386,8 +386,16 @@ def problems_from_validation(
     exc: ValidationError, prefix: Path, data: Any, pos: Positions, file: str, root: type[BaseModel] = Scenario
 ) -> list[Problem]:
     """pydantic errors as Problems, positioned, with a nearest-name hint for unknown keys."""
+    return problems_from_errors(list(exc.errors(include_url=False)), prefix, data, pos, file, root)
+
+
+def problems_from_errors(
+    errors: list[Any], prefix: Path, data: Any, pos: Positions, file: str, root: type[BaseModel] = Scenario
+) -> list[Problem]:
+    """pydantic's error dicts (from a ValidationError, or a web framework's validation error) as Problems, in the
+    loader's wording; the registry's API answers with these, so a field error reads the same in a file and a form."""
     grouped: dict[Path, list[dict[str, Any]]] = {}
-    for error in exc.errors(include_url=False):
+    for error in errors:
         # Keep the part of pydantic's location that exists in the data (drop union-branch labels).
         steps: list[str | int] = list(prefix)
         node = data

@@ -1,0 +1,438 @@
+"""The registry's HTTP API (FastAPI): thin routes over :mod:`forceplan.registry.store` and friends.
+
+Errors are RFC 9457 problem details (``application/problem+json``) with the field path and the scenario loader's
+wording. Writes carry the version they change (``If-Match``; 428 without, 409 with the current record when stale).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel
+
+from forceplan.registry import auth, jobs, store
+from forceplan.registry.db import Actor, make_engine
+from forceplan.registry.migrate import ensure_current
+from forceplan.registry.schemas import (
+    AuditEntry,
+    Credentials,
+    Fill,
+    MaterielPublic,
+    Me,
+    NationBurden,
+    Outlook,
+    PledgePublic,
+    ProblemDetails,
+    RunCreate,
+    RunPublic,
+    SectionPublic,
+    SectionUpdate,
+    SessionOut,
+    TokenOut,
+    Transition,
+)
+from forceplan.registry.schemas import MaterielCreate as _MaterielCreate
+from forceplan.registry.schemas import MaterielUpdate as _MaterielUpdate
+from forceplan.registry.schemas import PledgeCreate as _PledgeCreate
+from forceplan.registry.schemas import PledgeUpdate as _PledgeUpdate
+from forceplan.scenario import Problem
+from forceplan.scenario.io import problems_from_errors
+from forceplan.scenario.problems import format_path
+
+COOKIE = "forceplan_session"
+MAX_BODY_BYTES = 1024 * 1024
+"""A request body over 1 MiB is refused (413) before it is read whole."""
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+PROBLEM = "application/problem+json"
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ProblemDetails, "content": {PROBLEM: {}}, "description": why}
+    for code, why in {
+        401: "Not signed in",
+        403: "Not allowed for your role or nation",
+        404: "Not found, or not yours to see",
+        409: "Changed by someone else, or not allowed in its current state",
+        422: "Invalid input: every problem with its field path",
+        428: "If-Match missing",
+        429: "Too many attempts",
+    }.items()
+}
+
+# The body models are built at run time from the scenario format's fields; these aliases keep the routes readable.
+PledgeCreate = _PledgeCreate
+PledgeUpdate = _PledgeUpdate
+MaterielCreate = _MaterielCreate
+MaterielUpdate = _MaterielUpdate
+
+
+def problem_response(
+    status: int,
+    title: str,
+    detail: str,
+    problems: list[Problem] | None = None,
+    current: Any = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "errors": [{"path": format_path(p.path), "message": p.message, "hint": p.hint} for p in problems or []],
+        "current": current,
+    }
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+class BodyLimit:
+    """Pure ASGI middleware: refuse a body over ``limit`` bytes (by Content-Length, or as it streams in)."""
+
+    def __init__(self, app: Any, limit: int = MAX_BODY_BYTES):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: dict[str, Any], receive: Callable[[], Awaitable[Any]], send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for k, v in scope.get("headers", []):
+            if k == b"content-length" and (not v.isdigit() or int(v) > self.limit):
+                await problem_response(413, "Too large", f"a request body is at most {self.limit} bytes")(
+                    scope, receive, send
+                )
+                return
+        seen = 0
+
+        async def limited() -> Any:
+            nonlocal seen
+            msg = await receive()
+            if msg["type"] == "http.request":
+                seen += len(msg.get("body", b""))
+                if seen > self.limit:
+                    raise store.Invalid(f"a request body is at most {self.limit} bytes")
+            return msg
+
+        await self.app(scope, limited, send)
+
+
+async def current_actor(
+    request: Request,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+    x_csrf_token: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Actor:
+    """The signed-in actor: a bearer token, or a session cookie whose writes carry the session's CSRF token."""
+    engine = request.app.state.engine
+    if authorization and authorization.lower().startswith("bearer "):
+        who, _kind, _csrf = auth.authenticate(engine, authorization[7:].strip())
+        return who
+    token = request.cookies.get(COOKIE)
+    if not token:
+        raise auth.Unauthorised("sign in first (a session cookie, or Authorization: Bearer TOKEN)")
+    who, _kind, csrf = auth.authenticate(engine, token)
+    if request.method in UNSAFE and (not csrf or x_csrf_token != csrf):
+        raise store.Forbidden("missing or wrong X-CSRF-Token: send the token you got when you signed in")
+    return who
+
+
+Who = Annotated[Actor, Depends(current_actor)]
+IfMatch = Annotated[str | None, Header(alias="If-Match", description="The ETag of the version you read")]
+
+
+def create_app(db_url: str, *, run_plans: bool = True, migrate: bool = True, secure_cookies: bool = False) -> FastAPI:
+    """The application. ``db_url``: SQLAlchemy URL (SQLite file or PostgreSQL); migrations are applied on start
+    when ``migrate``; plan runs go to one worker process when ``run_plans``."""
+    engine = make_engine(db_url)
+    runner = jobs.Runner(db_url) if run_plans else None
+    throttle = auth.AddressThrottle()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if migrate:
+            ensure_current(engine)
+        jobs.recover_interrupted(engine)
+        yield
+        if runner is not None:
+            runner.shutdown()
+        engine.dispose()
+
+    app = FastAPI(
+        title="forceplan registry",
+        version="1",
+        description="The coalition's pledge registry: each nation owns its pledges, planners see the force fill, "
+        "every change is audited.",
+        lifespan=lifespan,
+        responses=ERRORS,
+    )
+    app.state.engine = engine
+    app.add_middleware(BodyLimit)
+
+    @app.exception_handler(store.RegistryError)
+    async def _registry_error(_request: Request, exc: store.RegistryError) -> JSONResponse:
+        headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, auth.TooManyAttempts) else None
+        if isinstance(exc, auth.Unauthorised):
+            headers = {"WWW-Authenticate": 'Bearer realm="forceplan"'}
+        return problem_response(exc.status, exc.title, exc.detail, exc.problems, exc.current, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = list(exc.errors())
+        body_errors = [{**e, "loc": tuple(e["loc"][1:])} for e in errors if e["loc"][:1] == ("body",)]
+        other = [e for e in errors if e["loc"][:1] != ("body",)]
+        root = _body_model(request)
+        problems = problems_from_errors(body_errors, (), exc.body, {}, "", root=root) if body_errors else []
+        problems += [Problem(str(e.get("msg", "")), tuple(e["loc"])) for e in other]
+        return problem_response(422, "Invalid input", "the request is not valid", problems)
+
+    def etag(response: Response, version: int) -> None:
+        response.headers["ETag"] = f'"{version}"'
+
+    # ------------------------------------------------------------------------------------------ sessions
+
+    @app.post("/api/session", response_model=SessionOut, tags=["sign in"])
+    def sign_in(creds: Credentials, request: Request, response: Response) -> dict[str, Any]:
+        """Sign in with a password: a session cookie (HttpOnly, SameSite=Strict) and the CSRF token to send back."""
+        throttle.check(request.client.host if request.client else "?")
+        token, csrf, who = auth.login(engine, creds.username, creds.password, "session")
+        response.set_cookie(
+            COOKIE, token, httponly=True, samesite="strict", secure=secure_cookies, max_age=auth.SESSION_HOURS * 3600
+        )
+        return {"username": who.username, "role": who.role, "nation": who.nation, "csrf_token": csrf}
+
+    @app.delete("/api/session", status_code=204, tags=["sign in"])
+    def sign_out(request: Request, response: Response, who: Who) -> Response:
+        token = request.cookies.get(COOKIE)
+        if token:
+            auth.logout(engine, token)
+        response = Response(status_code=204)
+        response.delete_cookie(COOKIE)
+        return response
+
+    @app.post("/api/tokens", response_model=TokenOut, status_code=201, tags=["sign in"])
+    def bearer_token(creds: Credentials, request: Request) -> dict[str, Any]:
+        """A bearer token for scripts (no cookie, no CSRF): shown once, valid 90 days."""
+        throttle.check(request.client.host if request.client else "?")
+        token, _csrf, _who = auth.login(engine, creds.username, creds.password, "bearer")
+        return {"token": token, "expires_in_days": auth.BEARER_DAYS}
+
+    @app.get("/api/me", response_model=Me, tags=["sign in"])
+    def me(who: Who) -> dict[str, Any]:
+        return {"username": who.username, "role": who.role, "nation": who.nation}
+
+    # ------------------------------------------------------------------------------------------ pledges
+
+    @app.get("/api/pledges", response_model=list[PledgePublic], tags=["pledges"])
+    def pledges(
+        who: Who,
+        nation: Annotated[str | None, Query(max_length=3)] = None,
+        status: Annotated[str | None, Query(max_length=16)] = None,
+    ) -> list[dict[str, Any]]:
+        """Planners: every pledge; a nation editor: its nation's."""
+        return store.list_pledges(engine, who, nation, status)
+
+    @app.post("/api/pledges", response_model=PledgePublic, status_code=201, tags=["pledges"])
+    def create_pledge(body: PledgeCreate, who: Who, response: Response) -> dict[str, Any]:
+        """A nation editor offers a pledge for its nation."""
+        out = store.create_pledge(engine, who, body.model_dump(mode="json", exclude_unset=True))
+        etag(response, out["version"])
+        response.headers["Location"] = f"/api/pledges/{out['id']}"
+        return out
+
+    @app.get("/api/pledges/{pledge_id}", response_model=PledgePublic, tags=["pledges"])
+    def pledge(pledge_id: str, who: Who, response: Response) -> dict[str, Any]:
+        out = store.get_pledge(engine, who, pledge_id)
+        etag(response, out["version"])
+        return out
+
+    @app.patch("/api/pledges/{pledge_id}", response_model=PledgePublic, tags=["pledges"])
+    def update_pledge(
+        pledge_id: str, body: PledgeUpdate, who: Who, response: Response, if_match: IfMatch = None
+    ) -> dict[str, Any]:
+        """Change a pledge (its nation's editor). A change to a verified or committed pledge sends it back to
+        offered, to be verified again."""
+        out = store.update_pledge(engine, who, pledge_id, body.model_dump(mode="json", exclude_unset=True), if_match)
+        etag(response, out["version"])
+        return out
+
+    @app.post("/api/pledges/{pledge_id}/transitions", response_model=PledgePublic, tags=["pledges"])
+    def transition(
+        pledge_id: str, body: Transition, who: Who, response: Response, if_match: IfMatch = None
+    ) -> dict[str, Any]:
+        """verified (a planner), committed (the nation), deployed (a planner), withdrawn (either, with a reason)."""
+        out = store.transition_pledge(engine, who, pledge_id, body.to, body.reason, if_match)
+        etag(response, out["version"])
+        return out
+
+    @app.post("/api/pledges/{pledge_id}/renewal", response_model=PledgePublic, tags=["pledges"])
+    def renew(pledge_id: str, who: Who, response: Response, if_match: IfMatch = None) -> dict[str, Any]:
+        """The nation confirms the pledge stands: renewal due six months from today."""
+        out = store.renew_pledge(engine, who, pledge_id, if_match)
+        etag(response, out["version"])
+        return out
+
+    @app.get("/api/pledges/{pledge_id}/history", response_model=list[AuditEntry], tags=["pledges"])
+    def pledge_history(pledge_id: str, who: Who) -> list[dict[str, Any]]:
+        store.get_pledge(engine, who, pledge_id)  # 404 unless the actor may see the pledge
+        return store.audit_trail(engine, who, record_id=pledge_id)
+
+    # ------------------------------------------------------------------------------------------ materiel
+
+    @app.get("/api/materiel", response_model=list[MaterielPublic], tags=["materiel"])
+    def materiel(who: Who) -> list[dict[str, Any]]:
+        return store.list_materiel(engine, who)
+
+    @app.post("/api/materiel", response_model=MaterielPublic, status_code=201, tags=["materiel"])
+    def create_materiel(body: MaterielCreate, who: Who, response: Response) -> dict[str, Any]:
+        out = store.save_materiel(engine, who, body.model_dump(mode="json", exclude_unset=True))
+        etag(response, out["version"])
+        return out
+
+    @app.patch("/api/materiel/{materiel_id}", response_model=MaterielPublic, tags=["materiel"])
+    def update_materiel(
+        materiel_id: str, body: MaterielUpdate, who: Who, response: Response, if_match: IfMatch = None
+    ) -> dict[str, Any]:
+        data = body.model_dump(mode="json", exclude_unset=True)
+        out = store.save_materiel(engine, who, data, materiel_id, if_match)
+        etag(response, out["version"])
+        return out
+
+    # ------------------------------------------------------------------------------------------ sections
+
+    @app.get("/api/sections", response_model=list[SectionPublic], tags=["scenario"])
+    def sections(who: Who) -> list[dict[str, Any]]:
+        """The coalition's common picture: catalogue, nations, requirement, sites, threats, agreement, phases."""
+        return list(store.get_sections(engine, who).values())
+
+    @app.get("/api/sections/{name}", response_model=SectionPublic, tags=["scenario"])
+    def section(name: str, who: Who, response: Response) -> dict[str, Any]:
+        got = store.get_sections(engine, who, [name])
+        if name not in got:
+            raise store.NotFound(f"no section {name!r}")
+        etag(response, got[name]["version"])
+        return got[name]
+
+    @app.put("/api/sections/{name}", response_model=SectionPublic, tags=["scenario"])
+    def put_section(
+        name: str, body: SectionUpdate, who: Who, response: Response, if_match: IfMatch = None
+    ) -> dict[str, Any]:
+        """A planner replaces a section; the whole scenario is checked as the loader checks a file."""
+        out = store.update_section(engine, who, name, body.body, if_match)
+        etag(response, out["version"])
+        return out
+
+    # ------------------------------------------------------------------------------------------ figures
+
+    @app.get("/api/fill", response_model=Fill, tags=["figures"])
+    def fill(who: Who) -> dict[str, Any]:
+        """The coalition's aggregate figures (every role): units and personnel per capability by status."""
+        return store.fill(engine, who)
+
+    @app.get("/api/burden", response_model=list[NationBurden], tags=["figures"])
+    def burden(who: Who) -> list[dict[str, Any]]:
+        return store.burden(engine, who)
+
+    @app.get("/api/outlook", response_model=Outlook, tags=["figures"])
+    def outlook(who: Who) -> dict[str, Any]:
+        """From the newest finished plan run: the coalition's shortfalls with reasons, and (for a nation editor)
+        its own pledges left unused, with why: what the nation could change to close a gap."""
+        store.require_reader(who)
+        latest = jobs.latest_plan(engine, who)
+        if latest is None:
+            return {"run": None, "shortfalls": [], "unused": []}
+        fg = latest["plan"].get("forcegen", {})
+        mine = {u["pledge"] for u in fg.get("unused", []) if who.is_planner or u["nation"] == who.nation}
+        shortfalls = [
+            {
+                "slot": sl["slot"],
+                "capability": sl["capability"],
+                "phase": sl["phase"],
+                "shortfall_units": sl["shortfall_units"],
+                "reasons": [
+                    {**r, "pledges": [p for p in r.get("pledges", []) if who.is_planner or p in mine]}
+                    for r in sl["shortfall_reasons"]
+                ],
+            }
+            for sl in fg.get("slots", [])
+            if sl["shortfall_units"] > 0
+        ]
+        unused = [u for u in fg.get("unused", []) if u["pledge"] in mine]
+        return {"run": latest["run"], "shortfalls": shortfalls, "unused": unused}
+
+    @app.get("/api/audit", response_model=list[AuditEntry], tags=["figures"])
+    def audit(
+        who: Who,
+        nation: Annotated[str | None, Query(max_length=3)] = None,
+        record: Annotated[str | None, Query(max_length=64)] = None,
+        limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+    ) -> list[dict[str, Any]]:
+        """Who changed what and when (planners and admins: all; a nation editor: its nation's records)."""
+        return store.audit_trail(engine, who, nation, record, limit)
+
+    # ------------------------------------------------------------------------------------------ plan runs
+
+    @app.post("/api/runs", response_model=RunPublic, status_code=202, tags=["plans"])
+    def start_run(body: RunCreate, who: Who, response: Response) -> dict[str, Any]:
+        """Start a plan run (the pipeline of forceplan plan) on the registry's current state, in the worker."""
+        run_id = jobs.start_run(engine, who, body.seed, body.trials, body.response_trials)
+        if runner is not None:
+            runner.submit(run_id)
+        response.headers["Location"] = f"/api/runs/{run_id}"
+        return jobs.get_run(engine, who, run_id)
+
+    @app.get("/api/runs", response_model=list[RunPublic], tags=["plans"])
+    def runs(who: Who) -> list[dict[str, Any]]:
+        return jobs.list_runs(engine, who)
+
+    @app.get("/api/runs/{run_id}", response_model=RunPublic, tags=["plans"])
+    def run(run_id: int, who: Who) -> dict[str, Any]:
+        return jobs.get_run(engine, who, run_id)
+
+    @app.get("/api/runs/{run_id}/plan.json", tags=["plans"], responses={200: {"content": {"application/json": {}}}})
+    def run_plan_json(run_id: int, who: Who) -> Response:
+        return Response(jobs.get_run(engine, who, run_id, "plan.json"), media_type="application/json")
+
+    @app.get("/api/runs/{run_id}/report.html", response_class=HTMLResponse, tags=["plans"])
+    def run_report(run_id: int, who: Who) -> HTMLResponse:
+        return HTMLResponse(jobs.get_run(engine, who, run_id, "report.html"), headers=REPORT_HEADERS)
+
+    @app.post("/api/runs/{run_id}/publish", response_model=RunPublic, tags=["plans"])
+    def publish(run_id: int, who: Who) -> dict[str, Any]:
+        """Make a finished run readable by observers and nation editors."""
+        return jobs.publish_run(engine, who, run_id)
+
+    @app.get("/healthz", tags=["service"])
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    return app
+
+
+REPORT_HEADERS = {
+    # The report is self-contained (inline scripts and data: images): nothing may be fetched from anywhere.
+    "Content-Security-Policy": "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+    "img-src data:; font-src data:; connect-src 'none'; frame-ancestors 'none'"
+}
+
+
+def _body_model(request: Request) -> type[BaseModel]:
+    """The pydantic model of the route's body, for 'did you mean' hints on unknown fields."""
+    route = request.scope.get("route")
+    field = getattr(route, "body_field", None)
+    tp = getattr(getattr(field, "field_info", None), "annotation", None)
+    return tp if isinstance(tp, type) and issubclass(tp, BaseModel) else BaseModel
+
+
+def openapi_json(db_url: str = "sqlite://") -> str:
+    return json.dumps(create_app(db_url, run_plans=False, migrate=False).openapi(), indent=1)

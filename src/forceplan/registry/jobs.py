@@ -1,0 +1,220 @@
+"""Plan runs on the registry's state, in a worker process (never in the request that starts them).
+
+A run keeps the exact input (the scenario folder's files, and the scenario's digest), the seed and trials, and
+then plan.json and report.html: the same pipeline, defaults and JSON as ``forceplan plan``, so a run on the registry
+equals ``forceplan plan`` on ``forceplan registry export`` byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import tempfile
+import traceback
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from forceplan.registry.db import SYSTEM, Actor, PlanRun, make_engine, transaction, utcnow
+from forceplan.registry.store import Forbidden, NotFound, require_planner, snapshot_files
+
+MAX_TRIALS = 200_000
+
+
+def _load_snapshot(files: dict[str, str], folder: Path) -> Any:
+    from forceplan.scenario import load_scenario
+
+    for name, content in files.items():
+        if "/" in name or name.startswith("."):  # written by us, but a snapshot is data: no path escapes
+            raise ValueError(f"bad file name in snapshot: {name!r}")
+        (folder / name).write_text(content, encoding="utf-8")
+    return load_scenario(folder / "scenario.yaml")
+
+
+def start_run(engine: Engine, actor: Actor, seed: int, trials: int, response_trials: int) -> int:
+    """Record a queued run with the registry's current state as its input; returns its id."""
+    from forceplan.scenario import scenario_digest
+
+    require_planner(actor, "start a plan run")
+    files = snapshot_files(engine, actor)
+    with tempfile.TemporaryDirectory(prefix="forceplan-run-") as tmp:
+        sc = _load_snapshot(files, Path(tmp))  # refuse a state that does not load, before queuing anything
+        digest = scenario_digest(sc)
+    with transaction(engine, actor) as s:
+        run = PlanRun(
+            created_by=actor.username,
+            created_at=utcnow(),
+            status="queued",
+            stage="queued",
+            progress=0.0,
+            published=False,
+            seed=seed,
+            trials=trials,
+            response_trials=response_trials,
+            input_digest=digest,
+            snapshot=json.dumps(files, sort_keys=True),
+        )
+        s.add(run)
+        s.flush()
+        return int(run.id)
+
+
+def _set(engine: Engine, run_id: int, **values: Any) -> None:
+    with transaction(engine, SYSTEM) as s:
+        run = s.get(PlanRun, run_id)
+        if run is not None:
+            for k, v in values.items():
+                setattr(run, k, v)
+
+
+def execute_run(db_url: str, run_id: int) -> str:
+    """Run one queued plan (in the worker process): the pipeline, then the report; progress is written as each
+    stage starts. Returns the final status."""
+    from forceplan.forcegen import Options
+    from forceplan.plan import STAGES, run_plan
+    from forceplan.report.html import render_report
+
+    engine = make_engine(db_url, pool_size=2)
+    try:
+        with transaction(engine, SYSTEM) as s:
+            run = s.get(PlanRun, run_id)
+            if run is None or run.status != "queued":
+                return "skipped"
+            files = json.loads(run.snapshot)
+            seed, trials, response_trials = run.seed, run.trials, run.response_trials
+            run.status, run.stage = "running", "loading the snapshot"
+        steps = len(STAGES) + 1
+        done = [0]
+
+        def stage(name: str) -> None:
+            _set(engine, run_id, stage=name, progress=round(done[0] / steps, 3))
+            done[0] += 1
+
+        with tempfile.TemporaryDirectory(prefix="forceplan-run-") as tmp:
+            sc = _load_snapshot(files, Path(tmp))
+            result = run_plan(sc, Options(), response_trials, trials, seed, None, None, progress=stage)
+            stage("report")
+            html = render_report(sc, result)
+        _set(
+            engine,
+            run_id,
+            status="done",
+            stage="done",
+            progress=1.0,
+            plan_json=result.to_json() + "\n",
+            report_html=html,
+            finished_at=utcnow(),
+        )
+        return "done"
+    except Exception as exc:  # a failed run is reported with its cause, never lost
+        _set(
+            engine,
+            run_id,
+            status="failed",
+            stage="failed",
+            error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}",
+            finished_at=utcnow(),
+        )
+        return "failed"
+    finally:
+        engine.dispose()
+
+
+class Runner:
+    """One worker process that runs queued plans one at a time (a plan already uses both cores' numba threads)."""
+
+    def __init__(self, db_url: str):
+        self.db_url = db_url
+        self._pool: ProcessPoolExecutor | None = None
+
+    def submit(self, run_id: int) -> Future[str]:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        return self._pool.submit(execute_run, self.db_url, run_id)
+
+    def shutdown(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+
+def recover_interrupted(engine: Engine) -> int:
+    """Runs left queued or running by a server that stopped are marked failed (with why) on the next start."""
+    with transaction(engine, SYSTEM) as s:
+        runs = list(s.scalars(select(PlanRun).where(PlanRun.status.in_(("queued", "running")))))
+        for r in runs:
+            r.status, r.stage, r.error, r.finished_at = (
+                "failed",
+                "failed",
+                "the server stopped during the run",
+                utcnow(),
+            )
+        return len(runs)
+
+
+def run_public(r: PlanRun) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "created_by": r.created_by,
+        "created_at": r.created_at.isoformat(),
+        "finished_at": r.finished_at.isoformat() if r.finished_at else None,
+        "status": r.status,
+        "stage": r.stage,
+        "progress": r.progress,
+        "published": r.published,
+        "seed": r.seed,
+        "trials": r.trials,
+        "response_trials": r.response_trials,
+        "input_digest": r.input_digest,
+        "error": r.error.splitlines()[0] if r.error else None,
+    }
+
+
+def _visible_run(actor: Actor, r: PlanRun) -> bool:
+    return actor.is_planner or (r.published and r.status == "done")
+
+
+def list_runs(engine: Engine, actor: Actor) -> list[dict[str, Any]]:
+    with transaction(engine, actor) as s:
+        runs = s.scalars(select(PlanRun).order_by(PlanRun.id.desc()).limit(200))
+        return [run_public(r) for r in runs if _visible_run(actor, r)]
+
+
+def get_run(engine: Engine, actor: Actor, run_id: int, part: str | None = None) -> Any:
+    """A run's status, or one of its outputs (``plan.json``, ``report.html``); planners see every run, others
+    the published ones."""
+    with transaction(engine, actor) as s:
+        r = s.get(PlanRun, run_id)
+        if r is None or not _visible_run(actor, r):
+            raise NotFound(f"no plan run {run_id} that you may see")
+        if part is None:
+            return run_public(r)
+        value = {"plan.json": r.plan_json, "report.html": r.report_html}[part]
+        if value is None:
+            raise NotFound(f"run {run_id} has no {part} yet (status {r.status})")
+        return value
+
+
+def publish_run(engine: Engine, actor: Actor, run_id: int) -> dict[str, Any]:
+    require_planner(actor, "publish a plan run")
+    with transaction(engine, actor) as s:
+        r = s.get(PlanRun, run_id)
+        if r is None:
+            raise NotFound(f"no plan run {run_id}")
+        if r.status != "done":
+            raise Forbidden(f"run {run_id} is {r.status}; only a finished run can be published")
+        r.published = True
+        return run_public(r)
+
+
+def latest_plan(engine: Engine, actor: Actor) -> dict[str, Any] | None:
+    """plan.json of the newest finished run the actor may see (planners: any; others: published)."""
+    with transaction(engine, actor) as s:
+        q = select(PlanRun).where(PlanRun.status == "done").order_by(PlanRun.id.desc())
+        if not actor.is_planner:
+            q = q.where(PlanRun.published.is_(True))
+        r = s.scalars(q.limit(1)).first()
+        return {"run": run_public(r), "plan": json.loads(r.plan_json or "{}")} if r else None
