@@ -225,3 +225,25 @@ def test_hostile_requests_get_problem_details_not_crashes(api: Any, client: Any)
     r = gbr.get("/api/pledges/%3Cscript%3E")
     assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json")
     assert client.get("/api/pledges", headers={"Authorization": "Bearer forged"}).status_code == 401
+
+
+def test_editors_offering_at_once_get_distinct_ids(api: Any) -> None:
+    """Found by the load benchmark: two editors of one nation offering at the same moment took the same generated
+    id, and the second got a 500. Now each gets its own."""
+    a, b = api("editor-gbr"), api("editor-gbr-2")
+    codes: list[int] = []
+    ids: list[str] = []
+    barrier = threading.Barrier(6)
+
+    def offer(who: Any) -> None:
+        barrier.wait()
+        r = who.post("/api/pledges", json=NEW)
+        codes.append(r.status_code)
+        ids.append(r.json().get("id", ""))
+
+    threads = [threading.Thread(target=offer, args=(w,)) for w in (a, b) * 3]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert codes == [201] * 6 and len(set(ids)) == 6

@@ -96,6 +96,12 @@ def serve(
             "one-time passwords",
         ),
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            envvar="FORCEPLAN_WORKERS", min=1, max=64, help="Server processes (sign-in throttling counts per process)"
+        ),
+    ] = 1,
     secure_cookies: Annotated[
         bool, typer.Option(envvar="FORCEPLAN_SECURE_COOKIES", help="Mark cookies Secure (behind HTTPS)")
     ] = False,
@@ -111,7 +117,21 @@ def serve(
         if demo:
             _demo(engine)
     console.print(f"forceplan registry on http://{host}:{port} (database {_safe(url)}); Ctrl-C stops it")
-    uvicorn.run(create_app(url, secure_cookies=secure_cookies), host=host, port=port, log_level="warning")
+    if workers == 1:
+        uvicorn.run(
+            create_app(url, secure_cookies=secure_cookies),
+            host=host,
+            port=port,
+            log_level="warning",
+            timeout_keep_alive=75,
+        )
+    else:
+        import os
+
+        os.environ["FORCEPLAN_DB_URL"] = url
+        os.environ["FORCEPLAN_SECURE_COOKIES"] = "1" if secure_cookies else ""
+        uvicorn.run("forceplan.registry.asgi:app_from_env", factory=True, host=host, port=port, workers=workers,
+                    log_level="warning", timeout_keep_alive=75)  # fmt: skip
 
 
 def _safe(url: str) -> str:

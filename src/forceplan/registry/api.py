@@ -187,6 +187,15 @@ def create_app(db_url: str, *, run_plans: bool = True, migrate: bool = True, sec
         problems += [Problem(str(e.get("msg", "")), tuple(e["loc"])) for e in other]
         return problem_response(422, "Invalid input", "the request is not valid", problems)
 
+    def _login(request: Request, creds: Credentials, kind: str) -> tuple[str, str | None, Actor]:
+        address = request.client.host if request.client else "?"
+        throttle.check(address)
+        try:
+            return auth.login(engine, creds.username, creds.password, kind)
+        except auth.Unauthorised:
+            throttle.failed(address)
+            raise
+
     def etag(response: Response, version: int) -> None:
         response.headers["ETag"] = f'"{version}"'
 
@@ -195,8 +204,7 @@ def create_app(db_url: str, *, run_plans: bool = True, migrate: bool = True, sec
     @app.post("/api/session", response_model=SessionOut, tags=["sign in"])
     def sign_in(creds: Credentials, request: Request, response: Response) -> dict[str, Any]:
         """Sign in with a password: a session cookie (HttpOnly, SameSite=Strict) and the CSRF token to send back."""
-        throttle.check(request.client.host if request.client else "?")
-        token, csrf, who = auth.login(engine, creds.username, creds.password, "session")
+        token, csrf, who = _login(request, creds, "session")
         response.set_cookie(
             COOKIE, token, httponly=True, samesite="strict", secure=secure_cookies, max_age=auth.SESSION_HOURS * 3600
         )
@@ -214,8 +222,7 @@ def create_app(db_url: str, *, run_plans: bool = True, migrate: bool = True, sec
     @app.post("/api/tokens", response_model=TokenOut, status_code=201, tags=["sign in"])
     def bearer_token(creds: Credentials, request: Request) -> dict[str, Any]:
         """A bearer token for scripts (no cookie, no CSRF): shown once, valid 90 days."""
-        throttle.check(request.client.host if request.client else "?")
-        token, _csrf, _who = auth.login(engine, creds.username, creds.password, "bearer")
+        token, _csrf, _who = _login(request, creds, "bearer")
         return {"token": token, "expires_in_days": auth.BEARER_DAYS}
 
     @app.get("/api/me", response_model=Me, tags=["sign in"])

@@ -30,7 +30,7 @@ MAX_FAILURES = 5
 LOCK_MINUTES = 15
 IP_WINDOW_S = 60.0
 IP_MAX_ATTEMPTS = 20
-"""Login attempts from one address in IP_WINDOW_S seconds, right or wrong: guessing across accounts is slowed too."""
+"""Failed sign-ins from one address in IP_WINDOW_S seconds before it must wait."""
 MIN_PASSWORD_CHARS = 12
 
 _hasher = PasswordHasher()
@@ -120,6 +120,7 @@ def set_disabled(engine: Engine, username: str, disabled: bool = True) -> None:
         if disabled:
             for t in s.scalars(select(Token).where(Token.user_id == u.id, Token.revoked.is_(False))):
                 t.revoked = True
+    _forget_tokens()
 
 
 def reset_password(engine: Engine, username: str, password: str | None = None) -> str:
@@ -132,6 +133,7 @@ def reset_password(engine: Engine, username: str, password: str | None = None) -
         u.password_hash, u.failed_logins, u.locked_until = hash_password(password), 0, None
         for t in s.scalars(select(Token).where(Token.user_id == u.id, Token.revoked.is_(False))):
             t.revoked = True
+    _forget_tokens()
     return password
 
 
@@ -139,24 +141,30 @@ def reset_password(engine: Engine, username: str, password: str | None = None) -
 
 
 class AddressThrottle:
-    """At most IP_MAX_ATTEMPTS login attempts per address per IP_WINDOW_S (in this process)."""
+    """At most IP_MAX_ATTEMPTS failed sign-ins per address per IP_WINDOW_S (in this process): guessing across
+    accounts from one address is slowed, while many people signing in rightly from one office address are not."""
 
     def __init__(self, max_attempts: int = IP_MAX_ATTEMPTS, window_s: float = IP_WINDOW_S):
         self.max_attempts, self.window_s = max_attempts, window_s
-        self._seen: dict[str, deque[float]] = {}
+        self._failed: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
     def check(self, address: str) -> None:
         now = time.monotonic()
         with self._lock:
-            q = self._seen.setdefault(address, deque())
+            q = self._failed.get(address)
             while q and q[0] < now - self.window_s:
                 q.popleft()
-            if len(q) >= self.max_attempts:
-                raise TooManyAttempts("too many sign-in attempts from this address; wait a minute", int(self.window_s))
-            q.append(now)
-            if len(self._seen) > 10_000:  # bounded memory under a flood of addresses
-                self._seen = {k: v for k, v in self._seen.items() if v and v[-1] >= now - self.window_s}
+            if q is not None and len(q) >= self.max_attempts:
+                wait = int(q[0] + self.window_s - now) + 1
+                raise TooManyAttempts("too many failed sign-ins from this address; wait a minute", wait)
+
+    def failed(self, address: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self._failed.setdefault(address, deque()).append(now)
+            if len(self._failed) > 10_000:  # bounded memory under a flood of addresses
+                self._failed = {k: v for k, v in self._failed.items() if v and v[-1] >= now - self.window_s}
 
 
 def login(engine: Engine, username: str, password: str, kind: str = "session") -> tuple[str, str | None, Actor]:
@@ -212,8 +220,36 @@ def login(engine: Engine, username: str, password: str, kind: str = "session") -
     return token, csrf, actor
 
 
+CACHE_S = 5.0
+"""A checked token is trusted this long in this process without a database read (each request would otherwise pay
+a transaction for it). Sign-out, disabling and password resets clear this process's cache at once; another server
+process honours them within CACHE_S seconds."""
+_cache: dict[str, tuple[float, Actor, str, str | None]] = {}
+_cache_lock = threading.Lock()
+
+
+def _forget_tokens() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
 def authenticate(engine: Engine, token: str) -> tuple[Actor, str, str | None]:
     """The actor behind a token; returns (actor, kind, csrf)."""
+    key = _digest(token)
+    now = time.monotonic()
+    with _cache_lock:
+        hit = _cache.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1], hit[2], hit[3]
+    who, kind, csrf = _authenticate(engine, token)
+    with _cache_lock:
+        if len(_cache) > 100_000:
+            _cache.clear()
+        _cache[key] = (now + CACHE_S, who, kind, csrf)
+    return who, kind, csrf
+
+
+def _authenticate(engine: Engine, token: str) -> tuple[Actor, str, str | None]:
     with transaction(engine, SYSTEM) as s:
         row = s.execute(
             select(Token, User).join(User, User.id == Token.user_id).where(Token.token_sha256 == _digest(token))
@@ -231,3 +267,4 @@ def logout(engine: Engine, token: str) -> None:
         t = s.scalars(select(Token).where(Token.token_sha256 == _digest(token))).first()
         if t is not None:
             t.revoked = True
+    _forget_tokens()

@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import tempfile
+import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from pydantic import ValidationError
 from ruamel.yaml import YAML
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -193,9 +195,24 @@ def pledge_public(row: PledgeRow) -> dict[str, Any]:
     }
 
 
+_ref_cache: dict[str, Any] = {}
+_ref_lock = threading.Lock()
+
+
 def _reference_doc(s: Session) -> dict[str, Any]:
+    """The sections a pledge may refer to (nations, capabilities, sites, places, phases), read once per version of
+    them: every write checks its references, and the catalogue changes rarely."""
+    versions = s.execute(select(Section.name, Section.version).where(Section.name.in_(_REF_SECTIONS))).all()
+    bind: Any = s.get_bind()
+    key = (str(bind.url), *sorted((str(n), int(v)) for n, v in versions))
+    with _ref_lock:
+        if _ref_cache.get("key") == key:
+            return dict(_ref_cache["doc"])
     bodies = {r.name: r.body for r in s.scalars(select(Section).where(Section.name.in_(_REF_SECTIONS)))}
-    return {k: bodies.get(k) or [] for k in _REF_SECTIONS}
+    doc = {k: bodies.get(k) or [] for k in _REF_SECTIONS}
+    with _ref_lock:
+        _ref_cache.update(key=key, doc=doc)
+    return dict(doc)
 
 
 _REF_SECTIONS = ("nations", "capabilities", "sites", "places", "phases")
@@ -269,9 +286,22 @@ def create_pledge(engine: Engine, actor: Actor, data: dict[str, Any]) -> dict[st
             + (f" (you edit {actor.nation})" if actor.nation else "")
         )
     expires_on = data.pop("expires_on", None)
+    for _attempt in range(10):
+        try:
+            return _insert_pledge(engine, actor, nation, data, expires_on)
+        except IntegrityError:
+            if data.get("id"):
+                raise Conflict(
+                    f"a pledge with id {data['id']!r} exists already", [Problem("duplicate id", ("id",))]
+                ) from None
+            # Two editors of one nation took the same generated id at once: the loser takes the next one.
+    raise Conflict("could not find a free pledge id; try again or give one")
+
+
+def _insert_pledge(engine: Engine, actor: Actor, nation: str, data: dict[str, Any], expires_on: Any) -> dict[str, Any]:
     with transaction(engine, actor) as s:
         pid = data.get("id") or _next_pledge_id(s, nation)
-        if s.get(PledgeRow, pid) is not None:
+        if data.get("id") and s.get(PledgeRow, pid) is not None:  # a generated id that was taken meanwhile: retried
             raise Conflict(f"a pledge with id {pid!r} exists already", [Problem("duplicate id", ("id",))])
         values = {**data, "id": pid, "nation": nation, "status": "offered", "status_dates": {"offered": today()}}
         pledge = validate_pledge(s, values)
