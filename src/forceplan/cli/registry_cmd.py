@@ -102,6 +102,33 @@ def serve(
             envvar="FORCEPLAN_WORKERS", min=1, max=64, help="Server processes (sign-in throttling counts per process)"
         ),
     ] = 1,
+    log: Annotated[
+        Path,
+        typer.Option(
+            "--log",
+            envvar="FORCEPLAN_LOG_DIR",
+            help="Folder of the ceasefire log served at /api/log (created on the first submission)",
+        ),
+    ] = Path("ceasefire-log"),
+    log_key: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="FORCEPLAN_LOG_KEY", help="Private key (PEM) the log signs a checkpoint with after each batch"
+        ),
+    ] = None,
+    log_signer: Annotated[str, typer.Option(envvar="FORCEPLAN_LOG_SIGNER", help="Name of the log's signer")] = "log",
+    witness: Annotated[
+        list[str] | None,
+        typer.Option("--witness", help="A witness NAME=PUBLIC_KEY.pem whose cosignatures the log accepts (repeat)"),
+    ] = None,
+    witness_quorum: Annotated[
+        int | None,
+        typer.Option(
+            envvar="FORCEPLAN_WITNESS_QUORUM",
+            min=1,
+            help="Cosignatures that make a checkpoint witnessed (default a majority)",
+        ),
+    ] = None,
     secure_cookies: Annotated[
         bool, typer.Option(envvar="FORCEPLAN_SECURE_COOKIES", help="Mark cookies Secure (behind HTTPS)")
     ] = False,
@@ -109,27 +136,43 @@ def serve(
     """Run the pledge registry: the web API (OpenAPI at /docs) on uvicorn; migrations are applied on start."""
     import uvicorn
 
+    from forceplan.monitoring.keeper import LogKeeper, read_witnesses
+    from forceplan.monitoring.log import LogError, check_key_name, load_private_key
     from forceplan.registry.api import create_app
 
     url = _url(db)
+    spec = ",".join(witness or [])
+    try:
+        check_key_name(log_signer)
+        key = load_private_key(log_key) if log_key else None
+        witnesses = read_witnesses(spec)
+    except (LogError, ValueError) as exc:
+        fail(str(exc), "--log-key takes the NAME.key of 'forceplan monitor keygen'; --witness NAME=NAME.pub")
+    if witness_quorum is not None and witness_quorum > len(witnesses):
+        fail(f"--witness-quorum {witness_quorum} is more than the {len(witnesses)} witnesses given")
     with _engine(db) as engine:
         _warn_privileged(engine)
         if demo:
             _demo(engine)
     console.print(f"forceplan registry on http://{host}:{port} (database {_safe(url)}); Ctrl-C stops it")
+    console.print(
+        f"ceasefire log: {log.resolve()}; checkpoints {'signed as ' + log_signer if key else 'unsigned (no --log-key)'}"
+        f"; witnesses {', '.join(witnesses) or 'none'}"
+    )
     if workers == 1:
-        uvicorn.run(
-            create_app(url, secure_cookies=secure_cookies),
-            host=host,
-            port=port,
-            log_level="warning",
-            timeout_keep_alive=75,
-        )
+        keeper = LogKeeper(log, key, log_signer, witnesses, witness_quorum)
+        app = create_app(url, secure_cookies=secure_cookies, keeper=keeper)
+        uvicorn.run(app, host=host, port=port, log_level="warning", timeout_keep_alive=75)
     else:
         import os
 
         os.environ["FORCEPLAN_DB_URL"] = url
         os.environ["FORCEPLAN_SECURE_COOKIES"] = "1" if secure_cookies else ""
+        os.environ["FORCEPLAN_LOG_DIR"] = str(log)
+        os.environ["FORCEPLAN_LOG_KEY"] = str(log_key or "")
+        os.environ["FORCEPLAN_LOG_SIGNER"] = log_signer
+        os.environ["FORCEPLAN_WITNESSES"] = spec
+        os.environ["FORCEPLAN_WITNESS_QUORUM"] = str(witness_quorum or "")
         uvicorn.run("forceplan.registry.asgi:app_from_env", factory=True, host=host, port=port, workers=workers,
                     log_level="warning", timeout_keep_alive=75)  # fmt: skip
 

@@ -179,6 +179,12 @@ def read_incidents(path: Path) -> tuple[list[Incident], list[Rejected], int]:
         rows = _raw_rows(path)
     except InputFileError as exc:
         raise ValueError(str(exc)) from None
+    return incidents_from_rows(rows)
+
+
+def incidents_from_rows(rows: list[tuple[int, dict[str, Any]]]) -> tuple[list[Incident], list[Rejected], int]:
+    """Valid incidents and rejected rows from (row number, fields) pairs: the same rules whether the rows came from
+    a file or from a request."""
     good: list[Incident] = []
     bad: list[Rejected] = []
     for n, raw in rows:

@@ -18,6 +18,7 @@ import fcntl
 import json
 import os
 import re
+from array import array
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -90,12 +91,26 @@ def log_lock(folder: Path) -> Iterator[None]:
         os.close(fd)
 
 
+CHECKPOINT_NAME = re.compile(r"^(\d+)-")
+
+
 def max_checkpoint_size(folder: Path) -> int:
-    """The largest size any checkpoint in the log's own folder claims (0 if none readable)."""
+    """The largest size any checkpoint in the log's own folder claims (0 if none readable). Files are named by
+    size (``000001234-signer.json``), so only the largest readable one, and any named otherwise, are read."""
+    named: list[tuple[int, Path]] = []
+    other: list[Path] = []
+    for p in (Path(folder) / "checkpoints").glob("*.json"):
+        m = CHECKPOINT_NAME.match(p.name)
+        (named.append((int(m.group(1)), p)) if m else other.append(p))
     best = 0
-    for p in sorted((Path(folder) / "checkpoints").glob("*.json")):
+    for p in other:
         try:
             best = max(best, checkpoint_size(load_checkpoint(p)))
+        except LogError:
+            continue
+    for _n, p in sorted(named, reverse=True):
+        try:
+            return max(best, checkpoint_size(load_checkpoint(p)))
         except LogError:
             continue
     return best
@@ -104,13 +119,16 @@ def max_checkpoint_size(folder: Path) -> int:
 @dataclass
 class Log:
     """An open log. The Merkle frontier is the only source of the root and is kept current by every append, which
-    costs O(log n) per record (no list copies, no recomputation from all leaves)."""
+    costs O(log n) per record (no list copies, no recomputation from all leaves). Only the leaf hashes stay in
+    memory; records are read from disk when asked for, so appends keep their rate as the log grows."""
 
     folder: Path
-    records: list[dict[str, Any]] = field(default_factory=list)
     leaves: list[bytes] = field(default_factory=list)
     committed_bytes: int = 0
     frontier: Frontier = field(default_factory=Frontier)
+    offsets: array = field(default_factory=lambda: array("Q", [0]))
+    """Byte offset of each record's line, and of the end (size + 1 entries): a record is read without the rest."""
+    _index: dict[str, int] | None = None
 
     @property
     def size(self) -> int:
@@ -135,32 +153,75 @@ class Log:
             )
         head = read_head(folder)
         log = cls(folder=folder, committed_bytes=int(head["bytes"]))
-        rec_path = folder / "records.jsonl"
-        try:
-            on_disk = rec_path.stat().st_size
-            if on_disk < log.committed_bytes:
-                raise LogError(
-                    f"{folder}: head.json claims {log.committed_bytes} bytes of records, records.jsonl has {on_disk}: "
-                    "records were truncated; run 'forceplan monitor verify'"
-                )
-            with open(rec_path, "rb") as f:
-                data = f.read(log.committed_bytes)
-        except OSError as exc:
-            raise LogError(f"{rec_path}: cannot be read ({exc.strerror or exc})") from None
-        for n, line in enumerate(data.splitlines(), start=1):
-            try:
-                log.records.append(json.loads(line))
-            except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
-                raise LogError(f"{rec_path}:{n}: not a JSON record; run 'forceplan monitor verify'") from None
+        data = log._committed_data()
+        pos = 0
+        for line in data.splitlines():
             h = leaf_hash(line)
             log.leaves.append(h)
             log.frontier.add(h)
+            pos += len(line) + 1
+            log.offsets.append(pos)
         if log.size != int(head["tree_size"]) or log.root.hex() != head["root"]:
             raise LogError(f"{folder}: records do not match head.json; run 'forceplan monitor verify'")
         return log
 
+    def _committed_data(self) -> bytes:
+        rec_path = self.folder / "records.jsonl"
+        try:
+            on_disk = rec_path.stat().st_size
+            if on_disk < self.committed_bytes:
+                raise LogError(
+                    f"{self.folder}: head.json claims {self.committed_bytes} bytes of records, records.jsonl has "
+                    f"{on_disk}: records were truncated; run 'forceplan monitor verify'"
+                )
+            with open(rec_path, "rb") as f:
+                return f.read(self.committed_bytes)
+        except OSError as exc:
+            raise LogError(f"{rec_path}: cannot be read ({exc.strerror or exc})") from None
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        """Every committed record, parsed (read from disk on each call)."""
+        out = []
+        for n, line in enumerate(self._committed_data().splitlines(), start=1):
+            try:
+                out.append(json.loads(line))
+            except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+                raise LogError(f"{self.folder / 'records.jsonl'}:{n}: not a JSON record") from None
+        return out
+
+    def lines(self, start: int, end: int) -> list[bytes]:
+        """The canonical lines of records ``start`` to ``end - 1`` (what the leaf hashes are of)."""
+        start, end = max(0, start), min(end, self.size)
+        if start >= end:
+            return []
+        with open(self.folder / "records.jsonl", "rb") as f:
+            f.seek(self.offsets[start])
+            data = f.read(self.offsets[end] - self.offsets[start])
+        return data.splitlines()
+
+    def record(self, index: int) -> dict[str, Any]:
+        if not 0 <= index < self.size:
+            raise IndexError(f"no record {index} in a log of {self.size}")
+        rec: dict[str, Any] = json.loads(self.lines(index, index + 1)[0])
+        return rec
+
+    def _event_index(self) -> dict[str, int]:
+        """event id → index of its record, built on first use from the canonical lines and kept current."""
+        if self._index is None:
+            index: dict[str, int] = {}
+            for i, line in enumerate(self._committed_data().splitlines()):
+                m = EVENT_ID.search(line)
+                if m:
+                    index.setdefault(str(json.loads(m.group(1))), i)
+            self._index = index
+        return self._index
+
     def event_ids(self) -> set[str]:
-        return {str(r.get("event_id")) for r in self.records}
+        return set(self._event_index())
+
+    def index_of(self, event_id: str) -> int | None:
+        return self._event_index().get(event_id)
 
     def append(self, records: Iterable[dict[str, Any]]) -> int:
         """Append records (each gets ``seq``); all or nothing on disk. Returns the number appended.
@@ -196,8 +257,14 @@ class Log:
             os._exit(70)
         for h in new_leaves:
             self.frontier.add(h)
+        first = self.size
         self.leaves.extend(new_leaves)
-        self.records.extend(batch)
+        if self._index is not None:
+            for i, rec in enumerate(batch):
+                if "event_id" in rec:
+                    self._index.setdefault(str(rec["event_id"]), first + i)
+        for x in lines:
+            self.offsets.append(self.offsets[-1] + len(x))
         self.committed_bytes += sum(len(x) for x in lines)
         write_atomic(
             self.folder / "head.json",

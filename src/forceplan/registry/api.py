@@ -9,20 +9,26 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Query, Request, Response
+from fastapi import Path as FastApiPath
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel
 
+from forceplan.monitoring.keeper import BatchRejected, LogKeeper, ProofError
+from forceplan.monitoring.log import LogError
 from forceplan.registry import auth, jobs, store
 from forceplan.registry.db import Actor, make_engine
 from forceplan.registry.migrate import ensure_current
 from forceplan.registry.schemas import (
     AuditEntry,
+    Cosignature,
     Credentials,
     Fill,
+    IncidentBatch,
     MaterielPublic,
     Me,
     NationBurden,
@@ -34,6 +40,7 @@ from forceplan.registry.schemas import (
     SectionPublic,
     SectionUpdate,
     SessionOut,
+    Submitted,
     TokenOut,
     Transition,
 )
@@ -48,6 +55,9 @@ from forceplan.scenario.problems import format_path
 COOKIE = "forceplan_session"
 MAX_BODY_BYTES = 1024 * 1024
 """A request body over 1 MiB is refused (413) before it is read whole."""
+MAX_INCIDENT_BATCH_BYTES = 32 * 1024 * 1024
+"""Incident batches may be larger (tens of thousands of incidents)."""
+LARGE_BODIES = {"/api/log/incidents": MAX_INCIDENT_BATCH_BYTES}
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PROBLEM = "application/problem+json"
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -99,9 +109,10 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = LARGE_BODIES.get(scope.get("path", ""), self.limit)
         for k, v in scope.get("headers", []):
-            if k == b"content-length" and (not v.isdigit() or int(v) > self.limit):
-                await problem_response(413, "Too large", f"a request body is at most {self.limit} bytes")(
+            if k == b"content-length" and (not v.isdigit() or int(v) > limit):
+                await problem_response(413, "Too large", f"a request body here is at most {limit} bytes")(
                     scope, receive, send
                 )
                 return
@@ -112,8 +123,8 @@ class BodyLimit:
             msg = await receive()
             if msg["type"] == "http.request":
                 seen += len(msg.get("body", b""))
-                if seen > self.limit:
-                    raise store.Invalid(f"a request body is at most {self.limit} bytes")
+                if seen > limit:
+                    raise store.Invalid(f"a request body here is at most {limit} bytes")
             return msg
 
         await self.app(scope, limited, send)
@@ -142,9 +153,18 @@ Who = Annotated[Actor, Depends(current_actor)]
 IfMatch = Annotated[str | None, Header(alias="If-Match", description="The ETag of the version you read")]
 
 
-def create_app(db_url: str, *, run_plans: bool = True, migrate: bool = True, secure_cookies: bool = False) -> FastAPI:
+def create_app(
+    db_url: str,
+    *,
+    run_plans: bool = True,
+    migrate: bool = True,
+    secure_cookies: bool = False,
+    keeper: LogKeeper | None = None,
+) -> FastAPI:
     """The application. ``db_url``: SQLAlchemy URL (SQLite file or PostgreSQL); migrations are applied on start
-    when ``migrate``; plan runs go to one worker process when ``run_plans``."""
+    when ``migrate``; plan runs go to one worker process when ``run_plans``; ``keeper`` serves the ceasefire log
+    (default: the folder ``ceasefire-log`` in the working folder, no signing key)."""
+    keeper = keeper or LogKeeper(Path("ceasefire-log"))
     engine = make_engine(db_url)
     runner = jobs.Runner(db_url) if run_plans else None
     throttle = auth.AddressThrottle()
@@ -176,6 +196,15 @@ def create_app(db_url: str, *, run_plans: bool = True, migrate: bool = True, sec
         if isinstance(exc, auth.Unauthorised):
             headers = {"WWW-Authenticate": 'Bearer realm="forceplan"'}
         return problem_response(exc.status, exc.title, exc.detail, exc.problems, exc.current, headers)
+
+    @app.exception_handler(LogError)
+    async def _log_error(_request: Request, exc: LogError) -> JSONResponse:
+        if isinstance(exc, BatchRejected):
+            problems = [Problem(r.reason, ("incidents", r.row - 1)) for r in exc.rejected]
+            return problem_response(422, "Invalid input", str(exc), problems)
+        if isinstance(exc, ProofError):
+            return problem_response(404, "Not found", str(exc))
+        return problem_response(409, "Conflict", str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -409,6 +438,68 @@ def create_app(db_url: str, *, run_plans: bool = True, migrate: bool = True, sec
     def publish(run_id: int, who: Who) -> dict[str, Any]:
         """Make a finished run readable by observers and nation editors."""
         return jobs.publish_run(engine, who, run_id)
+
+    # ------------------------------------------------------------------------------------------ ceasefire log
+
+    @app.post("/api/log/incidents", response_model=Submitted, tags=["ceasefire log"])
+    def submit_incidents(body: IncidentBatch, who: Who) -> dict[str, Any]:
+        """Observers (and planners) submit incidents: classified and appended with the CLI's rules, all or nothing
+        per batch, idempotent by event id; the log signs a checkpoint after each batch when it holds its key."""
+        if who.role not in ("observer", "planner", "admin"):
+            raise store.Forbidden("observers and planners submit incidents")
+        sub = keeper.submit(store.current_scenario(engine), body.incidents)
+        sm = sub.summary
+        return {
+            "read": sm.read,
+            "appended": sm.appended,
+            "duplicate": sm.duplicate,
+            "tree_size": sm.tree_size,
+            "root": sm.root,
+            "checkpoint": sub.checkpoint,
+        }
+
+    @app.get("/api/log/checkpoint", tags=["ceasefire log"])
+    def latest_checkpoint() -> dict[str, Any]:
+        """The newest signed checkpoint (RFC 9162 get-sth), with its cosignatures and whether k of n witnesses
+        have cosigned it. Public."""
+        return keeper.checkpoint()
+
+    @app.get("/api/log/checkpoints", tags=["ceasefire log"])
+    def checkpoint_sizes() -> dict[str, list[int]]:
+        return {"sizes": keeper.checkpoint_sizes()}
+
+    @app.get("/api/log/checkpoints/{size}", tags=["ceasefire log"])
+    def checkpoint_of(size: Annotated[int, FastApiPath(ge=0, le=10**12)]) -> dict[str, Any]:
+        return keeper.checkpoint(size)
+
+    @app.post("/api/log/checkpoints/{size}/cosignatures", tags=["ceasefire log"])
+    def add_cosignature(size: Annotated[int, FastApiPath(ge=0, le=10**12)], body: Cosignature) -> dict[str, Any]:
+        """A configured witness posts its cosignature of the checkpoint of ``size`` (the signature authenticates
+        it; no account)."""
+        cp = keeper.cosign(size, body.model_dump())
+        return {**cp, "witnessed": keeper.witness_status(cp)}
+
+    @app.get("/api/log/inclusion", tags=["ceasefire log"])
+    def inclusion(
+        event_id: Annotated[str, Query(min_length=1, max_length=200)],
+        tree_size: Annotated[int | None, Query(ge=1, le=10**12)] = None,
+    ) -> dict[str, Any]:
+        """An incident and its inclusion proof in the tree of ``tree_size`` (default the log's size)."""
+        return keeper.inclusion(event_id, tree_size)
+
+    @app.get("/api/log/consistency", tags=["ceasefire log"])
+    def consistency(
+        first: Annotated[int, Query(ge=1, le=10**12)], second: Annotated[int, Query(ge=1, le=10**12)]
+    ) -> dict[str, Any]:
+        """RFC 9162 get-sth-consistency: the proof that the tree of ``second`` extends the tree of ``first``."""
+        return keeper.consistency(first, second)
+
+    @app.get("/api/log/entries", tags=["ceasefire log"])
+    def entries(
+        start: Annotated[int, Query(ge=0, le=10**12)], end: Annotated[int, Query(ge=0, le=10**12)]
+    ) -> dict[str, Any]:
+        """Records ``start``..``end`` (inclusive, at most 1,000) as their canonical JSON lines (get-entries)."""
+        return keeper.entries(start, end)
 
     @app.get("/healthz", tags=["service"])
     def health() -> dict[str, str]:

@@ -242,3 +242,26 @@ class ProblemDetails(BaseModel):
     detail: str
     errors: list[ProblemItem] = []
     current: Any = None
+
+
+class IncidentBatch(Public):
+    incidents: list[dict[str, Any]] = Field(
+        max_length=200_000,
+        description="Incidents with the fields of an incident file (docs/model.md, monitoring): event_id_cnty, "
+        "event_date, event_type, latitude/longitude or observer bearing and distance, weapon_class, ...",
+    )
+
+
+class Submitted(Public):
+    read: int
+    appended: int
+    duplicate: int
+    tree_size: int
+    root: str
+    checkpoint: dict[str, Any] | None
+
+
+class Cosignature(Public):
+    signer: str = Field(min_length=1, max_length=64)
+    public_key: str = Field(min_length=1, max_length=100, description="Raw Ed25519 public key, base64")
+    signature: str = Field(min_length=1, max_length=200, description="Ed25519 signature of the checkpoint, base64")

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import shutil
 import tempfile
 import threading
 from collections.abc import Iterable, Sequence
@@ -755,3 +756,32 @@ def snapshot_files(engine: Engine, actor: Actor) -> dict[str, str]:
     with tempfile.TemporaryDirectory(prefix="forceplan-snap-") as tmp:
         export_registry(engine, actor, Path(tmp))
         return {p.name: p.read_text(encoding="utf-8") for p in sorted(Path(tmp).iterdir())}
+
+
+_scenario_cache: dict[str, Any] = {}
+_scenario_lock = threading.Lock()
+
+
+def current_scenario(engine: Engine) -> Scenario:
+    """The registry's scenario as the loader reads it (for classifying incidents), rebuilt when a section changes."""
+    with transaction(engine, SYSTEM_ACTOR) as s:
+        key = (
+            str(engine.url),
+            *sorted((str(n), int(v)) for n, v in s.execute(select(Section.name, Section.version))),
+        )
+    with _scenario_lock:  # built once per change, by one thread; its folder lives until the next change
+        if _scenario_cache.get("key") == key:
+            sc: Scenario = _scenario_cache["scenario"]
+            return sc
+        # The folder stays while this scenario is current: its geometry is read when first needed (line of contact).
+        folder = Path(tempfile.mkdtemp(prefix="forceplan-sc-"))
+        sc = load_scenario(export_registry(engine, SYSTEM_ACTOR, folder))
+        # A request may still classify with the previous scenario: keep its folder until the next change.
+        old = _scenario_cache.get("older")
+        _scenario_cache.update(key=key, scenario=sc, folder=folder, older=_scenario_cache.get("folder"))
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return sc
+
+
+SYSTEM_ACTOR = Actor("system", "admin")
