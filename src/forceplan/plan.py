@@ -68,6 +68,17 @@ class Meta(Out):
     without: list[str]
     us_backstop: bool
     illustrative: str | None
+    incident_log: IncidentLog | None = None
+
+
+class IncidentLog(Out):
+    records: int = Field(description="Records in the incident log the gates were evaluated on")
+    checkpoint_size: int | None = Field(description="Size of the newest checkpoint in the log's folder")
+    signed_by: list[str] = Field(
+        description="Signers whose valid signature the newest checkpoint carries (the log and its witnesses); "
+        "whether they are trusted is for 'forceplan monitor verify --trust' to say"
+    )
+    covers_all: bool = Field(description="The newest checkpoint covers every record")
 
 
 class Solvers(Out):
@@ -246,6 +257,7 @@ def run_plan(
     log_records: list[dict] | None = None,
     progress: Callable[[str], None] | None = None,
     cases: Sequence[tuple[str, Options]] = (),
+    incident_log: IncidentLog | None = None,
 ) -> PlanResult:
     """Run every stage on the scenario; ``progress`` is called with each stage's name as it starts. Each what-if
     case (label, options) is planned beside the baseline (:func:`plan_case`)."""
@@ -286,6 +298,7 @@ def run_plan(
             without=sorted(opts.without),
             us_backstop=opts.backstop(sc),
             illustrative=sc.illustrative,
+            incident_log=incident_log,
         ),
         solvers=Solvers(forcegen=[s.model_dump() for s in fg.solve], stationing=[s.model_dump() for s in lay.solve]),
         forcegen=fg,
@@ -341,3 +354,16 @@ def read_log_records(folder: Path) -> list[dict]:
     from forceplan.monitoring.log import Log
 
     return Log.open(folder).records
+
+
+def incident_log_summary(folder: Path, records: int) -> IncidentLog:
+    """What the report says of the incident log: its size and who signed its newest checkpoint."""
+    from forceplan.monitoring.log import newest_checkpoint
+
+    cp = newest_checkpoint(folder)
+    return IncidentLog(
+        records=records,
+        checkpoint_size=int(cp["tree_size"]) if cp else None,
+        signed_by=sorted(str(x["signer"]) for x in cp["signatures"]) if cp else [],
+        covers_all=cp is not None and int(cp["tree_size"]) >= records,
+    )

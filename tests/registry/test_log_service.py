@@ -19,6 +19,7 @@ import pytest
 from forceplan.cli.app import run
 from forceplan.monitoring.log import Log, load_private_key, make_checkpoint, verify_log
 from forceplan.monitoring.merkle import leaf_hash, verify_consistency, verify_inclusion
+from forceplan.plan import incident_log_summary
 from tests.registry.logserver import LogServer, incident
 
 pytestmark = pytest.mark.integration
@@ -78,10 +79,20 @@ def test_submit_prove_and_witness_k_of_n(server: LogServer, tmp_path: Path, caps
     forged = {"signer": "w1", "public_key": json.loads(json.dumps(cp["signatures"][0]))["public_key"],
               "signature": cp["signatures"][0]["signature"]}  # fmt: skip
     assert httpx.post(f"{server.url}/api/log/checkpoints/101/cosignatures", json=forged).status_code == 409
+    # verify, on the log's folder, counts the witnesses' cosignatures of the newest checkpoint (k of n) ...
+    capsys.readouterr()
+    keys = server.keys
+    assert run(["monitor", "verify", "--log", str(server.log_dir), "--trust", f"log={keys / 'log.pub'}",
+                "--witness", f"w1={keys / 'w1.pub'}", "--witness", f"w2={keys / 'w2.pub'}"]) == 0  # fmt: skip
+    out = " ".join(capsys.readouterr().out.split())
+    assert "newest checkpoint (size 101): cosigned by 2 of 2 witnesses (w1, w2); quorum 2: witnessed" in out
+    # ... and so does what the report shows.
+    summary = incident_log_summary(server.log_dir, 101)
+    assert summary.checkpoint_size == 101 and summary.signed_by == ["log", "w1", "w2"] and summary.covers_all
     # The auditor rebuilds the log from its records and agrees with everything, peers included.
     assert run(["monitor", "audit", server.url, "--trust", f"log={server.keys / 'log.pub'}",
                 "--peer", str(tmp_path / "w1" / "last-checkpoint.json")]) == 0  # fmt: skip
-    assert "consistent: 101 records" in capsys.readouterr().out
+    assert "consistent: 101 records" in " ".join(capsys.readouterr().out.split())
 
 
 def _rewrite_history(server: LogServer, keep: int, extra: int) -> None:
@@ -175,7 +186,7 @@ def test_sigkill_mid_submission_leaves_a_valid_log_and_a_resubmission_completes_
         srv.start()
         before = Log.open(srv.log_dir).size if (srv.log_dir / "head.json").exists() else 0
         result: list[int] = []
-        t = threading.Thread(target=lambda b=batch: result.append(_try_submit(srv, b)))
+        t = threading.Thread(target=lambda b=batch, out=result: out.append(_try_submit(srv, b)))
         t.start()
         time.sleep(rng.uniform(0.05, 1.5))
         srv.stop(signal.SIGKILL)

@@ -296,6 +296,10 @@ def verify_cmd(
     ] = None,
     trust: Annotated[list[str] | None, typer.Option(help="NAME=PUBLIC.pem: a signer you trust (repeatable)")] = None,
     trust_file: Annotated[Path | None, typer.Option(help="File of NAME=PUBLIC.pem lines")] = None,
+    witness: Annotated[
+        list[str] | None, typer.Option("--witness", help="NAME=PUBLIC.pem of a witness of this log (repeatable)")
+    ] = None,
+    quorum: Annotated[int | None, typer.Option(min=1, help="Cosignatures that make a checkpoint witnessed")] = None,
 ) -> None:
     """Check the log against trusted checkpoints: modified, deleted, duplicated or reordered records, truncation,
     rollback, replay, forged appends and untrusted signatures exit 1. Records after the newest trusted
@@ -310,6 +314,8 @@ def verify_cmd(
         )
     if not log_dir.is_dir():
         fail(f"{log_dir}: not a log folder")
+    witness_keys = read_trust(witness, None) if witness else {}
+    trusted = {**trusted, **witness_keys}  # a witness's cosignature is a trusted signature too
     cps: list[tuple[str, dict[str, object]]] = []
     for p in [*sorted((log_dir / "checkpoints").glob("*.json")), *(checkpoint or [])]:
         try:
@@ -335,6 +341,20 @@ def verify_cmd(
             f"{v.unwitnessed} record(s) after record {v.witnessed} are unwitnessed: well-formed, but not verified. "
             "Only a later checkpoint held by another party can prove them.",
             style="yellow",
+        )
+    if witness:
+        from forceplan.monitoring.log import newest_checkpoint, trusted_signers
+
+        keys = witness_keys
+        k = quorum or len(keys) // 2 + 1
+        cp = newest_checkpoint(log_dir)
+        names = sorted(set(trusted_signers(cp, keys))) if cp else []
+        size = cp["tree_size"] if cp else 0
+        console.print(
+            f"newest checkpoint (size {size}): cosigned by {len(names)} of {len(keys)} witnesses"
+            + (f" ({', '.join(names)})" if names else "")
+            + f"; quorum {k}: {'witnessed' if len(names) >= k else 'NOT witnessed'}",
+            style=None if len(names) >= k else "yellow",
         )
 
 

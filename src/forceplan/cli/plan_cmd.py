@@ -119,7 +119,7 @@ def plan(
 ) -> None:
     """The whole analysis: force generation → stationing → response timelines → deterrence assessment → phased
     plan; writes plan.json and a self-contained report.html (and report.pdf)."""
-    from forceplan.plan import STAGES, run_plan
+    from forceplan.plan import STAGES, incident_log_summary, run_plan
     from forceplan.report.assets import AssetsMissing, check_assets
     from forceplan.report.html import render_report
 
@@ -152,7 +152,11 @@ def plan(
                 last[0] = now
                 bar.update(task, description=name, advance=1)
 
-            result = run_plan(sc, opts, response_trials, trials, seed, threat, records, progress=stage, cases=cases)
+            summary = incident_log_summary(log, len(records)) if log is not None and records is not None else None
+            result = run_plan(
+                sc, opts, response_trials, trials, seed, threat, records, progress=stage, cases=cases,
+                incident_log=summary,
+            )  # fmt: skip
             stage("report")
             html = render_report(sc, result)
             timings.append(f"report: {time.perf_counter() - last[0]:.2f} s")

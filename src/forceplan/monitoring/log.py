@@ -94,6 +94,26 @@ def log_lock(folder: Path) -> Iterator[None]:
 CHECKPOINT_NAME = re.compile(r"^(\d+)-")
 
 
+def newest_checkpoint(folder: Path) -> dict[str, Any] | None:
+    """The checkpoint of the largest size in the log's folder, with every valid signature on any file of that size
+    merged (the log's own and the witnesses' cosignatures); None if there is none."""
+    best: dict[str, Any] | None = None
+    for p in sorted((Path(folder) / "checkpoints").glob("*.json")):
+        try:
+            cp = load_checkpoint(p)
+        except LogError:
+            continue
+        if best is None or cp["tree_size"] > best["tree_size"]:
+            best = cp
+        elif cp["tree_size"] == best["tree_size"] and cp["root"] == best["root"]:
+            best = {**best, "signatures": [*best["signatures"], *cp["signatures"]]}
+    if best is None:
+        return None
+    valid = [x for x in best["signatures"] if not check_signatures({**best, "signatures": [x]})]
+    unique = {str(x.get("signer")): x for x in valid}
+    return {**best, "signatures": list(unique.values())}
+
+
 def max_checkpoint_size(folder: Path) -> int:
     """The largest size any checkpoint in the log's own folder claims (0 if none readable). Files are named by
     size (``000001234-signer.json``), so only the largest readable one, and any named otherwise, are read."""
