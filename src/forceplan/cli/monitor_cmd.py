@@ -466,6 +466,7 @@ def witness_cmd(
             proof = client.consistency(int(last["tree_size"]), int(new["tree_size"]))
         finding = bad or check_extends(last, new, proof)
         if finding is not None:
+            state.mkdir(parents=True, exist_ok=True)
             _print_finding(finding, state, 0)
             raise typer.Exit(1)
         signed = countersign(

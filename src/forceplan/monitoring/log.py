@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from forceplan.fsutil import InputFileError, loads_json_checked, read_bytes_checked, read_text_checked, write_atomic
 from forceplan.monitoring.merkle import (
     Frontier,
+    LeafHashes,
     consistency_proof,
     inclusion_path,
     leaf_hash,
@@ -143,7 +144,7 @@ class Log:
     memory; records are read from disk when asked for, so appends keep their rate as the log grows."""
 
     folder: Path
-    leaves: list[bytes] = field(default_factory=list)
+    leaves: LeafHashes = field(default_factory=LeafHashes)
     committed_bytes: int = 0
     frontier: Frontier = field(default_factory=Frontier)
     offsets: array = field(default_factory=lambda: array("Q", [0]))
@@ -304,12 +305,12 @@ class Log:
             "index": index,
             "tree_size": self.size,
             "leaf_hash": self.leaves[index].hex(),
-            "path": [h.hex() for h in inclusion_path(index, self.leaves)],
+            "path": [h.hex() for h in inclusion_path(index, self.leaves[:])],
             "root": self.root.hex(),
         }
 
     def consistency(self, old_size: int) -> list[str]:
-        return [h.hex() for h in consistency_proof(old_size, self.leaves)]
+        return [h.hex() for h in consistency_proof(old_size, self.leaves[:])]
 
 
 # ---------------------------------------------------------------------------------------------- keys, checkpoints

@@ -12,7 +12,8 @@ Inclusion (audit) paths and consistency proofs follow RFC 6962 §2.1.1–2.1.2; 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import overload
 
 
 def leaf_hash(data: bytes) -> bytes:
@@ -159,3 +160,41 @@ class Frontier:
         for _, h in reversed(self.stack[:-1]):
             r = node_hash(h, r)
         return r
+
+
+class LeafHashes(Sequence[bytes]):
+    """Leaf hashes packed in one bytearray (32 bytes each): a million-record log holds 32 MB of hashes and no
+    per-leaf Python object for the garbage collector to walk, so appends keep their rate as the log grows."""
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+
+    def __len__(self) -> int:
+        return len(self._buf) // 32
+
+    @overload
+    def __getitem__(self, i: int) -> bytes: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[bytes]: ...
+
+    def __getitem__(self, i: int | slice) -> bytes | list[bytes]:
+        n = len(self)
+        if isinstance(i, slice):
+            start, stop, step = i.indices(n)
+            if step != 1:
+                return [self[k] for k in range(start, stop, step)]
+            b = bytes(self._buf[32 * start : 32 * stop])
+            return [b[k : k + 32] for k in range(0, len(b), 32)]
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(i)
+        return bytes(self._buf[32 * i : 32 * i + 32])
+
+    def append(self, h: bytes) -> None:
+        self._buf += h
+
+    def extend(self, hs: Iterable[bytes]) -> None:
+        for h in hs:
+            self._buf += h
