@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from forceplan.monitoring.keeper import BatchRejected, LogKeeper, ProofError
 from forceplan.monitoring.log import LogError
-from forceplan.registry import auth, jobs, store
+from forceplan.registry import auth, jobs, store, web
 from forceplan.registry.db import Actor, make_engine
 from forceplan.registry.migrate import ensure_current
 from forceplan.registry.schemas import (
@@ -188,10 +188,18 @@ def create_app(
         responses=ERRORS,
     )
     app.state.engine = engine
+    app.state.runner = runner
     app.add_middleware(BodyLimit)
+    app.include_router(web.create_router(engine))
+
+    @app.exception_handler(web.Redirect)
+    async def _redirect(request: Request, exc: web.Redirect) -> Response:
+        return web.page_error(request, exc)
 
     @app.exception_handler(store.RegistryError)
-    async def _registry_error(_request: Request, exc: store.RegistryError) -> JSONResponse:
+    async def _registry_error(request: Request, exc: store.RegistryError) -> Response:
+        if not request.url.path.startswith("/api/"):
+            return web.page_error(request, exc)  # a page: say it in a page
         headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, auth.TooManyAttempts) else None
         if isinstance(exc, auth.Unauthorised):
             headers = {"WWW-Authenticate": 'Bearer realm="forceplan"'}

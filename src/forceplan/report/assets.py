@@ -6,7 +6,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-REQUIRED = ("leaflet.js", "leaflet.css", "symbols.json", "plotly-basic.min.js")
+REQUIRED = ("leaflet.js", "leaflet.css", "symbols.json", "plotly-basic.min.js", "htmx.min.js")
 
 
 class AssetsMissing(RuntimeError):
