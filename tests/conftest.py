@@ -48,3 +48,13 @@ def problems_of() -> Callable[[Path], list]:
         return info.value.problems
 
     return run
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A registry database (SQLite) seeded once per session; tests copy it."""
+    from tests.registry_seed import seed_registry
+
+    path = tmp_path_factory.mktemp("registry") / "template.sqlite"
+    seed_registry(f"sqlite:///{path}")
+    return path

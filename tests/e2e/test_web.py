@@ -19,8 +19,8 @@ import httpx
 import pytest
 
 from tests.e2e.browser import ARGS, ARTIFACTS, CHROMIUM, PageReport, require_chromium
-from tests.registry.conftest import PASSWORD, sqlite_template  # noqa: F401 (the seeded registry, a fixture)
 from tests.registry.logserver import free_port
+from tests.registry_seed import PASSWORD
 
 pytestmark = pytest.mark.e2e
 SAVE = "main form.stack button[type=submit]"
@@ -34,7 +34,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> I
     shutil.copyfile(sqlite_template, root / "registry.sqlite")
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "forceplan", "serve", "--db", f"sqlite:///{root / 'registry.sqlite'}", "--port", str(port)],
+        [sys.executable, "-m", "forceplan", "serve", "--db", f"sqlite:///{root / 'registry.sqlite'}",
+         "--port", str(port)],
         cwd=root, env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"

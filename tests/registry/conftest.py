@@ -16,32 +16,7 @@ from typing import Any
 
 import pytest
 
-from forceplan.registry import auth, store
-from forceplan.registry.db import SYSTEM, make_engine
-from forceplan.registry.migrate import upgrade
-from forceplan.scenario import load_scenario
-
-PASSWORD = "correct horse battery staple"
-ACCOUNTS = [
-    ("planner", "planner", None),
-    ("observer", "observer", None),
-    ("admin", "admin", None),
-    ("editor-gbr", "editor", "GBR"),
-    ("editor-gbr-2", "editor", "GBR"),
-    ("editor-fra", "editor", "FRA"),
-]
-APP_ROLE_PASSWORD = "app-role-password-for-tests"
-
-
-def _seed(url: str) -> None:
-    engine = make_engine(url)
-    try:
-        upgrade(engine)
-        store.import_scenario(engine, SYSTEM, load_scenario("ukraine-2025"))
-        for name, role, nation in ACCOUNTS:
-            auth.add_user(engine, name, role, nation, PASSWORD)
-    finally:
-        engine.dispose()
+from tests.registry_seed import APP_ROLE_PASSWORD, PASSWORD, seed_registry
 
 
 @pytest.fixture(scope="session")
@@ -55,16 +30,9 @@ def postgres() -> Iterator[Any]:
             pytest.fail(f"CI must run the PostgreSQL tests: {exc}")
         pytest.skip(f"PostgreSQL tests skipped: {exc}")
     with pg:
-        _seed(pg.url)  # the template: migrated as the owner, bundled scenario imported, accounts made
+        seed_registry(pg.url)  # the template: migrated as the owner, bundled scenario imported, accounts made
         pg.app_url = pg.create_login("fp_app", APP_ROLE_PASSWORD)
         yield pg
-
-
-@pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("registry") / "template.sqlite"
-    _seed(f"sqlite:///{path}")
-    return path
 
 
 @dataclass

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from forceplan.cli.app import run
-from tests.registry.conftest import PASSWORD
+from tests.registry_seed import PASSWORD
 
 
 def free_port() -> int:

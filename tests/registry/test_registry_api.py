@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.registry.conftest import PASSWORD
+from tests.registry_seed import PASSWORD
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import checks
 
-from tests.registry.conftest import PASSWORD
+from tests.registry_seed import PASSWORD
 
 pytestmark = pytest.mark.integration
 

@@ -17,7 +17,8 @@ import httpx
 import pytest
 
 from forceplan.cli.app import run
-from tests.registry.conftest import PASSWORD, Api
+from tests.registry.conftest import Api
+from tests.registry_seed import PASSWORD
 
 pytestmark = pytest.mark.integration
 

@@ -436,9 +436,11 @@ def witness_cmd(
     trust: Annotated[list[str] | None, typer.Option(help="NAME=PUBLIC.pem of the log's signer (repeatable)")] = None,
     trust_file: Annotated[Path | None, typer.Option(help="File of NAME=PUBLIC.pem lines")] = None,
 ) -> None:
-    """Fetch the log's newest checkpoint, check its signature and that it extends the last one this witness
-    accepted (consistency proof), countersign it and post the cosignature back. Exit 1, countersigning nothing, on a
-    rollback, a rewritten history (equivocation) or a bad signature."""
+    """Check the log's newest checkpoint extends the last one this witness accepted, countersign it and post the
+    cosignature back.
+
+    The signature must be the log's trusted key's and the consistency proof must verify. A rollback, a rewritten
+    history (equivocation) or a bad signature exits 1 and countersigns nothing."""
     from forceplan.monitoring.log import LogError, check_key_name, countersign, load_checkpoint, load_private_key
     from forceplan.monitoring.witness import check_extends, check_signed_by_log
     from forceplan.registry.client import LogClient, RemoteError
@@ -498,10 +500,12 @@ def audit_cmd(
     trust_file: Annotated[Path | None, typer.Option(help="File of NAME=PUBLIC.pem lines")] = None,
     out: Annotated[Path | None, typer.Option(help="Folder for evidence files (both signed checkpoints)")] = None,
 ) -> None:
-    """Verify a served log from scratch (every record hashed into a fresh tree, every checkpoint the log published
-    checked against it) and compare it with the checkpoints other parties hold. Exit 1 on a split view (two
-    checkpoints of one size with different roots, or a newer one that does not extend an older one), a rollback,
-    bad records or a bad signature, with both signed checkpoints as evidence."""
+    """Verify a served log from scratch and compare it with the checkpoints other parties hold; exit 1 on a split
+    view or a rollback.
+
+    Every record is hashed into a fresh tree and every checkpoint the log published is checked against it. A split
+    view (two checkpoints of one size with different roots, or a newer one that does not extend an older one), a
+    rollback, bad records or a bad signature exit 1, with both signed checkpoints written as evidence."""
     from forceplan.monitoring.log import LogError, load_checkpoint
     from forceplan.monitoring.witness import check_signed_by_log, compare_views, rebuild
     from forceplan.registry.client import LogClient, RemoteError
