@@ -219,12 +219,18 @@ def _reference_doc(s: Session) -> dict[str, Any]:
 _REF_SECTIONS = ("nations", "capabilities", "sites", "places", "phases")
 
 
-def validate_pledge(s: Session, data: dict[str, Any]) -> Pledge:
-    """The same rules and messages as the scenario loader: field types and bounds, caveats, then references."""
+REFERENCE_FIELDS = ("nation", "capability", "home_base", "caveats")
+
+
+def validate_pledge(s: Session, data: dict[str, Any], references: bool = True) -> Pledge:
+    """The same rules and messages as the scenario loader: field types and bounds, caveats, then references
+    (skipped with ``references=False``: a change that touches none of the fields that refer to something)."""
     try:
         pledge = Pledge.model_validate(data)
     except ValidationError as exc:
         raise Invalid("the pledge is not valid", problems_from_validation(exc, (), data, {}, "", root=Pledge)) from None
+    if not references:
+        return pledge
     doc = {**_reference_doc(s), "pledges": [pledge.model_dump(mode="json")]}
     problems = [Problem(p.message, p.path[2:], hint=p.hint) for p in check_references(doc)]
     if problems:
@@ -356,7 +362,9 @@ def update_pledge(
         if substantive and row.status in (PledgeStatus.verified, PledgeStatus.committed):
             values["status"] = PledgeStatus.offered.value
             values["status_dates"] = {"offered": row.status_dates.get("offered") or today().isoformat()}
-        pledge = validate_pledge(s, values)
+        stored = pledge_dict(row)
+        touched = any(values.get(k) != stored.get(k) for k in REFERENCE_FIELDS)
+        pledge = validate_pledge(s, values, references=touched)
         for k, v in _pledge_values(pledge).items():
             setattr(row, k, v)
         if "expires_on" in changes:
