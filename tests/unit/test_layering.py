@@ -19,8 +19,21 @@ CORE = [
     "forceplan.engagement",
     "forceplan.monitoring",
     "forceplan.plan",
+    "forceplan.explore.experiments",
 ]
-FORBIDDEN = ["typer", "rich", "fastapi", "matplotlib", "plotly", "click", "sqlalchemy", "uvicorn", "forceplan.registry"]
+FORBIDDEN = [
+    "typer",
+    "rich",
+    "fastapi",
+    "matplotlib",
+    "plotly",
+    "click",
+    "sqlalchemy",
+    "uvicorn",
+    "forceplan.registry",
+    "distributed",
+    "forceplan.cluster",
+]
 
 
 def test_core_imports_no_ui_libraries() -> None:

@@ -10,6 +10,7 @@ import typer
 from forceplan.cli import (
     compare_cmd,
     engage_cmd,
+    explore_cmd,
     forcegen_cmd,
     monitor_cmd,
     plan_cmd,
@@ -40,6 +41,7 @@ app.command("calibrate")(engage_cmd.calibrate)
 app.command("assess")(engage_cmd.assess_cmd)
 app.command("schema")(schema_cmd.schema)
 app.command("compare")(compare_cmd.compare)
+app.command("explore")(explore_cmd.explore)
 app.command("serve")(registry_cmd.serve)
 app.add_typer(registry_cmd.registry_app, name="registry")
 app.add_typer(registry_cmd.users_app, name="users")

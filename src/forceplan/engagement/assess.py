@@ -352,18 +352,20 @@ def assess(
     sensitivity: bool = True,
     progress: Callable[[str], None] | None = None,
     guards: dict[str, AxisPlan] | None = None,
+    fit: SuccessFit | None = None,
 ) -> AssessResult:
     """Assess every threat (or those named). ``trials`` is rounded up to whole draws of the uncertain inputs
     (``INNER_TRIALS`` trials each), at least ``MIN_INPUT_DRAWS`` of them. Threat i uses the response draws of
     ``respond`` (stream i) and its own engagement streams; every sensitivity case makes every draw and overrides
     only what it changes (exact common random numbers), so the differences come from the change alone.
-    ``guards``: the single-axis allocations (``timeline.run.guard_plans``) when the caller has them already."""
+    ``guards``: the single-axis allocations (``timeline.run.guard_plans``) when the caller has them already;
+    ``fit``: the calibration (default the CDB90 fit), e.g. with another slope for exploratory analysis."""
     opts = opts or Options()
     fg = fg or match_force(sc, opts)
     laydown = laydown or station_force(sc, fg)
     n_outer = max(MIN_INPUT_DRAWS, -(-trials // INNER_TRIALS))
     trials = n_outer * INNER_TRIALS
-    fit = default_success_fit()
+    fit = fit or default_success_fit()
     params = {name: parameter(sc, name) for name in PARAMETER_NAMES}
     modes = {name: float(d.mode) for name, d in params.items()}
     eng_params = {name: parameter(sc, name) for name in ENGAGEMENT_PARAMETERS}

@@ -1,0 +1,115 @@
+"""``forceplan explore`` on the bundled scenario with a small design, on Dask: the same seed gives the same
+Parquet with one worker and with two worker processes behind a real scheduler on loopback; a failed task is
+reported with its inputs; an interrupted run resumes; the request ranking equals a brute-force evaluation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from forceplan.cli.app import run
+
+pytestmark = pytest.mark.integration
+
+SMALL = ["ukraine-2025", "--n", "2", "--trials", "100", "--response-trials", "10", "--seed", "5",
+         "--lever", "posture=reassurance,forward"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def one_worker(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("explore") / "w1"
+    assert run(["explore", *SMALL, "--workers", "1", "--out", str(out)]) == 0
+    return out
+
+
+def test_a_small_exploration_writes_its_table_summary_and_report(one_worker: Path) -> None:
+    t = pq.read_table(one_worker / "experiments.parquet").to_pydict()
+    assert len(t["index"]) == 4 and set(t["posture"]) == {"reassurance", "forward"}
+    assert set(t["status"]) == {"ok"} and all(0 <= p <= 1 for p in t["p_worst"])
+    assert t["future"] == [0, 0, 1, 1]  # every policy meets every future
+    doc = json.loads((one_worker / "summary.json").read_text())
+    assert {r["policy"] for r in doc["robustness"]} == {"reassurance, cap 30,000", "forward, cap 30,000"}
+    assert doc["meta"]["experiments"] == 4 and doc["failures"] == []
+    assert "which force deters" in (one_worker / "explore.html").read_text()
+
+
+def test_same_seed_same_parquet_on_a_real_scheduler_with_two_workers(one_worker: Path, tmp_path: Path) -> None:
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
+                      env={"NUMBA_NUM_THREADS": "1"}) as cluster:  # fmt: skip
+        out = tmp_path / "w2"
+        assert run(["explore", *SMALL, "--scheduler", cluster.scheduler_address, "--out", str(out)]) == 0
+    assert (out / "experiments.parquet").read_bytes() == (one_worker / "experiments.parquet").read_bytes()
+
+
+def test_a_failed_task_is_reported_with_its_inputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FORCEPLAN_TEST_FAIL_TASK", "1")
+    out = tmp_path / "fail"
+    assert run(["explore", *SMALL, "--workers", "1", "--out", str(out)]) == 1
+    doc = json.loads((out / "summary.json").read_text())
+    assert [f["index"] for f in doc["failures"]] == [1]
+    assert doc["failures"][0]["policy"]["posture"] == "forward" and "attacker_strength.T1-zaporizhzhia" in doc[
+        "failures"][0]["point"]  # fmt: skip
+    assert "injected failure" in doc["failures"][0]["error"]
+    t = pq.read_table(out / "experiments.parquet").to_pydict()
+    assert t["status"] == ["ok", "failed", "ok", "ok"] and np.isnan(t["p_worst"][1])
+
+
+def test_an_interrupted_run_resumes_with_what_it_finished(one_worker: Path, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    out = tmp_path / "again"
+    partial = tmp_path / "again.partial"
+    partial.mkdir()
+    t = pq.read_table(one_worker / "experiments.parquet").to_pydict()
+    outcome_names = [k for k in t if k.startswith(("p_", "first_effect_h.", "personnel_matched", "personnel_stationed",
+                                                   "unfilled", "shortfall", "pledges_failed"))]  # fmt: skip
+    key = json.loads(json.dumps({
+        "scenario_digest": json.loads((one_worker / "summary.json").read_text())["meta"]["scenario_digest"],
+        "design": "lhs", "n": 2, "seed": 5, "trials": 100, "ask": 0, "response_trials": 10,
+        "choices": {"personnel_cap": [30000], "posture": ["reassurance", "forward"], "strikes_into_aggressor": [False],
+                    "us_backstop": [False]}, "ask_from": [],
+    }, sort_keys=True))  # fmt: skip
+    lines = [json.dumps(key, sort_keys=True)]
+    for i in (0, 2):  # two of four finished before the interruption
+        lines.append(json.dumps({"index": i, "outcomes": {k: (None if isinstance(t[k][i], float) and np.isnan(t[k][i])
+                                                              else t[k][i]) for k in outcome_names}}))  # fmt: skip
+    (partial / "results.jsonl").write_text("\n".join(lines) + "\n")
+    assert run(["explore", *SMALL, "--workers", "1", "--out", str(out), "--resume"]) == 0
+    assert "resuming: 2 of 4" in " ".join(capsys.readouterr().out.split())
+    assert (out / "experiments.parquet").read_bytes() == (one_worker / "experiments.parquet").read_bytes()
+    assert not partial.exists()
+
+
+def test_the_ask_ranking_equals_a_brute_force_evaluation(tmp_path: Path, bundled) -> None:
+    from forceplan.explore.experiments import plan_exploration
+    from forceplan.explore.model import ask_pledge, evaluate
+    from forceplan.explore.space import default_policies
+
+    out = tmp_path / "ask"
+    cands = ["gbad_bty", "armd_bn", "tanker_flight"]
+    args = ["ukraine-2025", "--n", "2", "--trials", "100", "--response-trials", "10", "--seed", "5",
+            "--lever", "posture=reassurance", "--ask", "3", "--ask-from", ",".join(cands)]  # fmt: skip
+    assert run(["explore", *args, "--workers", "1", "--out", str(out)]) == 0
+    ranked = json.loads((out / "summary.json").read_text())["asks"]
+    # Brute force, in this process: every request in every future, against the baseline.
+    choices = {**default_policies(bundled), "posture": ("reassurance",)}
+    plan = plan_exploration(bundled, "lhs", 2, 5, choices)
+    pol = plan.policies[0]
+    effect = {}
+    for c in cands:
+        diffs = []
+        for j, row in enumerate(plan.points):
+            point = {u.name: float(v) for u, v in zip(plan.uncertainties, row, strict=True)}
+            base = evaluate(bundled, pol, point, j, 5, 100, 10)["p_worst"]
+            with_ask = evaluate(bundled, {**pol, "ask": c}, point, j, 5, 100, 10)["p_worst"]
+            diffs.append(base - with_ask)
+        effect[c] = float(np.mean(diffs)) / (ask_pledge(bundled, c).personnel_per_unit / 1000)
+    expected = sorted(cands, key=lambda c: (-effect[c], c))
+    assert [a["capability"] for a in ranked] == expected
+    for a in ranked:
+        assert a["reduction_per_1000_personnel"] == pytest.approx(effect[a["capability"]], abs=1e-12)
