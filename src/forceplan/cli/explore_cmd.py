@@ -11,6 +11,7 @@ import typer
 
 from forceplan.cli.common import console, err_console, fail, load_or_exit, progress_bar, write_atomic
 from forceplan.cli.options import ScenarioArg, Seed
+from forceplan.defaults import EXPLORE_THRESHOLD
 
 OUTPUTS = frozenset({"experiments.parquet", "summary.json", "explore.html", "explore.pdf"})
 
@@ -56,7 +57,7 @@ def explore(
     ] = None,
     threshold: Annotated[
         float, typer.Option(min=0.0, max=1.0, help="A posture deters in a future when the worst threat's P ≤ this")
-    ] = 0.33,
+    ] = EXPLORE_THRESHOLD,
     ask: Annotated[
         int, typer.Option("--ask", min=0, max=100, help="Rank the next K capability requests to nations")
     ] = 0,

@@ -10,14 +10,13 @@ from typing import Any
 
 import numpy as np
 
+from forceplan.defaults import EXPLORE_THRESHOLD
 from forceplan.explore.analysis import prim_box, rank_asks, robustness, sobol_indices
 from forceplan.explore.model import ASK_NOTICE_DAYS, evaluate
 from forceplan.explore.space import Uncertainty, policies, sample, uncertainties
 from forceplan.scenario import Scenario
 
-DEFAULT_THRESHOLD = 0.33
-"""A posture 'deters' in a future when the worst threat's P(reaching its objective) is at most this (about 1 in
-3: the attacker is more likely to fail than succeed on every axis, with margin); the user sets it."""
+DEFAULT_THRESHOLD = EXPLORE_THRESHOLD
 ASK_FUTURES = 8
 """Futures (the first of the design) over which each capability request is evaluated."""
 

@@ -1,0 +1,100 @@
+"""Exploration on Dask: experiments per second and per-experiment cost on the bundled scenario with 1 and 2 worker
+processes (parallel efficiency; target ≥ 80 % at 2 workers), the scheduler's overhead per task (target ≤ 5 % of
+the task time), and a projection to 1,000 experiments × 1,000 trials on a 64-worker cluster from the measured
+per-task cost.
+
+Peers in the same run: a plain ``multiprocessing.Pool`` (2 processes) over the same model function and design.
+EMA Workbench's evaluator is not run: its 3.x line needs Python ≥ 3.12 and this project runs on 3.11.
+
+The clusters are started before the clock starts (their start-up is reported separately); every worker process
+uses one numba thread. Run: ``.venv/bin/python benchmarks/explore.py [--tasks 16] [--trials 1000]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import time
+
+os.environ.setdefault("NUMBA_NUM_THREADS", "1")  # before numba is imported here or in a child
+
+from common import machine_line
+
+from forceplan.cluster.runner import run_on_dask
+from forceplan.explore.experiments import plan_exploration, run_task
+from forceplan.explore.space import default_policies
+from forceplan.scenario import load_scenario
+
+SEED = 0
+_sc = None
+
+
+def _pool_task(args: tuple) -> float:
+    global _sc
+    if _sc is None:
+        _sc = load_scenario("ukraine-2025")
+    task, trials, rtrials = args
+    t0 = time.perf_counter()
+    run_task(_sc, task, SEED, trials, rtrials)
+    return time.perf_counter() - t0
+
+
+def dask_run(sc, tasks, trials, rtrials, workers: int) -> tuple[float, float, list[float]]:
+    from distributed import LocalCluster
+
+    t0 = time.perf_counter()
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None, env={"NUMBA_NUM_THREADS": "1"}) as cluster:  # fmt: skip
+        start = time.perf_counter() - t0
+        # Warm each worker (imports, numba cache, scenario) outside the clock, as a long run amortises them.
+        run_on_dask(sc, tasks[:workers], SEED, trials, rtrials, cluster.scheduler_address, workers)
+        stats = run_on_dask(sc, tasks, SEED, trials, rtrials, cluster.scheduler_address, workers)
+    return start, stats.wall_s, stats.task_s
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--tasks", type=int, default=16)
+    ap.add_argument("--trials", type=int, default=1000)
+    ap.add_argument("--response-trials", type=int, default=200)
+    args = ap.parse_args()
+    print("explore benchmark:", machine_line())
+    sc = load_scenario("ukraine-2025")
+    plan = plan_exploration(sc, "lhs", args.tasks, SEED, {**default_policies(sc), "posture": ("reassurance",)})
+    tasks = plan.tasks[: args.tasks]
+    print(f"{len(tasks)} experiments (bundled scenario, LHS, reassurance), {args.trials:,} assessment and "
+          f"{args.response_trials:,} response trials each")  # fmt: skip
+    res = {}
+    for w in (1, 2):
+        start, wall, task_s = dask_run(sc, tasks, args.trials, args.response_trials, w)
+        res[w] = (wall, task_s)
+        overhead = (wall * w - sum(task_s)) / len(tasks)
+        print(f"Dask, {w} worker(s): {wall:.1f} s = {len(tasks) / wall:.2f} experiments/s; per experiment "
+              f"{sum(task_s) / len(tasks):.2f} s of work; overhead per task {overhead * 1000:.0f} ms "
+              f"({100 * overhead / (sum(task_s) / len(tasks)):.1f} % of the task time); cluster start {start:.1f} s")  # fmt: skip
+    eff = res[1][0] / (2 * res[2][0])
+    print(f"parallel efficiency at 2 workers: {100 * eff:.0f} % (target ≥ 80 %: {'met' if eff >= 0.8 else 'NOT met'})")
+    w2_over = (res[2][0] * 2 - sum(res[2][1])) / len(tasks) / (sum(res[2][1]) / len(tasks))
+    print(f"scheduler overhead per task at 2 workers: {100 * w2_over:.1f} % (target ≤ 5 %: "
+          f"{'met' if w2_over <= 0.05 else 'NOT met'})")  # fmt: skip
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(2) as pool:
+        pool.map(_pool_task, [(t, args.trials, args.response_trials) for t in tasks[:2]])  # warm, as above
+        t0 = time.perf_counter()
+        pool.map(_pool_task, [(t, args.trials, args.response_trials) for t in tasks], chunksize=1)
+        wall_pool = time.perf_counter() - t0
+    print(f"peer multiprocessing.Pool(2): {wall_pool:.1f} s = {len(tasks) / wall_pool:.2f} experiments/s "
+          f"(its efficiency against Dask's 1 worker: {100 * res[1][0] / (2 * wall_pool):.0f} %); "
+          f"Dask ÷ Pool wall time {res[2][0] / wall_pool:.2f}×")  # fmt: skip
+    per = sum(res[1][1]) / len(tasks) * (1000 / args.trials)
+    proj = 1000 * per / 64 / 0.9
+    print(
+        f"projection: 1,000 experiments × 1,000 trials on 64 workers ≈ {proj / 60:.1f} min "
+        f"({per:.2f} s per experiment at 1,000 trials, scaled linearly in the assessment trials; 90 % efficiency "
+        "assumed; excludes cluster start and data transfer beyond the one scatter)"
+    )
+
+
+if __name__ == "__main__":
+    main()
