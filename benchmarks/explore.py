@@ -70,9 +70,10 @@ def main() -> None:
         start, wall, task_s = dask_run(sc, tasks, args.trials, args.response_trials, w)
         res[w] = (wall, task_s)
         overhead = (wall * w - sum(task_s)) / len(tasks)
+        work = sum(task_s) / len(tasks)
         print(f"Dask, {w} worker(s): {wall:.1f} s = {len(tasks) / wall:.2f} experiments/s; per experiment "
-              f"{sum(task_s) / len(tasks):.2f} s of work; overhead per task {overhead * 1000:.0f} ms "
-              f"({100 * overhead / (sum(task_s) / len(tasks)):.1f} % of the task time); cluster start {start:.1f} s")  # fmt: skip
+              f"{work:.2f} s of work; overhead per task {overhead * 1000:.0f} ms "
+              f"({100 * overhead / work:.1f} % of the task time); cluster start {start:.1f} s")  # fmt: skip
     eff = res[1][0] / (2 * res[2][0])
     print(f"parallel efficiency at 2 workers: {100 * eff:.0f} % (target ≥ 80 %: {'met' if eff >= 0.8 else 'NOT met'})")
     w2_over = (res[2][0] * 2 - sum(res[2][1])) / len(tasks) / (sum(res[2][1]) / len(tasks))
