@@ -196,6 +196,7 @@ def test_a_planner_runs_a_plan_watches_it_and_opens_the_report(browser: Any, ser
     planner.shot("plans")
     page.click("form[action='/plans'] button[type=submit]")
     page.wait_for_url(re.compile(r"/plans/\d+$"))
+    run_path = page.url.replace(server, "")
     seen = set()
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
@@ -222,6 +223,16 @@ def test_a_planner_runs_a_plan_watches_it_and_opens_the_report(browser: Any, ser
     assert frame.locator(".leaflet-control-layers").count() == 1
     page.wait_for_timeout(500)
     planner.shot("map")
+    # Published, the run tells each nation which gaps it could close and why its unused pledges stayed unused.
+    page = planner.go(run_path)
+    page.click("button:has-text('Publish')")
+    assert "Published" in page.inner_text("#progress")
+    gbr = User(browser, server, "editor-gbr")
+    text = gbr.go("/nation").inner_text("main")
+    assert "From plan run" in text and "Coalition shortfalls" in text
+    gbr.page.locator("h2:has-text('Gaps')").scroll_into_view_if_needed()
+    gbr.shot("my-nation-gaps")
+    gbr.clean()
     page = planner.go("/audit?nation=GBR")
     assert "verify" in page.inner_text("table") or "update" in page.inner_text("table")
     planner.shot("audit")

@@ -225,8 +225,13 @@ def create_router(engine: Engine) -> APIRouter:
         cat = catalogue()
         pledges = store.list_pledges(engine, who)
         fill = store.fill(engine, who)
+        latest = jobs.latest_plan(engine, who)  # published runs only, for an editor
+        fg = latest["plan"].get("forcegen", {}) if latest else {}
+        unused = [u for u in fg.get("unused", []) if u["nation"] == who.nation]
+        short = [x for x in fg.get("slots", []) if x["shortfall_units"] > 0]
         return _render("nation.html", request, **ctx(who, csrf, pledges=pledges, fill=fill, names=names(cat),
-                       nation_name=cat["nations"].get(who.nation or "", who.nation)))  # fmt: skip
+                       nation_name=cat["nations"].get(who.nation or "", who.nation), latest=latest,
+                       unused=unused, shortfalls=short))  # fmt: skip
 
     def form_page(request: Request, who: Actor, csrf: str, values: dict[str, Any], errors: dict[str, str],
                   pledge_id: str | None, version: int | None, conflict: dict[str, Any] | None = None,
