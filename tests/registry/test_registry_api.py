@@ -247,3 +247,16 @@ def test_editors_offering_at_once_get_distinct_ids(api: Any) -> None:
     for t in threads:
         t.join()
     assert codes == [201] * 6 and len(set(ids)) == 6
+
+
+def test_restating_the_current_values_changes_nothing_of_substance(api: Any) -> None:
+    """A body that spells out the caveats' defaults is the same pledge: a verified pledge stays verified."""
+    gbr = api("editor-gbr")
+    p = next(x for x in gbr.get("/api/pledges").json() if x["status"] == "verified")
+    url = f"/api/pledges/{p['id']}"
+    full = {"no_frontline": False, "air_only": False, **p["caveats"]}
+    r = gbr.patch(url, json={"caveats": full, "quantity": p["quantity"], "note": "restated"},
+                  headers={"If-Match": _etag(gbr.get(url))})  # fmt: skip
+    assert r.status_code == 200 and r.json()["status"] == "verified" and r.json()["caveats"] == p["caveats"]
+    r = gbr.patch(url, json={"quantity": p["quantity"] + 1}, headers={"If-Match": _etag(gbr.get(url))})
+    assert r.json()["status"] == "offered"  # a real change still needs verifying again

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from forceplan.registry.store import EDITABLE_PLEDGE_FIELDS
 from forceplan.scenario.model import Frozen, Materiel, Pledge
 
 PledgeStatusName = Literal["offered", "verified", "committed", "deployed", "withdrawn"]
@@ -39,17 +40,7 @@ def _bounds(f: Any) -> dict[str, Any]:
     return out
 
 
-_PLEDGE_INPUT = (
-    "capability",
-    "quantity",
-    "personnel_per_unit",
-    "notice_to_move_days",
-    "home_base",
-    "caveats",
-    "available_from_day",
-    "available_until_day",
-    "note",
-)
+_PLEDGE_INPUT = EDITABLE_PLEDGE_FIELDS  # the fields a nation writes (store.py keeps the list)
 
 PledgeCreate: Any = create_model(
     "PledgeCreate",

@@ -224,18 +224,22 @@ REFERENCE_FIELDS = ("nation", "capability", "home_base", "caveats")
 
 def validate_pledge(s: Session, data: dict[str, Any], references: bool = True) -> Pledge:
     """The same rules and messages as the scenario loader: field types and bounds, caveats, then references
-    (skipped with ``references=False``: a change that touches none of the fields that refer to something)."""
+    (skipped with ``references=False``; :func:`check_pledge_references` does them apart)."""
     try:
         pledge = Pledge.model_validate(data)
     except ValidationError as exc:
         raise Invalid("the pledge is not valid", problems_from_validation(exc, (), data, {}, "", root=Pledge)) from None
-    if not references:
-        return pledge
-    doc = {**_reference_doc(s), "pledges": [pledge.model_dump(mode="json")]}
+    if references:
+        check_pledge_references(s, pledge.model_dump(mode="json"))
+    return pledge
+
+
+def check_pledge_references(s: Session, pledge: dict[str, Any]) -> None:
+    """Nation, capability, home base and caveat phase against the registry's catalogue, in the loader's words."""
+    doc = {**_reference_doc(s), "pledges": [pledge]}
     problems = [Problem(p.message, p.path[2:], hint=p.hint) for p in check_references(doc)]
     if problems:
         raise Invalid("the pledge refers to something the registry does not know", problems)
-    return pledge
 
 
 def _pledge_values(p: Pledge) -> dict[str, Any]:
@@ -357,15 +361,18 @@ def update_pledge(
         unknown = [k for k in changes if k not in (*EDITABLE_PLEDGE_FIELDS, "expires_on")]
         if unknown:
             raise Invalid("these fields cannot be changed", [Problem("not editable", (k,)) for k in unknown])
-        values = {**pledge_dict(row), **{k: v for k, v in changes.items() if k != "expires_on"}}
-        substantive = any(values[k] != pledge_dict(row)[k] for k in EDITABLE_PLEDGE_FIELDS if k != "note")
-        if substantive and row.status in (PledgeStatus.verified, PledgeStatus.committed):
-            values["status"] = PledgeStatus.offered.value
-            values["status_dates"] = {"offered": row.status_dates.get("offered") or today().isoformat()}
         stored = pledge_dict(row)
-        touched = any(values.get(k) != stored.get(k) for k in REFERENCE_FIELDS)
-        pledge = validate_pledge(s, values, references=touched)
-        for k, v in _pledge_values(pledge).items():
+        # Validated first, then compared in the stored form: a body that restates the current values (caveats
+        # with their defaults spelled out, say) changes nothing and does not send the pledge back to offered.
+        new = _pledge_values(validate_pledge(s, {**stored, **{k: v for k, v in changes.items() if k != "expires_on"}},
+                                             references=False))  # fmt: skip
+        substantive = any(new[k] != stored[k] for k in EDITABLE_PLEDGE_FIELDS if k != "note")
+        if substantive and row.status in (PledgeStatus.verified, PledgeStatus.committed):
+            new["status"] = PledgeStatus.offered.value
+            new["status_dates"] = {"offered": row.status_dates.get("offered") or today().isoformat()}
+        if any(new[k] != stored[k] for k in REFERENCE_FIELDS):  # only then can a reference have become wrong
+            check_pledge_references(s, new)
+        for k, v in new.items():
             setattr(row, k, v)
         if "expires_on" in changes:
             row.expires_on = _date(changes["expires_on"])
