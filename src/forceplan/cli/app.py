@@ -103,7 +103,9 @@ def run(argv: list[str] | None = None) -> int:
     try:
         rv = app(args=argv, standalone_mode=False, prog_name="forceplan")
     except typer.Exit as exc:
-        return _interrupted(err_console) if exc.exit_code == 130 else int(exc.exit_code or 0)
+        if exc.exit_code == 130:
+            return _interrupted(err_console, getattr(exc, "message", None))
+        return int(exc.exit_code or 0)
     except typer.Abort:
         return _interrupted(err_console)
     except ClickException as exc:
@@ -129,7 +131,9 @@ def run(argv: list[str] | None = None) -> int:
     except (csv.Error, json.JSONDecodeError, RecursionError, OverflowError) as exc:
         return _bad_input(err_console, f"malformed input ({type(exc).__name__}: {exc})", None)
     if rv == 130:
-        return _interrupted(err_console)
+        from forceplan.cli.common import InterruptedKept
+
+        return _interrupted(err_console, InterruptedKept.said.pop() if InterruptedKept.said else None)
     return int(rv) if isinstance(rv, int) else 0
 
 
@@ -142,8 +146,8 @@ def _bad_input(con: Any, message: str, hint: str | None) -> int:
     return 2
 
 
-def _interrupted(con: Any) -> int:
-    con.print("interrupted: stopped; no partial output was left")
+def _interrupted(con: Any, message: str | None = None) -> int:
+    con.print(message or "interrupted: stopped; no partial output was left")
     return 130
 
 

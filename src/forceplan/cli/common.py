@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 import typer
 from rich.console import Console
@@ -53,6 +53,18 @@ __all__ = [
     "write_atomic",
     "write_csv_tables",
 ]
+
+
+class InterruptedKept(typer.Exit):
+    """Ctrl-C in a command that keeps what it finished: exit 130 with the command's own message of what it kept."""
+
+    said: ClassVar[list[str]] = []
+    """The message of the last one raised: Click hands a command's exit code back without the exception."""
+
+    def __init__(self, message: str):
+        super().__init__(130)
+        self.message = message
+        InterruptedKept.said.append(message)
 
 
 def progress_bar() -> Progress:

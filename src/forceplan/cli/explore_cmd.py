@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from forceplan.cli.common import console, err_console, fail, load_or_exit, progress_bar, write_atomic
+from forceplan.cli.common import InterruptedKept, console, err_console, fail, load_or_exit, progress_bar, write_atomic
 from forceplan.cli.options import ScenarioArg, Seed
 from forceplan.defaults import EXPLORE_THRESHOLD
 
@@ -135,27 +135,28 @@ def explore(
         write_atomic(state, json.dumps(key, sort_keys=True) + "\n")
     todo = [t for t in plan.tasks if t.index not in results]
     stats = None
-    with open(state, "a", encoding="utf-8") as log, progress_bar() as bar:
-        task_id = bar.add_task("experiments", total=len(plan.tasks), completed=len(results))
+    try:
+        with open(state, "a", encoding="utf-8") as log, progress_bar() as bar:
+            task_id = bar.add_task("experiments", total=len(plan.tasks), completed=len(results))
 
-        def on_result(t: Any, outcomes: dict[str, Any] | None, error: str | None) -> None:
-            if outcomes is not None:
-                results[t.index] = outcomes
-                log.write(json.dumps({"index": t.index, "outcomes": _clean(outcomes)}) + "\n")
-                log.flush()
-            else:
-                errors[t.index] = error or "failed"
-            bar.update(task_id, advance=1)
+            def on_result(t: Any, outcomes: dict[str, Any] | None, error: str | None) -> None:
+                if outcomes is not None:
+                    results[t.index] = outcomes
+                    log.write(json.dumps({"index": t.index, "outcomes": _clean(outcomes)}) + "\n")
+                    log.flush()
+                else:
+                    errors[t.index] = error or "failed"
+                bar.update(task_id, advance=1)
 
-        try:
             if todo:
                 stats = run_on_dask(sc, todo, seed, trials, response_trials, scheduler, workers, on_result)
-        except KeyboardInterrupt:
-            err_console.print(f"interrupted: {len(results)} of {len(plan.tasks)} experiments kept in {partial}; "
-                              "rerun with --resume to finish")  # fmt: skip
-            raise typer.Exit(130) from None
-        except OSError as exc:
-            fail(f"cannot reach the Dask scheduler {scheduler!r}: {exc}", "check the address, or use --scheduler local")
+    except KeyboardInterrupt:
+        raise InterruptedKept(
+            f"interrupted: {len(results)} of {len(plan.tasks)} experiments kept in {partial}; rerun with --resume "
+            "to finish them"
+        ) from None
+    except OSError as exc:
+        fail(f"cannot reach the Dask scheduler {scheduler!r}: {exc}", "check the address, or use --scheduler local")
     # NaN for outcomes that a resumed JSON line stored as null
     for r in results.values():
         for k, v in r.items():
