@@ -237,6 +237,18 @@ class Cdb90:
     """NaN where not recorded."""
 
 
+def fill_years(dates: list[str], wars: list[str]) -> list[int]:
+    """The year of each battle from its ISO date; an empty or malformed date takes the median year of the dated
+    battles of the same war (CDB90 leaves two 1944 battles in Italy undated), and 0 when the war has none."""
+    years = [int(d[:4]) if d[:4].isdigit() else None for d in dates]
+    by_war: dict[str, list[int]] = {}
+    for y, w in zip(years, wars, strict=True):
+        if y is not None:
+            by_war.setdefault(w, []).append(y)
+    fill = {w: int(np.median(ys)) for w, ys in by_war.items()}
+    return [y if y is not None else fill.get(w, 0) for y, w in zip(years, wars, strict=True)]
+
+
 def load_cdb90(path: Path | None = None) -> Cdb90:
     path = path or data_dir() / "combat" / "cdb90_flat_attacker_defender.csv"
     with open(path, encoding="utf-8") as f:
@@ -254,7 +266,7 @@ def load_cdb90(path: Path | None = None) -> Cdb90:
     dc = np.array([num(r, "def_cas") for r in rows])
     dur = np.array([num(r, "duration1_days") for r in rows])
     w = np.array([num(r, "wina") for r in rows])
-    year = np.array([int(r["datetime_mid"][:4]) if r["datetime_mid"][:4].isdigit() else 0 for r in rows])
+    year = np.array(fill_years([r["datetime_mid"] for r in rows], [r["war"] for r in rows]))
     ok = (a > 0) & (d > 0) & np.isfinite(w)
     lost = ok & (w == -1) & np.isfinite(ac)
     won = ok & (w == 1) & np.isfinite(dc)

@@ -1,0 +1,221 @@
+r"""Validation that can fail: the outcome model scored on battles it was not fitted on (docs/model.md, §7.6).
+
+**Leave one war out** (CDB90): for each of the wars in turn, both models — pre-battle factors and force ratio
+alone — are fitted on the battles of every other war and predict the battles of that war; the base rate (the
+constant forecast) is the attacker's win rate in the same training battles. Holding out whole wars, not random
+battles, keeps a war's shared conditions (doctrine, armies, the analyst who coded it) out of its own forecast.
+
+Scores, each over the held-out predictions of all battles:
+
+    Brier  = mean (p − y)²,            Brier skill score BSS = 1 − Brier ÷ Brier(base rate)
+    log loss = −mean [y ln p + (1 − y) ln(1 − p)],   AUC = P(a won battle scores above a lost one)
+
+A model **beats a constant** when its BSS is above 0 (its Brier score below the base rate's). 95 % intervals come
+from a bootstrap over wars (whole wars resampled with replacement, ``reps`` times, from ``seed``), which respects
+the grouping the cross-validation uses. The richer model is preferred when its held-out Brier score is lower than
+the ratio-only model's and the bootstrap interval of the difference excludes zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from forceplan.engagement.calibrate import auc
+from forceplan.engagement.outcome import FACTORS, RIDGE_SD, Battles, OutcomeModel, fit_outcome, load_battles
+
+EPS = 1e-9
+
+
+def brier(p: NDArray[np.float64], y: NDArray[np.float64]) -> float:
+    return float(np.mean((p - y) ** 2))
+
+
+def log_loss(p: NDArray[np.float64], y: NDArray[np.float64]) -> float:
+    q = np.clip(p, EPS, 1 - EPS)
+    return float(-np.mean(y * np.log(q) + (1 - y) * np.log(1 - q)))
+
+
+@dataclass(frozen=True)
+class Score:
+    """Out-of-sample scores of one model with 95 % bootstrap intervals (over wars for CDB90, over battles for an
+    external set)."""
+
+    model: str
+    battles: int
+    groups: int
+    brier: float
+    brier_base: float
+    brier_skill: float
+    brier_skill_ci: tuple[float, float]
+    log_loss: float
+    log_loss_base: float
+    log_loss_ci: tuple[float, float]
+    auc: float
+    auc_ci: tuple[float, float]
+
+    @property
+    def beats_constant(self) -> bool:
+        return self.brier < self.brier_base
+
+    def sentence(self, where: str) -> str:
+        """The plain verdict: does the model beat a constant forecast, by the held-out Brier score?"""
+        lo, hi = self.brier_skill_ci
+        head = (
+            f"{where}, the {self.model} model's Brier score is {self.brier:.3f} against {self.brier_base:.3f} for "
+            f"the base rate (always forecasting the average win rate)"
+        )
+        if self.beats_constant:
+            sure = "" if lo > 0 else ", but the 95 % interval includes no skill at all"
+            return (
+                f"{head}: it beats a constant, with a Brier skill of {self.brier_skill:+.1%} "
+                f"(95 % interval {lo:+.1%} to {hi:+.1%}{sure}); AUC {self.auc:.2f}."
+            )
+        return (
+            f"{head}: it does NOT beat a constant (Brier skill {self.brier_skill:+.1%}, 95 % interval {lo:+.1%} to "
+            f"{hi:+.1%}); AUC {self.auc:.2f}. On these battles, the model's odds are no better than the base rate."
+        )
+
+
+def _ci(vals: NDArray[np.float64]) -> tuple[float, float]:
+    v = vals[np.isfinite(vals)]
+    lo, hi = np.percentile(v, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
+def score(
+    model: str,
+    p: NDArray[np.float64],
+    base: NDArray[np.float64],
+    y: NDArray[np.bool_],
+    groups: NDArray[np.int64],
+    rng: np.random.Generator,
+    reps: int = 1000,
+) -> Score:
+    """Scores of predictions ``p`` against the base-rate predictions ``base``; bootstrap over ``groups``."""
+    yf = y.astype(float)
+    g = np.unique(groups)
+    members = [np.flatnonzero(groups == k) for k in g]
+    bss, ll, au = np.empty(reps), np.empty(reps), np.empty(reps)
+    for i in range(reps):
+        idx = np.concatenate([members[j] for j in rng.integers(0, len(g), len(g))])
+        b0 = brier(base[idx], yf[idx])
+        bss[i] = 1 - brier(p[idx], yf[idx]) / b0 if b0 > 0 else np.nan
+        ll[i] = log_loss(p[idx], yf[idx])
+        au[i] = auc(p[idx], y[idx])
+    return Score(
+        model=model,
+        battles=len(y),
+        groups=len(g),
+        brier=brier(p, yf),
+        brier_base=brier(base, yf),
+        brier_skill=1 - brier(p, yf) / brier(base, yf),
+        brier_skill_ci=_ci(bss),
+        log_loss=log_loss(p, yf),
+        log_loss_base=log_loss(base, yf),
+        log_loss_ci=_ci(ll),
+        auc=auc(p, y),
+        auc_ci=_ci(au),
+    )
+
+
+def war_index(battles: Battles) -> NDArray[np.int64]:
+    _, idx = np.unique(np.asarray(battles.war, dtype=object).astype(str), return_inverse=True)
+    return np.asarray(idx, dtype=np.int64)
+
+
+def leave_one_war_out(
+    battles: Battles, factors: tuple[str, ...], ridge_sd: float | None = RIDGE_SD
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Held-out predictions (model, base rate) for every battle, each from a fit on the other wars' battles.
+    The clip range of ln(force ratio) is the training battles' range, as it would be for a forecast."""
+    wars = war_index(battles)
+    p = np.empty(len(wars))
+    base = np.empty(len(wars))
+    for k in np.unique(wars):
+        test = wars == k
+        train = battles.subset(~test)
+        used = tuple(f for f in factors if train.column(f).any())  # a factor absent from training has no effect
+        m = fit_outcome(train, used, ridge_sd=ridge_sd)
+        x = battles.subset(test)
+        p[test] = m.probability(x.ratio, {f: x.column(f) for f in used})
+        base[test] = train.success.mean()
+    return p, base
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The held-out comparison of the pre-battle model with force ratio alone (leave one war out, CDB90)."""
+
+    battles: int
+    wars: int
+    subset: str
+    rich: Score
+    ratio_only: Score
+    brier_gain: float
+    """Brier(force ratio alone) − Brier(pre-battle factors); positive: the richer model is better."""
+    brier_gain_ci: tuple[float, float]
+    seed: int
+    reps: int
+
+    @property
+    def richer_wins(self) -> bool:
+        return self.brier_gain > 0 and self.brier_gain_ci[0] > 0
+
+    @property
+    def chosen(self) -> str:
+        return self.rich.model if self.richer_wins else self.ratio_only.model
+
+    def sentences(self) -> list[str]:
+        where = f"Held out one war at a time ({self.wars} wars, {self.battles} CDB90 battles{self.subset})"
+        lo, hi = self.brier_gain_ci
+        pick = (
+            f"The pre-battle model is the default: it improves on force ratio alone by {self.brier_gain:.4f} in "
+            f"Brier score (95 % interval {lo:.4f} to {hi:.4f})."
+            if self.richer_wins
+            else f"Force ratio alone is kept as the default: the pre-battle model does not beat it reliably "
+            f"(Brier gain {self.brier_gain:.4f}, 95 % interval {lo:.4f} to {hi:.4f})."
+        )
+        return [self.rich.sentence(where), self.ratio_only.sentence(where), pick]
+
+
+def compare_models(battles: Battles | None = None, seed: int = 0, reps: int = 1000, subset: str = "") -> Comparison:
+    """Leave-one-war-out skill of both models with bootstrap intervals over wars (see the module docstring)."""
+    b = battles or load_battles()
+    y = b.success
+    wars = war_index(b)
+    p_rich, base = leave_one_war_out(b, FACTORS)
+    p_ratio, _ = leave_one_war_out(b, ())
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(23,)))
+    rich = score("pre-battle factors", p_rich, base, y, wars, rng, reps)
+    ratio = score("force ratio alone", p_ratio, base, y, wars, rng, reps)
+    yf = y.astype(float)
+    members = [np.flatnonzero(wars == k) for k in np.unique(wars)]
+    gain = np.empty(reps)
+    for i in range(reps):
+        idx = np.concatenate([members[j] for j in rng.integers(0, len(members), len(members))])
+        gain[i] = brier(p_ratio[idx], yf[idx]) - brier(p_rich[idx], yf[idx])
+    return Comparison(
+        battles=len(y),
+        wars=len(members),
+        subset=subset,
+        rich=rich,
+        ratio_only=ratio,
+        brier_gain=brier(p_ratio, yf) - brier(p_rich, yf),
+        brier_gain_ci=_ci(gain),
+        seed=seed,
+        reps=reps,
+    )
+
+
+def coefficient_rows(m: OutcomeModel) -> list[tuple[str, float, float, float, float]]:
+    """(name people read, coefficient, 95 % low, 95 % high, odds ratio) per coefficient."""
+    from forceplan.engagement.outcome import NAMES
+
+    ci = m.ci()
+    return [
+        (NAMES.get(n, n), float(c), float(lo), float(hi), float(np.exp(c)))
+        for n, c, (lo, hi) in zip(m.names, m.coef, ci, strict=True)
+    ]
