@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -297,16 +298,20 @@ def _print_skill(skills: list[Skill]) -> None:
 
 def print_assessment(r: AssessResult) -> None:
     from forceplan.engagement.stats import SKILL_SENTENCE
+    from forceplan.engagement.verdict import COLOURS, verdict_sentence
 
+    c = r.calibration
     console.rule(Text(f"Deterrence assessment: {r.scenario}", style="bold"))
     console.print(
         f"{r.trials:,} trials ({r.input_draws} draws of the uncertain inputs), seed {r.seed}; battles decided at "
-        f"the CDB90 odds (slope {r.calibration['b1']:.2f}, 95 % CI {r.calibration['b1_ci_low']:.2f}-"
-        f"{r.calibration['b1_ci_high']:.2f}); 30 days"
+        f"the odds of the CDB90 outcome model ({c['battles']:.0f} battles; ln force ratio slope "
+        f"{c['log_force_ratio']:.2f}, 95 % CI {c['log_force_ratio_low']:.2f}-{c['log_force_ratio_high']:.2f}, "
+        f"flat outside force ratios {math.exp(c['log_ratio_min']):.2f}-{math.exp(c['log_ratio_max']):.1f}); "
+        "30 days"
     )
     t = Table(
         title="Would the attacker reach its objective within 30 days?",
-        caption="P: the attacker's probability [5th-95th percentile over the model's uncertain inputs]; "
+        caption="P: the attacker's probability [5th-95th percentile over the uncertain inputs]; "
         "±: Monte Carlo error; hours to objective and attacker losses (battalion-equivalents): P50 (P10-P90)",
     )
     t.add_column("threat", no_wrap=True)
@@ -316,21 +321,26 @@ def print_assessment(r: AssessResult) -> None:
         t.add_column(col)
     for th in r.threats:
         pr = th.p_reached
+        colour = COLOURS.get(th.verdict, "")
         t.add_row(
             th.threat,
             f"{th.distance_km:.0f}",
-            f"{pr.p:.2f} [{pr.ci_low:.2f}-{pr.ci_high:.2f}]",
+            Text(f"{pr.p:.2f} [{pr.ci_low:.2f}-{pr.ci_high:.2f}]", style=colour),
             f"±{pr.mc_error:.3f}",
             _q(th.time_to_objective_h),
             _q(th.attacker_losses),
             f"{th.p_culminated:.2f}",
-            th.verdict,
+            Text(th.verdict, style=colour),
         )
     console.print(t)
     console.print(
-        SKILL_SENTENCE + " The interval (5th-95th percentile) carries the calibration's uncertainty and the stated "
-        "strength ranges; the verdict names a band only when the whole interval lies in it."
+        SKILL_SENTENCE + " The interval (5th-95th percentile) carries the outcome model's coefficients, the stated "
+        "strength ranges and every assumption given as a range (exploitation pace, air effect and losses, strike "
+        "effect, decision delay and the lever mappings); it is never narrower than the Monte Carlo error allows. "
+        + verdict_sentence(r.threshold)
     )
+    for word, meaning in r.verdicts.items():
+        console.print(Text.assemble((f"  {word}", COLOURS.get(word, "")), f": {meaning}"))
     for off in r.offensives:
         t = Table(title=f"Simultaneous offensive {off.offensive}: {off.name} (the force shared by HiGHS)")
         for col in ("axis", "P [interval]", "verdict", "combat power received", "receives"):
@@ -349,12 +359,19 @@ def print_assessment(r: AssessResult) -> None:
         console.print(f"  {guards} units stay as guards at {len(off.guards)} protected sites")
     if any(th.sensitivity for th in r.threats):
         for th in r.threats:
-            s = Table(title=f"Sensitivity of {th.threat}: change in P (same draws, common random numbers)")
+            s = Table(
+                title=f"Sensitivity of {th.threat}: change in P (same draws, common random numbers)",
+                caption="change [5th-95th percentile over the uncertain inputs]; levers first, with the fitted "
+                "factor or mechanism they work through",
+            )
             s.add_column("case")
             s.add_column("P", justify="right")
-            s.add_column("change", justify="right")
+            s.add_column("change [interval]", justify="right", no_wrap=True)
+            s.add_column("why")
             for c in th.sensitivity:
-                s.add_row(c.case, f"{c.p_reached:.3f}", f"{c.delta:+.3f}")
+                s.add_row(
+                    c.case, f"{c.p_reached:.3f}", f"{c.delta:+.3f} [{c.delta_low:+.3f}, {c.delta_high:+.3f}]", c.why
+                )
             console.print(s)
 
 

@@ -331,6 +331,7 @@ def _battle_kernel(  # type: ignore[no-untyped-def]  # pragma: no cover - compil
     steps,
     stride,
     single,
+    stop_when_decided,
 ):
     n = a0.shape[0]
     n_rec = steps // stride + 1
@@ -378,6 +379,8 @@ def _battle_kernel(  # type: ignore[no-untyped-def]  # pragma: no cover - compil
         path_a[i, 0] = a
         path_d[i, 0] = d
         for s in range(steps):
+            if stop_when_decided and phase >= 2:
+                break  # culminated or arrived: whether the objective is reached can no longer change
             t_now = (s + 1) * dt_h
             factor = hold[i] if phase == 2 else 1.0
             air_now += air_add[s]
@@ -496,6 +499,7 @@ def run_battles(
     distance_km: float = 0.0,
     record_every_steps: int = 1,
     single_battle: bool = False,
+    stop_when_decided: bool = False,
     b0_later: NDArray[np.float64] | None = None,
     log_ratio_bounds: tuple[float, float] = (-np.inf, np.inf),
 ) -> BattleOutcome:
@@ -509,6 +513,10 @@ def run_battles(
     defence) while they fly; strike elements, from
     their first strike, destroy the attacker's arriving echelons at ``fire_rate_per_day × fire_scale`` a day up
     to ``fire_cap × fire_scale`` each (what they destroy before an echelon arrives is taken off it on arrival).
+
+    ``stop_when_decided``: a trial stops once the attack has culminated or arrived (``reached``, the time to the
+    objective, ``battles_won`` and the first breakthrough are then final; losses, end strengths and paths stop
+    there too): for the cases that need only P.
 
     The battle clocks (Exp(1)) and outcome draws (U(0,1)) come from ``rng``, ``MAX_BATTLES`` per trial, always
     the same number whatever the inputs, so two calls with equally seeded generators share every draw."""
@@ -554,6 +562,7 @@ def run_battles(
         steps,
         max(1, int(record_every_steps)),
         bool(single_battle),
+        bool(stop_when_decided),
     )
     fields = (*OUTCOME_FIELDS, "battles_won")
     return BattleOutcome(record_h=_record_hours(steps, record_every_steps, dt_h), **dict(zip(fields, res, strict=True)))

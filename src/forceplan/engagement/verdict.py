@@ -7,7 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-DEFAULT_THRESHOLD = 0.25
+from forceplan.scenario.model import DETERRENCE_THRESHOLD
+
+DEFAULT_THRESHOLD = DETERRENCE_THRESHOLD
 """The attacker's chance of reaching its objective within 30 days below which an axis counts as deterred: a policy
 judgement, not a finding; a scenario sets its own (``deterrence_threshold``)."""
 
@@ -54,20 +56,21 @@ class Interval:
 def two_stage_interval(
     values: NDArray[np.float64],
     inner: int,
-    q: tuple[float, float] = (0.05, 0.95),
-    z: float = 1.645,
+    q: float = 0.05,
+    z: float = 2.0,
     bounds: tuple[float, float] = (0.0, 1.0),
 ) -> Interval:
     r"""The mean of per-trial ``values`` and its interval over the uncertain inputs, from a two-stage design
     (``values`` ordered by input draw, ``inner`` trials per draw).
 
-    With m_j the mean of draw j, s_j² the variance of its trials and J draws: the between-draw variance of the
-    true means is τ² = Var(m_j) − mean(s_j²) ÷ inner (method of moments, never below 0); each m_j is shrunk
-    towards the mean by √(τ² ÷ Var(m_j)) and the interval is the q-quantiles of the shrunk means, so it carries
-    the inputs' uncertainty, not the inner trials' noise. It is never narrower than the Monte Carlo error
-    allows: each end lies at least z × se from the mean, se = √(Var(m_j) ÷ J), so when the inputs matter less
-    than the noise (τ² estimated at 0) the interval falls back to the Monte Carlo interval instead of
-    collapsing to a point."""
+    With m_j the mean of draw j (J draws), s_j² the variance of its trials: the between-draw variance of the true
+    means is τ² = Var(m_j) − mean(s_j²) ÷ inner (method of moments, never below 0), and each m_j is shrunk towards
+    the mean by √(τ² ÷ Var(m_j)), so the spread carries the inputs' uncertainty, not the inner trials' noise.
+    The interval's ends are the q- and (1 − q)-quantiles of the shrunk means, each taken at its own Monte Carlo
+    bound: the order statistic k = ⌊J·q − z·√(J·q·(1 − q))⌋ from either end (z = 2: an end that a rerun with
+    another seed would place further out only 2.3 % of the time). It is never narrower than the Monte Carlo error
+    of the mean allows either: each end lies at least z × se from the mean, se = √(Var(m_j) ÷ J). So the interval
+    does not collapse when τ² is estimated at 0, and a verdict read from it does not turn with the seed."""
     v = np.asarray(values, dtype=float).reshape(-1, inner)
     m = v.mean(axis=1)
     n_outer = len(m)
@@ -76,8 +79,9 @@ def two_stage_interval(
     noise = float(v.var(axis=1, ddof=1).mean()) / inner if inner > 1 else 0.0
     tau2 = max(var_obs - noise, 0.0)
     shrink = float(np.sqrt(tau2 / var_obs)) if var_obs > 0 else 0.0
-    lo, hi = np.quantile(mean + shrink * (m - mean), q)
+    adj = np.sort(mean + shrink * (m - mean))
+    k = max(int(np.floor(n_outer * q - z * np.sqrt(n_outer * q * (1 - q)))), 0)
     se = float(np.sqrt(var_obs / n_outer)) if n_outer > 1 else 0.0
-    lo = max(min(float(lo), mean - z * se), bounds[0])
-    hi = min(max(float(hi), mean + z * se), bounds[1])
+    lo = max(min(float(adj[k]), mean - z * se), bounds[0])
+    hi = min(max(float(adj[n_outer - 1 - k]), mean + z * se), bounds[1])
     return Interval(mean=mean, low=lo, high=hi, mc_error=se)
