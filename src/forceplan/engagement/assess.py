@@ -223,7 +223,16 @@ def _range(sc: Scenario, name: str) -> tuple[float, float]:
     return (d.value, d.value) if isinstance(d, Fixed) else (d.min, d.max)
 
 
-def sensitivity_cases(sc: Scenario, threat: Threat, opts: Options, dr: EngagementDraws) -> list[Case]:
+def slope_fixed(model: OutcomeModel, slope: float) -> np.ndarray:
+    """The model's coefficients with the ln(force ratio) slope fixed and every other coefficient at its mean
+    conditional on it (the fit's normal approximation)."""
+    c = np.asarray(model.cov, dtype=float)
+    return np.asarray(model.coef, dtype=float) + c[:, 1] / c[1, 1] * (slope - float(model.coef[1]))
+
+
+def sensitivity_cases(
+    sc: Scenario, threat: Threat, opts: Options, dr: EngagementDraws, model: OutcomeModel
+) -> list[Case]:
     """The sensitivity cases of one threat, each a change to the baseline's draws or inputs and nothing else;
     the levers first."""
     ones = np.ones_like(dr.attacker_factor)
@@ -270,6 +279,10 @@ def sensitivity_cases(sc: Scenario, threat: Threat, opts: Options, dr: Engagemen
             Case(f"Ukrainian strength {d_lo:g}", draws=dr.with_(defender_factor=ones * d_lo / d_mode)),
             Case(f"Ukrainian strength {d_hi:g}", draws=dr.with_(defender_factor=ones * d_hi / d_mode)),
         ]
+    se = float(np.sqrt(model.cov[1, 1]))
+    for label, slope in (("low", float(model.coef[1]) - 1.96 * se), ("high", float(model.coef[1]) + 1.96 * se)):
+        fixed = np.broadcast_to(slope_fixed(model, slope), dr.coef.shape).copy()
+        cases.append(Case(f"calibration slope {label} ({slope:.2f})", draws=dr.with_(coef=fixed)))
     if not opts.backstop(sc) and sc.backstop.assets:
         bs = Options(
             min_status=opts.min_status,
@@ -371,7 +384,7 @@ def assess(
         base = base_eng.outcome
         sens: list[Sensitivity] = []
         if sensitivity:
-            for case in sensitivity_cases(sc, threat, opts, dr):
+            for case in sensitivity_cases(sc, threat, opts, dr, model):
                 if case.backstop:
                     if backstop_plan is None:
                         f = match_force(sc, case.backstop)

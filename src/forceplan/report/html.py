@@ -13,6 +13,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from forceplan.engagement.stats import SKILL_SENTENCE
 from forceplan.plan import PlanResult
 from forceplan.report.assets import inline_script, read_asset, script_json
+from forceplan.report.deterrence import deterrence_context
 from forceplan.report.map import SIDC_BY_CAPABILITY, _base_countries, garrison_sidc, used_symbols
 from forceplan.scenario import Scenario, line_of_contact
 from forceplan.scenario.parameters import PARAMETERS
@@ -200,6 +201,7 @@ def render_report(sc: Scenario, p: PlanResult) -> str:
         st=st,
         resp=p.response,
         ass=p.assessment,
+        det=deterrence_context(p.assessment),
         phases=p.phases,
         loc_km=p.line_of_contact_km,
         pct=lambda x: f"{100 * x:.0f} %",
