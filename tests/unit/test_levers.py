@@ -36,7 +36,12 @@ def test_sortie_rates_by_hand() -> None:
     """Two squadrons of 12 (turn rates 4.8 and 1.2 a day), 70 % available, 1.5 sorties a crew a day (cap 1.875
     a day per aircraft), 40 % escort and SEAD, 0.5 % lost per sortie."""
     flown, attack, loss = sortie_rates(
-        np.array([4.8, 1.2]), np.array([12.0, 12.0]), np.array([0.7]), np.array([1.5]), np.array([0.4]), np.array([0.005])
+        np.array([4.8, 1.2]),
+        np.array([12.0, 12.0]),
+        np.array([0.7]),
+        np.array([1.5]),
+        np.array([0.4]),
+        np.array([0.005]),
     )
     cap = CREW_RATIO * 1.5
     assert flown[0] == pytest.approx([12 * 0.7 * cap, 12 * 0.7 * 1.2])
@@ -97,7 +102,7 @@ def test_a_strike_squadron_flies_its_missiles_first_then_attack_sorties() -> Non
         "air_defence_loss_per_sortie": np.array([0.0]),
     }
     dr = dataclasses.replace(_dummy_draws(1), aircraft_factor=1.0)
-    idx, start, flown, attack, _ = _air(els, times, np.ones(1), o, dr)
+    idx, start, flown, _, _ = _air(els, times, np.ones(1), o, dr)
     assert idx == [0, 2]
     assert start[0].tolist() == [10.0 + 24 * 20 / 8, 10.0]
     assert flown[0] == pytest.approx([48.0, 48.0])  # 12 aircraft at 4 sorties a day each, uncapped

@@ -368,9 +368,12 @@ def print_assessment(r: AssessResult) -> None:
             s.add_column("P", justify="right")
             s.add_column("change [interval]", justify="right", no_wrap=True)
             s.add_column("why")
-            for c in th.sensitivity:
+            for sv in th.sensitivity:
                 s.add_row(
-                    c.case, f"{c.p_reached:.3f}", f"{c.delta:+.3f} [{c.delta_low:+.3f}, {c.delta_high:+.3f}]", c.why
+                    sv.case,
+                    f"{sv.p_reached:.3f}",
+                    f"{sv.delta:+.3f} [{sv.delta_low:+.3f}, {sv.delta_high:+.3f}]",
+                    sv.why,
                 )
             console.print(s)
 

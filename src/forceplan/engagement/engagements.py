@@ -185,9 +185,14 @@ def engage_threat(
         "posture_prepared": prepared,
         "posture_fortified": fortified,
     }
-    first = {**FORECAST_CONTEXT, **levers}
+    first: dict[str, float | np.ndarray] = {**FORECAST_CONTEXT, **levers}
     # After a breakthrough the defence re-forms where the pursuit stops: hasty, and no longer surprised.
-    later = {**first, "posture_prepared": 0.0, "posture_fortified": 0.0, "surprise_attacker": 0.0}
+    later: dict[str, float | np.ndarray] = {
+        **first,
+        "posture_prepared": 0.0,
+        "posture_fortified": 0.0,
+        "surprise_attacker": 0.0,
+    }
     fires = [k for k, el in enumerate(elements) if el.option == "long_range_fires" and el.reachable]
     coef = dr.coef[:n]
     out = run_battles(
