@@ -86,11 +86,17 @@ def posture_shares(
     ``in_position_h``: trials × elements, hours each arriving element has been in position at H (negative or
     infinite: it arrives after H or never, and is not part of the first battle's defence); ``power`` per element."""
     held = np.asarray(in_position_h, float)
-    present = np.isfinite(held) & (held >= 0.0)
-    w = np.where(present, np.asarray(power, float)[None, :], 0.0)
+    w = np.asarray(power, float)
     base = np.broadcast_to(np.asarray(fortified_power, float), (held.shape[0],))
-    fort = base + np.where(held >= FORTIFIED_AFTER_H, w, 0.0).sum(axis=1)
-    prep = np.where((held >= PREPARED_AFTER_H) & (held < FORTIFIED_AFTER_H), w, 0.0).sum(axis=1)
-    total = base + w.sum(axis=1)
+    fort_mask = held >= FORTIFIED_AFTER_H
+    fort_mask &= np.isfinite(held)
+    prep_mask = held >= PREPARED_AFTER_H
+    prep_mask &= ~fort_mask
+    prep_mask &= np.isfinite(held)
+    in_mask = held >= 0.0
+    in_mask &= np.isfinite(held)
+    fort = base + fort_mask @ w
+    prep = prep_mask @ w
+    total = base + in_mask @ w
     safe = np.where(total > 0, total, 1.0)
     return np.where(total > 0, prep / safe, 0.0), np.where(total > 0, fort / safe, 0.0)

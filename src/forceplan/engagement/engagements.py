@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from forceplan.engagement.air import p_air_superiority, posture_shares, sortie_rates, surprise
-from forceplan.engagement.engine import BattleOutcome, per_step_schedule, run_battles
+from forceplan.engagement.engine import BattleOutcome, draw_battles, per_step_schedule, run_battles
 from forceplan.engagement.outcome import FORECAST_CONTEXT, OutcomeModel
 from forceplan.geo import geodesic_km
 from forceplan.scenario import Scenario
@@ -76,6 +76,8 @@ class EngagementDraws:
     """Lever: the combat power of the elements of an option (e.g. ``in_theatre``) × this."""
     extra_warning_h: float = 0.0
     """Lever: the monitoring detects the offensive this many hours earlier."""
+    battles: tuple[np.ndarray, np.ndarray] | None = None
+    """The battle clocks and outcome numbers from ``clock_seed`` (drawn once, shared by every case)."""
 
     def with_(self, **kw: object) -> EngagementDraws:
         return dataclasses.replace(self, **kw)  # type: ignore[arg-type]
@@ -106,7 +108,9 @@ def draw_engagement(
     other = {name: rep(draw(parameter(sc, name), (n_outer,), rng)) for name in OUTER_PARAMETERS}
     other |= {name: draw(parameter(sc, name), (trials,), rng) for name in INNER_PARAMETERS}
     u_air = rng.random(trials)
-    return EngagementDraws(rep(coef), rep(att), rep(dfd), other, u_air, np.random.SeedSequence(seed, spawn_key=(i, 2)))
+    clock_seed = np.random.SeedSequence(seed, spawn_key=(i, 2))
+    battles = draw_battles(np.random.default_rng(clock_seed), trials)
+    return EngagementDraws(rep(coef), rep(att), rep(dfd), other, u_air, clock_seed, battles=battles)
 
 
 @dataclass(frozen=True)
@@ -229,5 +233,6 @@ def engage_threat(
         distance_km=threat_distance_km(sc, threat),
         record_every_steps=24,
         stop_when_decided=p_only,
+        battle_draws=None if dr.battles is None else (dr.battles[0][:n], dr.battles[1][:n]),
     )
     return Engagement(out, {**levers, "p_air_superiority": p_air}, attack.sum(axis=1))

@@ -459,6 +459,12 @@ def _battle_kernel(  # type: ignore[no-untyped-def]  # pragma: no cover - compil
     return reached, t_obj, loss_a, loss_d, a_end, d_end, x_end, t_culm, t_break, path_a, path_d, path_x, won
 
 
+def draw_battles(rng: np.random.Generator, n: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The battle clocks (Exp(1)) and outcome numbers (U(0, 1)) of ``n`` trials, ``MAX_BATTLES`` each, in the
+    order :func:`run_battles` draws them from its ``rng``."""
+    return rng.exponential(1.0, size=(n, MAX_BATTLES)), rng.random(size=(n, MAX_BATTLES))
+
+
 def _per_trial(n: int, rate: NDArray[np.float64] | None) -> NDArray[np.float64]:
     """Air rates as trials × elements: one row per trial, or one row for all trials."""
     if rate is None:
@@ -500,6 +506,7 @@ def run_battles(
     record_every_steps: int = 1,
     single_battle: bool = False,
     stop_when_decided: bool = False,
+    battle_draws: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
     b0_later: NDArray[np.float64] | None = None,
     log_ratio_bounds: tuple[float, float] = (-np.inf, np.inf),
 ) -> BattleOutcome:
@@ -514,6 +521,7 @@ def run_battles(
     their first strike, destroy the attacker's arriving echelons at ``fire_rate_per_day × fire_scale`` a day up
     to ``fire_cap × fire_scale`` each (what they destroy before an echelon arrives is taken off it on arrival).
 
+    ``battle_draws``: the clocks and outcome numbers already drawn (:func:`draw_battles`), instead of ``rng``.
     ``stop_when_decided``: a trial stops once the attack has culminated or arrived (``reached``, the time to the
     objective, ``battles_won`` and the first breakthrough are then final; losses, end strengths and paths stop
     there too): for the cases that need only P.
@@ -522,8 +530,7 @@ def run_battles(
     the same number whatever the inputs, so two calls with equally seeded generators share every draw."""
     n = len(a0)
     steps = round(days * 24.0 / dt_h)
-    clock = rng.exponential(1.0, size=(n, MAX_BATTLES))
-    draw_u = rng.random(size=(n, MAX_BATTLES))
+    clock, draw_u = battle_draws if battle_draws is not None else draw_battles(rng, n)
     zeros, ones = np.zeros(n), np.ones(n)
 
     def arr(v: NDArray[np.float64] | None, default: NDArray[np.float64], scale: float = 1.0) -> NDArray[np.float64]:
