@@ -12,19 +12,22 @@ Scores, each over the held-out predictions of all battles:
 
 A model **beats a constant** when its BSS is above 0 (its Brier score below the base rate's). 95 % intervals come
 from a bootstrap over wars (whole wars resampled with replacement, ``reps`` times, from ``seed``), which respects
-the grouping the cross-validation uses. The richer model is preferred when its held-out Brier score is lower than
-the ratio-only model's and the bootstrap interval of the difference excludes zero.
+the grouping the cross-validation uses. The richer model is the default when its held-out Brier score and log loss
+are both lower than the ratio-only model's, on all battles and on those fought since 1939 (``choose_default``).
 """
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
 from forceplan.engagement.calibrate import auc
 from forceplan.engagement.outcome import FACTORS, RIDGE_SD, Battles, OutcomeModel, fit_outcome, load_battles
+from forceplan.scenario.io import data_dir
 
 EPS = 1e-9
 
@@ -68,7 +71,7 @@ class Score:
             f"the base rate (always forecasting the average win rate)"
         )
         if self.beats_constant:
-            sure = "" if lo > 0 else ", but the 95 % interval includes no skill at all"
+            sure = "" if lo > 0 else "; the interval reaches zero, so the skill is not sure"
             return (
                 f"{head}: it beats a constant, with a Brier skill of {self.brier_skill:+.1%} "
                 f"(95 % interval {lo:+.1%} to {hi:+.1%}{sure}); AUC {self.auc:.2f}."
@@ -160,34 +163,31 @@ class Comparison:
     seed: int
     reps: int
 
-    @property
-    def richer_wins(self) -> bool:
-        return self.brier_gain > 0 and self.brier_gain_ci[0] > 0
-
-    @property
-    def chosen(self) -> str:
-        return self.rich.model if self.richer_wins else self.ratio_only.model
-
     def sentences(self) -> list[str]:
         where = f"Held out one war at a time ({self.wars} wars, {self.battles} CDB90 battles{self.subset})"
         lo, hi = self.brier_gain_ci
-        pick = (
-            f"The pre-battle model is the default: it improves on force ratio alone by {self.brier_gain:.4f} in "
-            f"Brier score (95 % interval {lo:.4f} to {hi:.4f})."
-            if self.richer_wins
-            else f"Force ratio alone is kept as the default: the pre-battle model does not beat it reliably "
-            f"(Brier gain {self.brier_gain:.4f}, 95 % interval {lo:.4f} to {hi:.4f})."
+        better = "better" if self.brier_gain > 0 else "worse"
+        sure = "a real difference" if lo > 0 or hi < 0 else "the interval includes zero: no sure difference"
+        gain = (
+            f"The pre-battle model's Brier score is {abs(self.brier_gain):.4f} {better} than force ratio alone's "
+            f"(95 % interval of the gain {lo:+.4f} to {hi:+.4f}; {sure})."
         )
-        return [self.rich.sentence(where), self.ratio_only.sentence(where), pick]
+        return [self.rich.sentence(where), self.ratio_only.sentence(where), gain]
 
 
-def compare_models(battles: Battles | None = None, seed: int = 0, reps: int = 1000, subset: str = "") -> Comparison:
-    """Leave-one-war-out skill of both models with bootstrap intervals over wars (see the module docstring)."""
+def compare_models(
+    battles: Battles | None = None, seed: int = 0, reps: int = 1000, since_year: int | None = None
+) -> Comparison:
+    """Leave-one-war-out skill of both models with bootstrap intervals over wars (see the module docstring).
+    ``since_year``: every fit still uses all the other wars' battles, but only the held-out battles from that
+    year on are scored (how the model, fitted on all of history, forecasts modern battles)."""
     b = battles or load_battles()
-    y = b.success
-    wars = war_index(b)
     p_rich, base = leave_one_war_out(b, FACTORS)
     p_ratio, _ = leave_one_war_out(b, ())
+    keep = np.ones(len(b.ratio), dtype=bool) if since_year is None else b.year >= since_year
+    y = b.success[keep]
+    wars = war_index(b)[keep]
+    p_rich, p_ratio, base = p_rich[keep], p_ratio[keep], base[keep]
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(23,)))
     rich = score("pre-battle factors", p_rich, base, y, wars, rng, reps)
     ratio = score("force ratio alone", p_ratio, base, y, wars, rng, reps)
@@ -200,7 +200,7 @@ def compare_models(battles: Battles | None = None, seed: int = 0, reps: int = 10
     return Comparison(
         battles=len(y),
         wars=len(members),
-        subset=subset,
+        subset="" if since_year is None else f" fought {since_year} or later",
         rich=rich,
         ratio_only=ratio,
         brier_gain=brier(p_ratio, yf) - brier(p_rich, yf),
@@ -208,6 +208,18 @@ def compare_models(battles: Battles | None = None, seed: int = 0, reps: int = 10
         seed=seed,
         reps=reps,
     )
+
+
+MODERN_YEAR = 1939
+"""The battles most like a forecast for the 2020s: those fought from 1939 on."""
+
+
+def choose_default(all_battles: Comparison, modern: Comparison) -> str:
+    """The rule behind ``outcome.DEFAULT_MODEL``: the pre-battle model when its held-out Brier score and log loss
+    are both lower than force ratio alone's, on all battles and on the battles since 1939; otherwise the simpler
+    model."""
+    ok = all(c.brier_gain > 0 and c.rich.log_loss < c.ratio_only.log_loss for c in (all_battles, modern))
+    return all_battles.rich.model if ok else all_battles.ratio_only.model
 
 
 def coefficient_rows(m: OutcomeModel) -> list[tuple[str, float, float, float, float]]:
@@ -219,3 +231,101 @@ def coefficient_rows(m: OutcomeModel) -> list[tuple[str, float, float, float, fl
         (NAMES.get(n, n), float(c), float(lo), float(hi), float(np.exp(c)))
         for n, c, (lo, hi) in zip(m.names, m.coef, ci, strict=True)
     ]
+
+
+# ---------------------------------------------------------------------------------------------- external battles
+
+LIVERMORE_FILE = "livermore1900_battles.csv"
+RELIABILITY_BANDS: tuple[tuple[float, float], ...] = ((0.0, 0.4), (0.4, 0.5), (0.5, 0.6), (0.6, 0.7), (0.7, 1.0001))
+"""Bands of forecast P(attacker wins) for the reliability table."""
+
+
+@dataclass(frozen=True)
+class External:
+    """Battles from outside CDB90: Livermore (1900), *Numbers and Losses in the Civil War in America*, the battles
+    not in CDB90 (by their National Park Service CWSAC identifiers) and not whole campaigns."""
+
+    name: tuple[str, ...]
+    ratio: NDArray[np.float64]
+    success: NDArray[np.bool_]
+    factors: dict[str, NDArray[np.float64]]
+    excluded: dict[str, int]
+
+
+def load_livermore(path: Path | None = None, cdb90: Battles | None = None) -> External:
+    """Livermore's 63 battles less those in CDB90 and the campaign aggregates. Factor coding: an assault on
+    fortifications (Livermore's list of assaults) is a fortified defence; no air power; no surprise recorded (0);
+    terrain unknown, so ``terrain_rugged`` is the share of rugged terrain among CDB90's Civil War battles; era
+    before 1900."""
+    p = path or data_dir() / "combat" / LIVERMORE_FILE
+    with open(p, encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    b = cdb90 or load_battles()
+    acw = np.array(["CIVIL WAR" in w.upper() and "AMERICAN" in w.upper() for w in b.war])
+    rugged = float(b.column("terrain_rugged")[acw].mean()) if acw.any() else 0.0
+    keep = []
+    excluded: dict[str, int] = {}
+    for r in rows:
+        reason = (
+            "in CDB90"
+            if r["in_cdb90"] == "1"
+            else "a whole campaign"
+            if r["campaign_aggregate"] == "1"
+            else "a strength not recorded"
+            if not (r["attacker_strength"].strip() and r["defender_strength"].strip())
+            else ""
+        )
+        if reason:
+            excluded[reason] = excluded.get(reason, 0) + 1
+        else:
+            keep.append(r)
+    n = len(keep)
+    fort = np.array([float(r["assaulted_fortifications"] == "1") for r in keep])
+    return External(
+        name=tuple(r["battle_name"] for r in keep),
+        ratio=np.array([float(r["attacker_strength"]) / float(r["defender_strength"]) for r in keep]),
+        success=np.array([r["winner"] == r["attacker"] for r in keep]),
+        factors={"posture_fortified": fort, "terrain_rugged": np.full(n, rugged)},
+        excluded=excluded,
+    )
+
+
+@dataclass(frozen=True)
+class Reliability:
+    low: float
+    high: float
+    battles: int
+    forecast: float
+    """Mean forecast P in the band."""
+    observed: float
+    observed_ci: tuple[float, float]
+    """Wilson 95 % interval of the observed win rate."""
+
+
+@dataclass(frozen=True)
+class ExternalCheck:
+    data: str
+    score: Score
+    reliability: list[Reliability]
+    base_rate: float
+    """The constant forecast: the attacker's win rate in the CDB90 battles the model was fitted on."""
+    observed_rate: float
+
+
+def check_external(model: OutcomeModel, ext: External, seed: int = 0, reps: int = 1000) -> ExternalCheck:
+    """Calibration of ``model`` (fitted on CDB90) on battles it never saw: Brier score against the CDB90 base rate,
+    AUC, log loss (bootstrap over battles), and reliability by band of forecast P."""
+    from forceplan.engagement.stats import wilson_interval
+
+    p = model.probability(ext.ratio, ext.factors)
+    base_rate = model.successes / model.n_battles
+    base = np.full(len(p), base_rate)
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(24,)))
+    s = score(model.label, p, base, ext.success, np.arange(len(p)), rng, reps)
+    bands = []
+    for lo, hi in RELIABILITY_BANDS:
+        sel = (p >= lo) & (p < hi)
+        k, m = int(ext.success[sel].sum()), int(sel.sum())
+        if m:
+            bands.append(Reliability(lo, min(hi, 1.0), m, float(p[sel].mean()), k / m, wilson_interval(k, m)))
+    return ExternalCheck("Livermore (1900), American Civil War", s, bands, base_rate, float(ext.success.mean()))
