@@ -68,7 +68,7 @@ class Score:
         lo, hi = self.brier_skill_ci
         head = (
             f"{where}, the {self.model} model's Brier score is {self.brier:.3f} against {self.brier_base:.3f} for "
-            f"the base rate (always forecasting the average win rate)"
+            f"the base rate (always forecasting the training battles' win rate)"
         )
         if self.beats_constant:
             sure = "" if lo > 0 else "; the interval reaches zero, so the skill is not sure"
@@ -310,6 +310,9 @@ class ExternalCheck:
     base_rate: float
     """The constant forecast: the attacker's win rate in the CDB90 battles the model was fitted on."""
     observed_rate: float
+    brier_own_rate: float
+    """Brier score of a constant at the external battles' own win rate: known only in hindsight, the bar a model
+    that had learnt nothing from CDB90 but the level would need to clear."""
 
 
 def check_external(model: OutcomeModel, ext: External, seed: int = 0, reps: int = 1000) -> ExternalCheck:
@@ -328,4 +331,92 @@ def check_external(model: OutcomeModel, ext: External, seed: int = 0, reps: int 
         k, m = int(ext.success[sel].sum()), int(sel.sum())
         if m:
             bands.append(Reliability(lo, min(hi, 1.0), m, float(p[sel].mean()), k / m, wilson_interval(k, m)))
-    return ExternalCheck("Livermore (1900), American Civil War", s, bands, base_rate, float(ext.success.mean()))
+    own = float(ext.success.mean())
+    own_brier = brier(np.full(len(p), own), ext.success.astype(float))
+    return ExternalCheck("Livermore (1900), American Civil War", s, bands, base_rate, own, own_brier)
+
+
+# ---------------------------------------------------------------------------------------------- the whole check
+
+
+@dataclass(frozen=True)
+class OutcomeValidation:
+    """Everything ``forceplan calibrate --cdb90 --validate`` says about the outcome model."""
+
+    default: str
+    """The model the engine uses (``outcome.DEFAULT_MODEL``)."""
+    rule_choice: str
+    """The model ``choose_default`` picks from these numbers (they must agree)."""
+    all_battles: Comparison
+    modern: Comparison
+    external: ExternalCheck
+    external_ratio_only: ExternalCheck
+
+    def default_score(self, c: Comparison) -> Score:
+        return c.rich if self.default == c.rich.model else c.ratio_only
+
+    @property
+    def passed(self) -> bool:
+        """The default model beats the base rate out of sample on all CDB90 battles, on those since 1939 and on
+        the external battles, and it is the model the rule picks."""
+        return (
+            self.default == self.rule_choice
+            and self.default_score(self.all_battles).beats_constant
+            and self.default_score(self.modern).beats_constant
+            and self.external.score.beats_constant
+        )
+
+    def sentences(self) -> list[str]:
+        ext = self.external
+        n = ext.score.battles
+        level = abs(self.external_mean_forecast - ext.observed_rate) < abs(ext.base_rate - ext.observed_rate)
+        lines = [
+            *self.all_battles.sentences(),
+            *self.modern.sentences(),
+            ext.score.sentence(f"On {n} battles outside CDB90 ({ext.data})")
+            + f" The attacker won {ext.observed_rate:.0%} of them; the model forecast "
+            f"{self.external_mean_forecast:.0%} on average, against CDB90's base rate of {ext.base_rate:.0%}"
+            + (": part of the skill is a level closer to theirs" if level else "")
+            + f"; a constant at their own rate, known only in hindsight, would score {ext.brier_own_rate:.3f}.",
+        ]
+        if self.default != self.rule_choice:
+            lines.append(
+                f"FAIL: the engine uses the {self.default} model but the held-out numbers pick {self.rule_choice}."
+            )
+        beats = [
+            ("all CDB90 battles", self.default_score(self.all_battles).beats_constant),
+            ("CDB90 battles since 1939", self.default_score(self.modern).beats_constant),
+            ("the battles outside CDB90", ext.score.beats_constant),
+        ]
+        worse = [w for w, ok in beats if not ok]
+        lines.append(
+            f"PASS: the {self.default} model beats a constant forecast out of sample on all three sets of battles."
+            if not worse and self.default == self.rule_choice
+            else f"FAIL: the {self.default} model does not beat a constant forecast on {', '.join(worse)}."
+            if worse
+            else "FAIL: the default model is not the one the held-out skill picks."
+        )
+        return lines
+
+    @property
+    def external_mean_forecast(self) -> float:
+        return sum(r.forecast * r.battles for r in self.external.reliability) / max(1, self.external.score.battles)
+
+
+def validate_outcome(seed: int = 0, reps: int = 1000) -> OutcomeValidation:
+    """Leave-one-war-out skill of both models (all battles and since 1939) and the external check."""
+    from forceplan.engagement.outcome import default_outcome_model, force_ratio_model
+
+    b = load_battles()
+    all_b = compare_models(b, seed, reps)
+    modern = compare_models(b, seed, reps, since_year=MODERN_YEAR)
+    ext = load_livermore(cdb90=b)
+    default = default_outcome_model()
+    return OutcomeValidation(
+        default=default.label,
+        rule_choice=choose_default(all_b, modern),
+        all_battles=all_b,
+        modern=modern,
+        external=check_external(default, ext, seed, reps),
+        external_ratio_only=check_external(force_ratio_model(), ext, seed, reps),
+    )
