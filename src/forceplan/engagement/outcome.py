@@ -273,13 +273,13 @@ def _num(s: str) -> float:
 @functools.lru_cache(maxsize=2)
 def load_battles(path: Path | None = None, factors_path: Path | None = None) -> Battles:
     """Join the flat CDB90 table (strengths, outcome, date) with the pre-battle codes (``cdb90_prebattle_factors``).
-    A battle's empty date takes the median year of its war's dated battles (two 1944 battles in Italy)."""
+    A battle's empty date takes the median year of its campaign's dated battles (two 1944 battles in Italy)."""
     folder = data_dir() / "combat"
     with open(path or folder / "cdb90_flat_attacker_defender.csv", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     with open(factors_path or folder / "cdb90_prebattle_factors.csv", encoding="utf-8") as f:
         codes = {int(r["isqno"]): r for r in csv.DictReader(f)}
-    years = fill_years([r["datetime_mid"] for r in rows], [r["war"] for r in rows])
+    years = fill_years([r["datetime_mid"] for r in rows], [r["war"] for r in rows], [r["campgn"] for r in rows])
     keep: list[tuple[dict[str, str], int, dict[str, float]]] = []
     excluded: dict[str, int] = {}
     for r, year in zip(rows, years, strict=True):
