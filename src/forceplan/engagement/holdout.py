@@ -1,4 +1,4 @@
-r"""Validation that can fail: the outcome model scored on battles it was not fitted on (docs/model.md, §7.6).
+r"""Validation that can fail: the outcome model scored on battles it was not fitted on (docs/model.md, §7.7).
 
 **Leave one war out** (CDB90): for each of the wars in turn, both models — pre-battle factors and force ratio
 alone — are fitted on the battles of every other war and predict the battles of that war; the base rate (the

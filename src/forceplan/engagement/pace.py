@@ -1,4 +1,4 @@
-r"""How fast an attacker advances after winning a battle: exploitation rates of this war (docs/model.md, §7.7).
+r"""How fast an attacker advances after winning a battle: exploitation rates of this war (docs/model.md, §7.8).
 
 ``data/combat/ukraine_offensive_pace.csv`` lists Russian and Ukrainian offensives of 2022–2025: the places an
 advance ran between (straight-line distance, km, rounded), the days it took, and the source (ISW's daily Russian
