@@ -230,3 +230,21 @@ def test_scores_by_hand() -> None:
     y = np.array([1.0, 0.0])
     assert brier(p, y) == pytest.approx(0.04)
     assert log_loss(p, y) == pytest.approx(-math.log(0.8))
+
+
+def test_the_report_sentence_states_the_computed_figures() -> None:
+    from forceplan.engagement.stats import OUTCOME_SKILL_SENTENCE as s
+
+    v = validate_outcome(seed=0, reps=1000)
+    m, a = v.modern, v.all_battles
+    assert f"{prebattle_model().n_battles} CDB90 battles" in s and f"{m.battles} battles since 1939" in s
+    assert f"+{round(100 * m.rich.brier_skill)} %" in s and f"+{round(100 * a.rich.brier_skill)} %" in s
+    lo, hi = m.rich.brier_skill_ci
+    assert f"+{round(100 * lo)} to +{round(100 * hi)} %" in s and lo > 0  # "beats a constant" must be sure
+    assert f"force ratio alone: +{round(100 * m.ratio_only.brier_skill)} %, not sure" in s
+    assert m.ratio_only.brier_skill_ci[0] < 0 and a.rich.brier_skill_ci[0] < 0  # the two "not sure"s
+    lo_r, hi_r = np.exp(prebattle_model().log_ratio_bounds)
+    assert f"1:{round(1 / lo_r)} to {hi_r:.1f}:1" in s
+    ext = v.external
+    assert f"on {ext.score.battles} American Civil War battles" in s
+    assert f"({round(100 * v.external_mean_forecast)} % forecast, {round(100 * ext.observed_rate)} % won)" in s

@@ -38,7 +38,8 @@ informative scale of Gelman et al., Ann. Appl. Stat. 2008). It is needed because
 surprised the attacker in only 15 battles, of which the attacker won one, and when a war is held out in the
 cross-validation the remaining battles can contain no attacker win at all with that factor, so the unpenalised
 likelihood has no finite maximum. On the full data the penalty moves every coefficient by at most 0.15 of its
-standard error, except the rare ``surprise_defender`` (0.34). The covariance is the inverse of the penalised observed information.
+standard error, except the rare ``surprise_defender`` (0.34). The covariance is the inverse of the penalised
+observed information.
 """
 
 from __future__ import annotations
