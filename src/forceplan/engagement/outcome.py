@@ -8,7 +8,8 @@ r"""Who wins a battle: a logistic model of attacker success on CDB90's pre-battl
 does not claim that 1:100 odds are worse for the attacker than the worst odds any attacker in the data faced.
 
 The factors ``x_k`` are coded from CDB90 as 0/1 indicators of conditions known *before* the battle; a forecast may
-pass a probability in [0, 1] instead (the linear predictor is then the expectation of η, not of P):
+pass a probability in [0, 1] instead (the linear predictor is then the expectation of η, not of P; a Monte Carlo
+that draws each condition per battle as Bernoulli(p) and passes 0/1 gets the exact mixture):
 
 =====================  ==================================================================  ====================
 factor                 coding from CDB90 (original worksheet)                              reference (all 0)
