@@ -248,3 +248,16 @@ def test_the_report_sentence_states_the_computed_figures() -> None:
     ext = v.external
     assert f"on {ext.score.battles} American Civil War battles" in s
     assert f"({round(100 * v.external_mean_forecast)} % forecast, {round(100 * ext.observed_rate)} % won)" in s
+
+
+@settings(max_examples=60, deadline=None)
+@given(p=st.floats(0.0, 1.0), ratio=st.floats(0.1, 20.0), factor=st.sampled_from(LEVER_FACTORS))
+def test_a_probability_as_factor_value_stays_near_the_mixture(p: float, ratio: float, factor: str) -> None:
+    """docs/model.md §7.6: passing P(condition) interpolates the log-odds; it lies between the two pure cases and
+    within 0.05 of the exact mixture p·P1 + (1 − p)·P0 for every lever factor."""
+    m = prebattle_model()
+    p0 = float(m.probability(ratio, forecast_factors()))
+    p1 = float(m.probability(ratio, forecast_factors(**{factor: 1.0})))
+    pl = float(m.probability(ratio, forecast_factors(**{factor: p})))
+    assert min(p0, p1) - 1e-12 <= pl <= max(p0, p1) + 1e-12
+    assert abs(pl - (p * p1 + (1 - p) * p0)) <= 0.05
