@@ -213,6 +213,7 @@ def _cdb90_report(validate: bool, trials_per_battle: int, seed: int) -> dict[str
     }
     ov = _outcome_report(seed, validate)
     out["outcome_model"] = ov
+    out["exploitation_pace"] = _pace_report()
     if not validate:
         skills = [cross_validate(c, None, "all", seed=seed), cross_validate(c, c.year >= 1939, "since 1939", seed=seed)]
         _print_skill(skills)
@@ -355,6 +356,22 @@ def _outcome_report(seed: int, validate: bool) -> dict[str, object]:
             "ratio_only": _score_dict(v.external_ratio_only.score),
             "observed_rate": v.external.observed_rate,
         }
+    return out
+
+
+def _pace_report() -> dict[str, object]:
+    """The exploitation pace after a won battle, fitted to this war's offensives (docs/model.md §7.8)."""
+    from forceplan.engagement.pace import PHASES, exploitation_pace
+
+    t = Table(title="Advance after a breakthrough, 2022-2025 offensives (lognormal; km/day)")
+    for col in ("offensives", "phase", "median", "10th-90th percentile"):
+        t.add_column(col, justify="right")
+    out: dict[str, object] = {}
+    for phase in PHASES:
+        p = exploitation_pace(phase)
+        t.add_row(str(p.n_offensives), phase, f"{p.median_kmday:.1f}", f"{p.low_kmday:.2g}-{p.high_kmday:.2g}")
+        out[phase] = {"median_kmday": p.median_kmday, "low_kmday": p.low_kmday, "high_kmday": p.high_kmday}
+    console.print(t)
     return out
 
 
