@@ -21,7 +21,7 @@ air_defender           ``AEROA`` = −1 (defender had air superiority)
 surprise_attacker      ``SURPA`` > 0 (attacker achieved minor, substantial or complete      no surprise
                        surprise)
 surprise_defender      ``SURPA`` < 0 (the defender surprised the attacker)
-terrain_rugged         first letter of ``TERRA1`` = R (rugged; G rolling and F flat are 0)  rolling or flat
+terrain_rugged         first letter of ``TERRA1`` = G (rugged; R rolling and F flat are 0)  rolling or flat
 era_1900_1938          battle year 1900–1938                                                before 1900
 era_since_1939         battle year 1939 or later
 =====================  ==================================================================  ====================
@@ -30,7 +30,8 @@ Left out on purpose: the factors CDB90's analysts judged after the fact from how
 effectiveness (``CEA``), leadership (``LEADA``), training (``TRNGA``), morale (``MORALA``), logistics (``LOGSA``),
 momentum (``MOMNTA``), intelligence (``INTELA``), technology (``TECHA``), initiative (``INITA``) and the other
 "advantage" codes (``AIRA``, ``FPREPA``, ``WXA``, ``TERRA``, ``SURPAA`` …). They are partly read off the outcome, so a
-model that uses them predicts the past well and the future not at all. Weather is left out because nothing is
+model that uses them predicts the past well and the future not at all. Two kept codes are not purely pre-battle:
+``SURPA`` is 0 also when a surprise "did not affect the outcome", and ``AEROA`` is air superiority in the theatre. Weather is left out because nothing is
 known of it for a forecast; front width and depth are not recorded for most battles.
 
 Fitting is penalised maximum likelihood by Newton–Raphson (iteratively reweighted least squares) with a light
@@ -90,7 +91,7 @@ farmland (not rugged: the front from Kharkiv to Kherson runs over the Pontic ste
 hills); the defender does not surprise the attacker."""
 
 NAMES: dict[str, str] = {
-    "intercept": "Intercept (hasty defence, no air superiority, no surprise, open terrain, before 1900)",
+    "intercept": "Intercept (hasty defence, no air superiority, no surprise, rolling or flat terrain, before 1900)",
     "log_force_ratio": "ln(force ratio), clipped to the data's range",
     "posture_prepared": "Defender in prepared positions",
     "posture_fortified": "Defender in fortified positions",
@@ -259,7 +260,7 @@ def code_factors(post1: str, aeroa: int, surpa: int, terra1: str, year: int) -> 
         "air_defender": float(aeroa == -1),
         "surprise_attacker": float(surpa > 0),
         "surprise_defender": float(surpa < 0),
-        "terrain_rugged": float(t == "R"),
+        "terrain_rugged": float(t == "G"),  # CDB90's letters: G rugged, R rolling, F flat
         "era_1900_1938": float(1900 <= year <= 1938),
         "era_since_1939": float(year >= 1939),
     }

@@ -51,7 +51,7 @@ OUTCOME_SKILL_SENTENCE = (
     "Who wins a battle is decided by a model fitted on 515 CDB90 battles with what was known before each battle — "
     "force ratio (flat beyond the data's 1:4 to 17.5:1), the defender's posture, air superiority, surprise, terrain "
     "and era. Held out one war at a time it beats a constant forecast on the 209 battles since 1939 (Brier skill "
-    "+15 %, 95 % interval +7 to +24 %; force ratio alone: +3 %, not sure), but over all 515 battles its skill (+4 %) "
+    "+15 %, 95 % interval +8 to +24 %; force ratio alone: +3 %, not sure), but over all 515 battles its skill (+4 %) "
     "is not sure, and on 23 American Civil War battles outside CDB90 it still over-forecasts the attacker (47 % "
     "forecast, 30 % won). Read the probabilities as the odds history gives, not as a forecast."
 )
