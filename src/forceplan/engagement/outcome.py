@@ -31,8 +31,9 @@ effectiveness (``CEA``), leadership (``LEADA``), training (``TRNGA``), morale (`
 momentum (``MOMNTA``), intelligence (``INTELA``), technology (``TECHA``), initiative (``INITA``) and the other
 "advantage" codes (``AIRA``, ``FPREPA``, ``WXA``, ``TERRA``, ``SURPAA`` …). They are partly read off the outcome, so a
 model that uses them predicts the past well and the future not at all. Two kept codes are not purely pre-battle:
-``SURPA`` is 0 also when a surprise "did not affect the outcome", and ``AEROA`` is air superiority in the theatre. Weather is left out because nothing is
-known of it for a forecast; front width and depth are not recorded for most battles.
+``SURPA`` is 0 also when a surprise "did not affect the outcome", and ``AEROA`` is air superiority in the theatre.
+Weather is left out because nothing is known of it for a forecast; front width and depth are not recorded for most
+battles.
 
 Fitting is penalised maximum likelihood by Newton–Raphson (iteratively reweighted least squares) with a light
 ridge penalty: a normal prior N(0, 2.5²) on every coefficient but the intercept (``RIDGE_SD``; the weakly
