@@ -93,6 +93,7 @@ def test_force_ratio_is_flat_outside_the_data() -> None:
     assert m.probability(0.01) == pytest.approx(m.probability(lo), abs=1e-15)
     assert m.probability(1000.0) == pytest.approx(m.probability(hi), abs=1e-15)
     assert m.probability(1 / 100) > 0.25  # no longer extrapolated to near-certain defeat
+    assert m.outside_data([0.01, 1.0, 1000.0]).tolist() == [True, False, True]
     with pytest.raises(ValueError, match="positive"):
         m.probability(0.0)
 

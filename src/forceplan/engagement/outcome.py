@@ -188,6 +188,12 @@ class OutcomeModel:
             raise ValueError("force ratios must be positive")
         return np.clip(np.log(r), *self.log_ratio_bounds)
 
+    def outside_data(self, force_ratio: NDArray[np.float64] | float) -> NDArray[np.bool_]:
+        """Whether each force ratio lies outside the fitted battles' range (where the ratio effect is held flat)."""
+        lr = np.log(np.asarray(force_ratio, dtype=float))
+        lo, hi = self.log_ratio_bounds
+        return np.asarray((lr < lo) | (lr > hi))
+
     def probability(
         self,
         force_ratio: NDArray[np.float64] | float,
