@@ -181,6 +181,9 @@ def test_held_out_skill_reproduced_on_a_fixed_seed() -> None:
     assert m.ratio_only.brier_skill == pytest.approx(0.026, abs=2e-3)
     assert m.brier_gain_ci[0] > 0  # since 1939 the richer model is surely better
     assert a.brier_gain_ci[0] < 0 < a.brier_gain  # on all battles better, but not surely
+    assert sum(r.battles for r in a.reliability) == 515 and sum(r.battles for r in m.reliability) == 209
+    low = a.reliability[0]  # docs/model.md §7.7: the low forecasts are too low over all battles
+    assert (low.battles, round(100 * low.forecast), round(100 * low.observed)) == (61, 23, 38)
     # The modern skill is not the era's level: era alone barely beats the constant; air and surprise carry it.
     b = load_battles()
     modern = b.year >= 1939

@@ -320,6 +320,19 @@ def _outcome_report(seed: int, validate: bool) -> dict[str, object]:
     console.print(t)
     sentences = v.sentences()
     if validate:
+        for c in (v.all_battles, v.modern):
+            t = Table(title=f"Reliability of the held-out forecasts: {c.battles} CDB90 battles{c.subset}")
+            for col in ("forecast P band", "battles", "mean forecast", "attacker won", "95 % CI"):
+                t.add_column(col, justify="right")
+            for r in c.reliability:
+                t.add_row(
+                    f"{r.low:.1f}-{min(r.high, 1.0):.1f}",
+                    str(r.battles),
+                    f"{r.forecast:.0%}",
+                    f"{r.observed:.0%}",
+                    f"{r.observed_ci[0]:.0%}-{r.observed_ci[1]:.0%}",
+                )
+            console.print(t)
         ext = v.external
         t = Table(title=f"Battles outside CDB90: {ext.data} ({ext.score.battles} battles) — reliability")
         for col in ("forecast P band", "battles", "mean forecast", "attacker won", "95 % CI"):

@@ -148,6 +148,35 @@ def leave_one_war_out(
     return p, base
 
 
+RELIABILITY_BANDS: tuple[tuple[float, float], ...] = ((0.0, 0.4), (0.4, 0.5), (0.5, 0.6), (0.6, 0.7), (0.7, 1.0001))
+"""Bands of forecast P(attacker wins) for the reliability table."""
+
+
+@dataclass(frozen=True)
+class Reliability:
+    low: float
+    high: float
+    battles: int
+    forecast: float
+    """Mean forecast P in the band."""
+    observed: float
+    observed_ci: tuple[float, float]
+    """Wilson 95 % interval of the observed win rate."""
+
+
+def reliability(p: NDArray[np.float64], y: NDArray[np.bool_]) -> list[Reliability]:
+    """Per band of forecast P: battles, mean forecast, observed win rate with its Wilson 95 % interval."""
+    from forceplan.engagement.stats import wilson_interval
+
+    out = []
+    for lo, hi in RELIABILITY_BANDS:
+        sel = (p >= lo) & (p < hi)
+        k, m = int(y[sel].sum()), int(sel.sum())
+        if m:
+            out.append(Reliability(lo, min(hi, 1.0), m, float(p[sel].mean()), k / m, wilson_interval(k, m)))
+    return out
+
+
 @dataclass(frozen=True)
 class Comparison:
     """The held-out comparison of the pre-battle model with force ratio alone (leave one war out, CDB90)."""
@@ -162,6 +191,8 @@ class Comparison:
     brier_gain_ci: tuple[float, float]
     seed: int
     reps: int
+    reliability: tuple[Reliability, ...] = ()
+    """Reliability of the pre-battle model's held-out forecasts."""
 
     def sentences(self) -> list[str]:
         where = f"Held out one war at a time ({self.wars} wars, {self.battles} CDB90 battles{self.subset})"
@@ -207,6 +238,7 @@ def compare_models(
         brier_gain_ci=_ci(gain),
         seed=seed,
         reps=reps,
+        reliability=tuple(reliability(p_rich, y)),
     )
 
 
@@ -236,8 +268,6 @@ def coefficient_rows(m: OutcomeModel) -> list[tuple[str, float, float, float, fl
 # ---------------------------------------------------------------------------------------------- external battles
 
 LIVERMORE_FILE = "livermore1900_battles.csv"
-RELIABILITY_BANDS: tuple[tuple[float, float], ...] = ((0.0, 0.4), (0.4, 0.5), (0.5, 0.6), (0.6, 0.7), (0.7, 1.0001))
-"""Bands of forecast P(attacker wins) for the reliability table."""
 
 
 @dataclass(frozen=True)
@@ -291,18 +321,6 @@ def load_livermore(path: Path | None = None, cdb90: Battles | None = None) -> Ex
 
 
 @dataclass(frozen=True)
-class Reliability:
-    low: float
-    high: float
-    battles: int
-    forecast: float
-    """Mean forecast P in the band."""
-    observed: float
-    observed_ci: tuple[float, float]
-    """Wilson 95 % interval of the observed win rate."""
-
-
-@dataclass(frozen=True)
 class ExternalCheck:
     data: str
     score: Score
@@ -318,19 +336,12 @@ class ExternalCheck:
 def check_external(model: OutcomeModel, ext: External, seed: int = 0, reps: int = 1000) -> ExternalCheck:
     """Calibration of ``model`` (fitted on CDB90) on battles it never saw: Brier score against the CDB90 base rate,
     AUC, log loss (bootstrap over battles), and reliability by band of forecast P."""
-    from forceplan.engagement.stats import wilson_interval
-
     p = model.probability(ext.ratio, ext.factors)
     base_rate = model.successes / model.n_battles
     base = np.full(len(p), base_rate)
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(24,)))
     s = score(model.label, p, base, ext.success, np.arange(len(p)), rng, reps)
-    bands = []
-    for lo, hi in RELIABILITY_BANDS:
-        sel = (p >= lo) & (p < hi)
-        k, m = int(ext.success[sel].sum()), int(sel.sum())
-        if m:
-            bands.append(Reliability(lo, min(hi, 1.0), m, float(p[sel].mean()), k / m, wilson_interval(k, m)))
+    bands = reliability(p, ext.success)
     own = float(ext.success.mean())
     own_brier = brier(np.full(len(p), own), ext.success.astype(float))
     return ExternalCheck("Livermore (1900), American Civil War", s, bands, base_rate, own, own_brier)
