@@ -256,6 +256,8 @@ def test_the_report_sentence_states_the_computed_figures() -> None:
     assert m.ratio_only.brier_skill_ci[0] < 0 and a.rich.brier_skill_ci[0] < 0  # the two "not sure"s
     lo_r, hi_r = np.exp(prebattle_model().log_ratio_bounds)
     assert f"1:{round(1 / lo_r)} to {hi_r:.1f}:1" in s
+    low = v.all_battles.reliability[0]
+    assert low.high == 0.4 and f"under 40 %, attackers won {round(100 * low.observed)} %" in s
     ext = v.external
     assert f"on {ext.score.battles} American Civil War battles" in s
     assert f"({round(100 * v.external_mean_forecast)} % forecast, {round(100 * ext.observed_rate)} % won)" in s
