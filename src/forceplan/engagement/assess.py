@@ -21,8 +21,10 @@ from forceplan.engagement.engagements import (
     Engagement,
     EngagementDraws,
     Response,
+    describe_pace,
     draw_engagement,
     engage_threat,
+    pace_range,
     threat_distance_km,
 )
 from forceplan.engagement.outcome import NAMES, OutcomeModel, default_outcome_model
@@ -241,7 +243,7 @@ def sensitivity_cases(
     )
     d_lo, d_mode, d_hi = strength_range(threat.defender_combat_power, threat.defender_combat_power_range)
     deep = opts.deep_strikes(sc)
-    pace_lo, pace_hi = _range(sc, "exploitation_advance_km_per_day")
+    pace_lo, pace_hi = pace_range(sc)
     air_lo, air_hi = _range(sc, "air_attrition_per_sortie")
     cases = [
         Case("lever: air power doubled", draws=dr.with_(aircraft_factor=2.0), lever="air"),
@@ -262,11 +264,11 @@ def sensitivity_cases(
         Case("decision delay 6 h", delay_h=6.0),
         Case("decision delay 72 h", delay_h=72.0),
         Case(
-            f"advance after a breakthrough {pace_lo:g} km/day",
+            f"advance after a breakthrough {pace_lo:.1f} km/day",
             draws=dr.with_other(exploitation_advance_km_per_day=pace_lo),
         ),
         Case(
-            f"advance after a breakthrough {pace_hi:g} km/day",
+            f"advance after a breakthrough {pace_hi:.1f} km/day",
             draws=dr.with_other(exploitation_advance_km_per_day=pace_hi),
         ),
         Case(f"air attrition per sortie {air_lo:g}", draws=dr.with_other(air_attrition_per_sortie=air_lo)),
@@ -458,6 +460,8 @@ def assess(
         if (wanted is None or set(off.threats) & wanted) and {t.id for t in sc.threats} >= set(off.threats)
     ]
     described = {k: _describe(v) for k, v in {**params, **eng_params}.items()}
+    if (pace := describe_pace(sc)) is not None:
+        described["exploitation_advance_km_per_day"] = pace
     return AssessResult(
         scenario=sc.name,
         scenario_digest=scenario_digest(sc),

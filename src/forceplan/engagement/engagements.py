@@ -17,9 +17,10 @@ import numpy as np
 from forceplan.engagement.air import p_air_superiority, posture_shares, sortie_rates, surprise
 from forceplan.engagement.engine import BattleOutcome, draw_battles, per_step_schedule, run_battles
 from forceplan.engagement.outcome import FORECAST_CONTEXT, OutcomeModel
+from forceplan.engagement.pace import exploitation_pace
 from forceplan.geo import geodesic_km
 from forceplan.scenario import Scenario
-from forceplan.scenario.model import Threat, strength_range
+from forceplan.scenario.model import Fixed, Threat, strength_range
 from forceplan.scenario.parameters import parameter
 from forceplan.timeline.elements import Element
 from forceplan.timeline.simulate import draw
@@ -54,6 +55,8 @@ INNER_PARAMETERS = (
 )
 """Battle-to-battle variation measured on historical battles: drawn per trial."""
 ENGAGEMENT_PARAMETERS = OUTER_PARAMETERS + INNER_PARAMETERS
+PACE = "exploitation_advance_km_per_day"
+"""Drawn from the 2022-2025 pace table's lognormal (``pace.exploitation_pace``) unless the scenario sets it."""
 SUPERIORITY_AFTER_H = 24.0
 """Hours after H at which the sorties over the axis set P(air superiority) (about the first battle's median length)."""
 
@@ -105,7 +108,14 @@ def draw_engagement(
     d_lo, d_mode, d_hi = strength_range(threat.defender_combat_power, threat.defender_combat_power_range)
     att = rng.triangular(a_lo / a_mode, 1.0, a_hi / a_mode, size=n_outer)
     dfd = rng.triangular(d_lo / d_mode, 1.0, d_hi / d_mode, size=n_outer) if d_mode > 0 else np.ones(n_outer)
-    other = {name: rep(draw(parameter(sc, name), (n_outer,), rng)) for name in OUTER_PARAMETERS}
+    other = {
+        name: rep(
+            exploitation_pace().draw(n_outer, rng)
+            if name == PACE and name not in sc.parameters
+            else draw(parameter(sc, name), (n_outer,), rng)
+        )
+        for name in OUTER_PARAMETERS
+    }
     other |= {name: draw(parameter(sc, name), (trials,), rng) for name in INNER_PARAMETERS}
     u_air = rng.random(trials)
     clock_seed = np.random.SeedSequence(seed, spawn_key=(i, 2))
@@ -129,6 +139,27 @@ class Engagement:
     factors: dict[str, np.ndarray]
     attack_sorties_per_day: np.ndarray
     """Per trial: attack sorties a day once every air element flies (before losses)."""
+
+
+def pace_range(sc: Scenario) -> tuple[float, float]:
+    """The sensitivity range of the advance after a breakthrough (km/day): the scenario's min and max, or the pace
+    table's 10th and 90th percentiles."""
+    if PACE in sc.parameters:
+        d = parameter(sc, PACE)
+        return (d.value, d.value) if isinstance(d, Fixed) else (d.min, d.max)
+    p = exploitation_pace()
+    return p.low_kmday, p.high_kmday
+
+
+def describe_pace(sc: Scenario) -> str | None:
+    """How the pace was drawn, when it came from the pace table (None when the scenario sets it)."""
+    if PACE in sc.parameters:
+        return None
+    p = exploitation_pace()
+    return (
+        f"lognormal fitted to {p.n_offensives} offensives of 2022-2025 (median {p.median_kmday:.1f}, "
+        f"10th-90th percentile {p.low_kmday:.1f}-{p.high_kmday:.1f})"
+    )
 
 
 def threat_distance_km(sc: Scenario, threat: Threat) -> float:

@@ -154,10 +154,12 @@ PARAMETERS: dict[str, ParameterSpec] = {
             "exploitation_advance_km_per_day",
             "km/day",
             Triangular(min=4.0, mode=10.0, max=30.0),
-            "Advance after the defence has broken, until it re-forms (median 14 km/day)",
-            "Kharkiv, September 2022: about 50 km in 4 days and up to 70 km in 6 days after the breakthrough "
-            "(12-14 km/day); southern Ukraine, February 2022, against a thin defence: Kherson reached in 2 days "
-            "from Crimea (about 50 km/day, above this range's maximum: today's defence is deeper)",
+            "Advance after the defence has broken, until it re-forms. Unless a scenario sets it, the assessment "
+            "draws it from the lognormal fitted to the offensives of 2022-2025 (forceplan.engagement.pace; this "
+            "triangular is then unused)",
+            "The pace table of 2022-2025 offensives (ISW, RUSI; docs/data-sources.md): from the southern advance "
+            "from Crimea in February 2022 (tens of km a day) and Kharkiv in September 2022 (about 15 km/day) to "
+            "the Pokrovsk axis in 2024 (under 1 km/day)",
         ),
         ParameterSpec(
             "pursuit_days",
