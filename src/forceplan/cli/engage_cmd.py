@@ -426,7 +426,7 @@ def _print_skill(skills: list[Skill]) -> None:
 
 
 def print_assessment(r: AssessResult) -> None:
-    from forceplan.engagement.stats import SKILL_SENTENCE
+    from forceplan.engagement.stats import OUTCOME_SKILL_SENTENCE
     from forceplan.engagement.verdict import COLOURS, verdict_sentence
 
     c = r.calibration
@@ -463,7 +463,7 @@ def print_assessment(r: AssessResult) -> None:
         )
     console.print(t)
     console.print(
-        SKILL_SENTENCE + " The interval (5th-95th percentile) carries the outcome model's coefficients, the stated "
+        OUTCOME_SKILL_SENTENCE + " The interval (5th-95th percentile) carries the outcome model's coefficients, the stated "
         "strength ranges and every assumption given as a range (exploitation pace, air effect and losses, strike "
         "effect, decision delay and the lever mappings); it is never narrower than the Monte Carlo error allows. "
         + verdict_sentence(r.threshold)

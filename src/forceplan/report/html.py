@@ -10,7 +10,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from forceplan.engagement.stats import SKILL_SENTENCE
+from forceplan.engagement.stats import OUTCOME_SKILL_SENTENCE
 from forceplan.plan import PlanResult
 from forceplan.report.assets import inline_script, read_asset, script_json
 from forceplan.report.deterrence import deterrence_context
@@ -227,7 +227,7 @@ def render_report(sc: Scenario, p: PlanResult) -> str:
         top_garrisons=sorted(st.garrisons, key=lambda g: -g.personnel)[:5],
         threat_rows=threat_rows,
         assumptions=assumptions,
-        skill_sentence=SKILL_SENTENCE,
+        skill_sentence=OUTCOME_SKILL_SENTENCE,
         leaflet_css=read_asset("leaflet.css"),
         leaflet_js=inline_script(read_asset("leaflet.js")),
         symbols_json=script_json(used_symbols(sidc)),
