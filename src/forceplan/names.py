@@ -12,7 +12,7 @@ scenario when one is given; without one, or for an id the scenario lacks, the id
 (:func:`humanise`), so a label is always a readable string and never raises.
 
 Stable API (other rooms rely on it): :func:`label`, :func:`field_label`, :func:`unit_of`, :func:`humanise`,
-:data:`KINDS`.
+:func:`in_words` (free text with the ids in it replaced by names), :data:`KINDS`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from forceplan.scenario.model import Scenario, Slot
 
-__all__ = ["KINDS", "field_label", "humanise", "label", "short_threat", "unit_of"]
+__all__ = ["KINDS", "field_label", "humanise", "in_words", "label", "short_threat", "unit_of"]
 
 # --------------------------------------------------------------------------------------------- fixed words
 
@@ -429,3 +429,37 @@ def label(kind: str, id: str, sc: Scenario | None = None) -> str:
     if kind == "reason":
         return REASONS.get(ident) or humanise(ident).lower()
     raise ValueError(f"unknown kind of name {kind!r}; kinds: {', '.join(KINDS)}")
+
+
+_SNAKE = re.compile(r"(?<![\w/.#-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/(-])")
+
+
+def in_words(text: str, sc: Scenario | None = None) -> str:
+    """Free text (a shortfall reason, an audit line) with the scenario's ids and snake_case field names in it
+    replaced by their labels: "eligible units are used in S07-line-patrol" → "... used in Reconnaissance squadron
+    for ISR and frontline". Pledge ids and nation codes stay: people type and quote them."""
+    if sc is not None:
+        ids: dict[str, str] = {}
+        ids |= {s.id: label("slot", s.id, sc) for s in sc.requirement.slots}
+        ids |= {c.id: c.name for c in sc.capabilities}
+        ids |= {s.id: s.name for s in (*sc.sites, *sc.places)}
+        ids |= {t.id: t.name for t in sc.threats} | {o.id: o.name for o in sc.offensives}
+        ids |= {p.id: p.name for p in sc.phases if re.search(r"[-_\d]", p.id)}
+        if ids:
+            pattern = re.compile(
+                r"(?<![\w-])(" + "|".join(map(re.escape, sorted(ids, key=len, reverse=True))) + r")(?![\w-])"
+            )
+            text = pattern.sub(lambda m: ids[m.group(1)], text)
+        phases = {p.id: p.name for p in sc.phases}
+        after = re.compile(r"(phase:?\s+)(" + "|".join(map(re.escape, phases)) + r")\b")
+        text = after.sub(lambda m: m.group(1) + phases[m.group(2)], text)
+    return _SNAKE.sub(lambda m: _snake_words(m.group(0)), text)
+
+
+def _snake_words(name: str) -> str:
+    if name in OPTIONS:
+        return OPTIONS[name].lower()
+    if name in CAVEATS or name in FIELDS or name in PARAMETERS:
+        text = field_label(name)
+        return text[:1].lower() + text[1:] if not text[:2].isupper() else text
+    return humanise(name).lower() if not humanise(name)[:2].isupper() else humanise(name)

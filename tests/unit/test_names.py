@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from forceplan.names import KINDS, field_label, humanise, label, unit_of
+from forceplan.names import KINDS, field_label, humanise, in_words, label, unit_of
 from forceplan.scenario import Scenario
 from forceplan.scenario.model import Caveats, Pledge
 from forceplan.scenario.parameters import PARAMETERS as SPECS
@@ -81,3 +81,12 @@ def test_any_snake_case_id_becomes_words(kind: str, ident: str) -> None:
     text = label(kind, ident)
     assert text.strip()
     assert "_" not in text
+
+
+def test_free_text_gets_names_for_ids(bundled: Scenario) -> None:
+    text = in_words("eligible units are used in S07-line-patrol; from_phase: foc; bde_hq at hb-tidworth", bundled)
+    assert text == (
+        "eligible units are used in Reconnaissance squadron for ISR and frontline; available from phase: "
+        "Full operating capability; Brigade headquarters and signals at " + label("place", "hb-tidworth", bundled)
+    )
+    assert not find_leaks(text, bundled)
