@@ -442,7 +442,7 @@ def in_words(text: str, sc: Scenario | None = None) -> str:
         ids: dict[str, str] = {}
         ids |= {s.id: label("slot", s.id, sc) for s in sc.requirement.slots}
         ids |= {c.id: c.name for c in sc.capabilities}
-        ids |= {s.id: s.name for s in (*sc.sites, *sc.places)}
+        ids |= {s.id: s.name for s in sc.sites} | {p.id: p.name for p in sc.places}
         ids |= {t.id: t.name for t in sc.threats} | {o.id: o.name for o in sc.offensives}
         ids |= {p.id: p.name for p in sc.phases if re.search(r"[-_\d]", p.id)}
         if ids:
