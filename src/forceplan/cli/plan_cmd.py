@@ -82,9 +82,11 @@ def print_pdf(html: Path, pdf: Path) -> str | None:
         "--no-first-run",
         "--virtual-time-budget=15000",
         # Lay the page out at the printable width of A4 landscape (297 mm − 2 × 9 mm at 96 dpi), so the map and
-        # the charts are drawn at the size they print at; Chromium's header and footer carry the title (scenario,
-        # digest, report date) and the page numbers.
+        # the charts are drawn at the size they print at. Chromium's own header and footer would print the file's
+        # temporary path and a US-style date: off; the report's @page footer carries the scenario, digest, date
+        # (ISO 8601) and page numbers.
         "--window-size=1054,1400",
+        "--no-pdf-header-footer",
         f"--print-to-pdf={pdf}",
         html.resolve().as_uri(),
     ]
