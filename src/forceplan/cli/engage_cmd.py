@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
-from forceplan.cli.common import console, fail, load_or_exit, progress_bar, report_problems, write_atomic
+from forceplan.cli.common import console, fail, load_or_exit, progress_bar, report_problems, table, write_atomic
 from forceplan.cli.options import (
     AssessTrials,
     Case,
@@ -76,7 +75,7 @@ def engage(
         "p_objective_reached": float(out.reached.mean()) if spec.advance else None,
     }
     console.print(f"{n} trial(s), {spec.days:g} days in steps of {spec.dt_hours:g} h, law {summary['law']}")
-    t = Table(title="Strength (median over trials)")
+    t = table(title="Strength (median over trials)")
     for col in ("day", "attacker", "defender") + (("penetration km",) if spec.advance else ()):
         t.add_column(col, justify="right")
     per_day = max(1, round(24 / (spec.dt_hours * stride)))
@@ -214,7 +213,7 @@ def _cdb90_report(validate: bool, trials_per_battle: int, seed: int) -> dict[str
         bar.update(task, completed=1, total=1)
     out["validation"] = []
     for sv in v.subsets:
-        t = Table(
+        t = table(
             title=f"Engine against history: {sv.subset} ({sv.battles} battles, {v.trials_per_battle} trials each)"
         )
         for col in ("force ratio", "battles", "history", "95 % CI", "engine", "inside", "previous engine"):
@@ -281,7 +280,7 @@ def _skill_dict(s: Skill) -> dict[str, object]:
 def _print_skill(skills: list[Skill]) -> None:
     from forceplan.engagement.stats import SKILL_SENTENCE
 
-    t = Table(title="Predictive skill of force ratio (repeated 5-fold cross-validation, 20 repeats)")
+    t = table(title="Predictive skill of force ratio (repeated 5-fold cross-validation, 20 repeats)")
     for col in ("battles", "subset", "AUC [95 % CI]", "Brier skill vs base rate [95 % CI]"):
         t.add_column(col)
     for s in skills:
@@ -304,7 +303,7 @@ def print_assessment(r: AssessResult) -> None:
         f"the CDB90 odds (slope {r.calibration['b1']:.2f}, 95 % CI {r.calibration['b1_ci_low']:.2f}-"
         f"{r.calibration['b1_ci_high']:.2f}); 30 days"
     )
-    t = Table(
+    t = table(
         title="Would the attacker reach its objective within 30 days?",
         caption="P: the attacker's probability [5th-95th percentile over the model's uncertain inputs]; "
         "±: Monte Carlo error; hours to objective and attacker losses (battalion-equivalents): P50 (P10-P90)",
@@ -332,7 +331,7 @@ def print_assessment(r: AssessResult) -> None:
         "strength ranges; the verdict names a band only when the whole interval lies in it."
     )
     for off in r.offensives:
-        t = Table(title=f"Simultaneous offensive {off.offensive}: {off.name} (the force shared by HiGHS)")
+        t = table(title=f"Simultaneous offensive {off.offensive}: {off.name} (the force shared by HiGHS)")
         for col in ("axis", "P [interval]", "verdict", "combat power received", "receives"):
             t.add_column(col)
         for ax in off.axes:
@@ -349,7 +348,7 @@ def print_assessment(r: AssessResult) -> None:
         console.print(f"  {guards} units stay as guards at {len(off.guards)} protected sites")
     if any(th.sensitivity for th in r.threats):
         for th in r.threats:
-            s = Table(title=f"Sensitivity of {th.threat}: change in P (same draws, common random numbers)")
+            s = table(title=f"Sensitivity of {th.threat}: change in P (same draws, common random numbers)")
             s.add_column("case")
             s.add_column("P", justify="right")
             s.add_column("change", justify="right")
@@ -389,7 +388,7 @@ def assess_cmd(
     r = results[0][1]
     print_assessment(r)
     if len(results) > 1:
-        t = Table(title="What-if cases: the attacker's chance of reaching its objective [90 % interval]")
+        t = table(title="What-if cases: the attacker's chance of reaching its objective [90 % interval]")
         t.add_column("case")
         for th in r.threats:
             t.add_column(th.threat, justify="right")

@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
-from forceplan.cli.common import console, fail, load_or_exit, write_atomic, write_csv_tables
+from forceplan.cli.common import console, fail, load_or_exit, table, write_atomic, write_csv_tables
 from forceplan.cli.options import Case, ScenarioArg, UsBackstop, Without, nation_codes
 from forceplan.defaults import PLEDGE_STATUSES as STATUSES
 
@@ -42,7 +41,7 @@ def print_result(r: ForcegenResult, cases: list[CaseSummary]) -> None:
         f"nations contributing {t.nations_contributing} of {t.nations_pledging} pledging"
     )
 
-    st = Table(title="Slots: required, filled, by whom")
+    st = table(title="Slots: required, filled, by whom")
     for col in ("slot", "capability", "phase", "filled", "personnel", "filled by"):
         st.add_column(col, justify="right" if col in ("filled", "personnel") else "left")
     for s in r.slots:
@@ -59,7 +58,7 @@ def print_result(r: ForcegenResult, cases: list[CaseSummary]) -> None:
 
     short = [s for s in r.slots if s.shortfall_units]
     if short:
-        sh = Table(title="Shortfalls and why")
+        sh = table(title="Shortfalls and why")
         sh.add_column("slot")
         sh.add_column("short", justify="right")
         sh.add_column("reasons")
@@ -69,7 +68,7 @@ def print_result(r: ForcegenResult, cases: list[CaseSummary]) -> None:
         console.print(sh)
 
     if r.unused:
-        un = Table(title="Unused pledges and why")
+        un = table(title="Unused pledges and why")
         for col in ("pledge", "nation", "capability", "status", "units", "reasons"):
             un.add_column(col)
         for u in r.unused:
@@ -83,13 +82,13 @@ def print_result(r: ForcegenResult, cases: list[CaseSummary]) -> None:
             )
         console.print(un)
 
-    rd = Table(title="Readiness: matched personnel able to move by day")
+    rd = table(title="Readiness: matched personnel able to move by day")
     for p in r.readiness:
         rd.add_column(f"day {p.day}", justify="right")
     rd.add_row(*[f"{p.personnel:,} ({_pct(p.fraction)})" for p in r.readiness])
     console.print(rd)
 
-    bt = Table(title="Burden sharing")
+    bt = table(title="Burden sharing")
     for col in ("nation", "offered", "matched", "share", "per million pop.", "per USD bn GDP"):
         bt.add_column(col, justify="left" if col == "nation" else "right")
     for b in r.burden:
@@ -103,7 +102,7 @@ def print_result(r: ForcegenResult, cases: list[CaseSummary]) -> None:
         )
     console.print(bt)
 
-    lc = Table(title="Pledge lifecycle: how much of the offered force is real")
+    lc = table(title="Pledge lifecycle: how much of the offered force is real")
     for col in ("status", "pledges", "units", "personnel offered", "of offered", "matched"):
         lc.add_column(col, justify="left" if col == "status" else "right")
     for row in r.lifecycle:
@@ -118,7 +117,7 @@ def print_result(r: ForcegenResult, cases: list[CaseSummary]) -> None:
     console.print(lc)
 
     if len(cases) > 1:
-        ct = Table(title="What-if cases")
+        ct = table(title="What-if cases")
         for col in (
             "case",
             "fill",

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from forceplan.cli.common import (
     console,
@@ -18,6 +17,7 @@ from forceplan.cli.common import (
     load_log_records,
     load_or_exit,
     progress_bar,
+    table,
     write_atomic,
 )
 from forceplan.cli.options import (
@@ -44,7 +44,7 @@ CHROMIUM = ("chromium", "chromium-browser", "google-chrome")
 
 def print_summary(p: PlanResult) -> None:
     t = p.forcegen.totals
-    tab = Table(title=f"The plan: {p.meta.scenario}")
+    tab = table(title=f"The plan: {p.meta.scenario}")
     tab.add_column("question")
     tab.add_column("answer")
     tab.add_row(
@@ -195,7 +195,7 @@ def phases(
     opts = base_options(sc, without, us_backstop)
     fg = match_force(sc, opts)
     result = plan_phases(sc, fg, station_force(sc, fg), opts, records)
-    t = Table(title="Phases")
+    t = table(title="Phases")
     for col in ("phase", "starts (day)", "units", "personnel", "complete by (day)", "gate"):
         t.add_column(col)
     for ph in result:

@@ -6,13 +6,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from forceplan.cli.common import (
     console,
     load_or_exit,
     progress_bar,
+    table,
     write_atomic,
     write_csv_tables,
 )
@@ -48,7 +48,7 @@ def print_result(r: RespondResult) -> None:
     if r.decision_delay_h is not None:
         console.print(f"what-if: decision delay fixed at {r.decision_delay_h:g} h")
     for th in r.threats:
-        t = Table(title=f"{th.threat}: {th.name} (attack {th.warning_time_h:+g} h after detection)")
+        t = table(title=f"{th.threat}: {th.name} (attack {th.warning_time_h:+g} h after detection)")
         for col in (
             "option",
             "elements",
@@ -188,7 +188,7 @@ def respond_cmd(
     r = results[0][1]
     print_result(r)
     if len(results) > 1:
-        t = Table(title="What-if cases: first effect of each option, P50 hours after detection")
+        t = table(title="What-if cases: first effect of each option, P50 hours after detection")
         t.add_column("case")
         t.add_column("threat")
         opts_seen = sorted({c.option for _, rr in results for th in rr.threats for c in th.options})

@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
-from forceplan.cli.common import console, fail, load_or_exit, write_atomic
+from forceplan.cli.common import console, fail, load_or_exit, table, write_atomic
 from forceplan.cli.options import Case, ScenarioArg, UsBackstop, Without, base_options, case_options
 
 if TYPE_CHECKING:
@@ -25,7 +24,7 @@ def print_result(r: StationingResult) -> None:
         f"Placed {r.units_placed} of {r.units_total} units ({r.personnel_placed:,} personnel); standoff "
         f"{r.standoff_km:g} km from a line of contact of {r.line_of_contact_km:,.0f} km"
     )
-    gt = Table(title="Garrisons")
+    gt = table(title="Garrisons")
     num = ("units", "personnel", "capacity", "combat power", "to line km", "to occupied km")
     for col in ("site", "kind", "country", *num, "to hostile borders km", "nations"):
         gt.add_column(col, justify="right" if col in num else "left")
@@ -44,7 +43,7 @@ def print_result(r: StationingResult) -> None:
             ", ".join(g.nations),
         )
     console.print(gt)
-    ct = Table(title="Protected sites")
+    ct = table(title="Protected sites")
     for col in ("site", "priority", "radius km", "power within / needed", "covered", "why not"):
         ct.add_column(col)
     for c in r.coverage:
@@ -57,7 +56,7 @@ def print_result(r: StationingResult) -> None:
             c.detail or "",
         )
     console.print(ct)
-    rt = Table(title="Reach by road: combat power able to arrive at each axis within")
+    rt = table(title="Reach by road: combat power able to arrive at each axis within")
     rt.add_column("threat")
     hours = list(r.reach[0].combat_power_by_hour) if r.reach else []
     for h in hours:
@@ -68,7 +67,7 @@ def print_result(r: StationingResult) -> None:
         rt.add_row(a.threat, *[f"{a.combat_power_by_hour[h]:.1f}" for h in hours], near)
     console.print(rt)
     if r.unplaced:
-        ut = Table(title="Unplaced units")
+        ut = table(title="Unplaced units")
         for col in ("pledge", "nation", "capability", "units", "reason"):
             ut.add_column(col)
         for u in r.unplaced:
@@ -108,7 +107,7 @@ def station(
     r = station_force(sc, fg, standoff_km, time_limit, gap)
     print_result(r)
     if len(cases) > 1:
-        t = Table(title="What-if cases")
+        t = table(title="What-if cases")
         for col in ("case", "garrisons", "units placed", "personnel placed", "protected sites covered"):
             t.add_column(col)
         for label, opts in cases:
