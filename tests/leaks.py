@@ -12,10 +12,11 @@ PY_REPR = re.compile(r"\{'[a-z_]+': ")
 
 
 def scenario_ids(sc: Scenario) -> set[str]:
-    """Ids a person should not have to read (nation ISO3 codes are a public standard and allowed)."""
+    """Ids a person should not have to read. Nation ISO3 codes (a public standard) and pledge ids (what a nation's
+    officer quotes and types in the registry) are allowed."""
     ids = {c.id for c in sc.capabilities} | {s.id for s in sc.sites} | {p.id for p in sc.places}
     ids |= {s.id for s in sc.requirement.slots} | {t.id for t in sc.threats} | {o.id for o in sc.offensives}
-    ids |= {p.id for p in sc.pledges} | {s.id for s in sc.sources}
+    ids |= {s.id for s in sc.sources}
     # Ids that are also plain words ("initial", "east") cannot be told from prose; keep those with a separator.
     return {i for i in ids if re.search(r"[-_\d]", i)}
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from forceplan.scenario.model import Scenario, Slot
 
-__all__ = ["KINDS", "field_label", "humanise", "in_words", "label", "short_threat", "unit_of"]
+__all__ = ["KINDS", "field_label", "humanise", "in_words", "label", "reason_text", "short_threat", "unit_of"]
 
 # --------------------------------------------------------------------------------------------- fixed words
 
@@ -466,3 +466,19 @@ def _snake_words(name: str) -> str:
         text = field_label(name)
         return text[:1].lower() + text[1:] if not text[:2].isupper() else text
     return humanise(name).lower() if not humanise(name)[:2].isupper() else humanise(name)
+
+
+def reason_text(code: str, detail: str = "", sc: Scenario | None = None) -> str:
+    """A shortfall or coverage reason in words: ``caveat:max_duration_days`` with its detail → "a national caveat
+    forbids it (longest deployment (days)): ESP-01 stays at most 180 days, ...", ids in the detail named."""
+    head, _, caveat = code.partition(":")
+    text = REASONS.get(head) or in_words(head, sc)
+    if caveat:
+        words = re.sub(r"\s*\([^)]*\)$", "", label("caveat", caveat))
+        text += f" ({_lower_first(words)})"
+    return f"{text}: {in_words(detail, sc)}" if detail else text
+
+
+def _lower_first(text: str) -> str:
+    """'Only with a US backstop' → 'only with a US backstop'; 'ISR' stays."""
+    return text if text[1:2].isupper() else text[:1].lower() + text[1:]

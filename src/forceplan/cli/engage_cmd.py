@@ -25,10 +25,12 @@ from forceplan.cli.options import (
     threat_ids,
 )
 from forceplan.defaults import ASSESS_TRIALS, SEED
+from forceplan.names import in_words, short_threat
 
 if TYPE_CHECKING:
     from forceplan.engagement.assess import AssessResult
     from forceplan.engagement.calibrate import Skill
+    from forceplan.scenario import Scenario
     from forceplan.timeline.result import Quantiles
 
 
@@ -294,7 +296,7 @@ def _print_skill(skills: list[Skill]) -> None:
     console.print(SKILL_SENTENCE)
 
 
-def print_assessment(r: AssessResult) -> None:
+def print_assessment(r: AssessResult, sc: Scenario | None = None) -> None:
     from forceplan.engagement.stats import SKILL_SENTENCE
 
     console.rule(Text(f"Deterrence assessment: {r.scenario}", style="bold"))
@@ -316,7 +318,7 @@ def print_assessment(r: AssessResult) -> None:
     for th in r.threats:
         pr = th.p_reached
         t.add_row(
-            th.threat,
+            short_threat(th.name),
             f"{th.distance_km:.0f}",
             f"{pr.p:.2f} [{pr.ci_low:.2f}-{pr.ci_high:.2f}]",
             f"±{pr.mc_error:.3f}",
@@ -330,25 +332,26 @@ def print_assessment(r: AssessResult) -> None:
         SKILL_SENTENCE + " The interval (5th-95th percentile) carries the calibration's uncertainty and the stated "
         "strength ranges; the verdict names a band only when the whole interval lies in it."
     )
+    names = {th.threat: short_threat(th.name) for th in r.threats}
     for off in r.offensives:
-        t = table(title=f"Simultaneous offensive {off.offensive}: {off.name} (the force shared by HiGHS)")
+        t = table(title=f"{off.name} (the force shared by HiGHS)")
         for col in ("axis", "P [interval]", "verdict", "combat power received", "receives"):
             t.add_column(col)
         for ax in off.axes:
             pr = ax.p_reached
             t.add_row(
-                ax.threat,
+                names.get(ax.threat, ax.threat),
                 f"{pr.p:.2f} [{pr.ci_low:.2f}-{pr.ci_high:.2f}]",
                 ax.verdict,
                 f"{ax.power_received:.1f}",
-                "; ".join(ax.received[:6]) + (" ..." if len(ax.received) > 6 else ""),
+                in_words("; ".join(ax.received[:6]), sc) + (" ..." if len(ax.received) > 6 else ""),
             )
         console.print(t)
         guards = sum(len(v) for v in off.guards.values())
         console.print(f"  {guards} units stay as guards at {len(off.guards)} protected sites")
     if any(th.sensitivity for th in r.threats):
         for th in r.threats:
-            s = table(title=f"Sensitivity of {th.threat}: change in P (same draws, common random numbers)")
+            s = table(title=f"Sensitivity, {short_threat(th.name)}: change in P (same draws, common random numbers)")
             s.add_column("case")
             s.add_column("P", justify="right")
             s.add_column("change", justify="right")
@@ -386,12 +389,12 @@ def assess_cmd(
 
             results.append((label, assess(sc, threat, trials, seed, opts, sensitivity=sensitivity, progress=step)))
     r = results[0][1]
-    print_assessment(r)
+    print_assessment(r, sc)
     if len(results) > 1:
         t = table(title="What-if cases: the attacker's chance of reaching its objective [90 % interval]")
         t.add_column("case")
         for th in r.threats:
-            t.add_column(th.threat, justify="right")
+            t.add_column(short_threat(th.name), justify="right")
         for label, rr in results:
             t.add_row(
                 label,

@@ -11,17 +11,20 @@ from rich.text import Text
 from forceplan.cli.common import console, fail, load_or_exit, table, write_atomic, write_csv_tables
 from forceplan.cli.options import Case, ScenarioArg, UsBackstop, Without, nation_codes
 from forceplan.defaults import PLEDGE_STATUSES as STATUSES
+from forceplan.names import in_words, label, reason_text
 
 if TYPE_CHECKING:
     from forceplan.forcegen import ForcegenResult
     from forceplan.forcegen.result import CaseSummary
+    from forceplan.scenario import Scenario
 
 
 def _pct(x: float) -> str:
     return f"{100 * x:.0f} %"
 
 
-def print_result(r: ForcegenResult, cases: list[CaseSummary]) -> None:
+def print_result(r: ForcegenResult, cases: list[CaseSummary], sc: Scenario | None = None) -> None:
+    """The force-generation result in words (names from ``sc``; ids only in the JSON and CSV files)."""
     t = r.totals
     console.rule(Text(f"Force generation: {r.scenario}", style="bold"))
     stages = ", ".join(
@@ -41,15 +44,14 @@ def print_result(r: ForcegenResult, cases: list[CaseSummary]) -> None:
         f"nations contributing {t.nations_contributing} of {t.nations_pledging} pledging"
     )
 
-    st = table(title="Slots: required, filled, by whom")
-    for col in ("slot", "capability", "phase", "filled", "personnel", "filled by"):
+    st = table(title="The requirement: required, filled, by whom")
+    for col in ("requirement", "phase", "filled", "personnel", "filled by"):
         st.add_column(col, justify="right" if col in ("filled", "personnel") else "left")
     for s in r.slots:
         who = ", ".join(f"{a.nation} {a.units}" for a in s.assignments)
         st.add_row(
-            s.slot,
-            s.capability,
-            s.phase,
+            label("slot", s.slot, sc),
+            label("phase", s.phase, sc),
             Text(f"{s.filled_units}/{s.required_units}", style="red" if s.shortfall_units else ""),
             f"{s.personnel:,}",
             who,
@@ -59,12 +61,12 @@ def print_result(r: ForcegenResult, cases: list[CaseSummary]) -> None:
     short = [s for s in r.slots if s.shortfall_units]
     if short:
         sh = table(title="Shortfalls and why")
-        sh.add_column("slot")
+        sh.add_column("requirement")
         sh.add_column("short", justify="right")
         sh.add_column("reasons")
         for s in short:
-            reasons = "\n".join(f"{x.code}: {x.detail}" for x in s.shortfall_reasons)
-            sh.add_row(s.slot, str(s.shortfall_units), reasons)
+            reasons = "\n".join(reason_text(x.code, x.detail, sc) for x in s.shortfall_reasons)
+            sh.add_row(label("slot", s.slot, sc), str(s.shortfall_units), reasons)
         console.print(sh)
 
     if r.unused:
@@ -75,10 +77,10 @@ def print_result(r: ForcegenResult, cases: list[CaseSummary]) -> None:
             un.add_row(
                 u.pledge,
                 u.nation,
-                u.capability,
+                label("capability", u.capability, sc),
                 u.status,
                 str(u.units_unused),
-                "; ".join(x.code for x in u.reasons),
+                "; ".join(reason_text(x.code, "", sc) for x in u.reasons),
             )
         console.print(un)
 
@@ -138,7 +140,7 @@ def print_result(r: ForcegenResult, cases: list[CaseSummary]) -> None:
                 str(c.units_matched),
                 str(c.shortfall_units),
                 str(c.nations_contributing),
-                ", ".join(c.top_shortfalls),
+                in_words(", ".join(c.top_shortfalls), sc),
             )
         console.print(ct)
 
@@ -251,7 +253,7 @@ def forcegen(
         fail(str(exc), 'example: --case "without FRA and committed only"')
     except CbcUnavailable as exc:
         fail(str(exc), "or use the default --solver highs")
-    print_result(result, summaries)
+    print_result(result, summaries, sc)
     if json_file is not None:
         write_atomic(json_file, result.to_json() + "\n")
         console.print(f"wrote {json_file}")

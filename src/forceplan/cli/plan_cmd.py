@@ -34,6 +34,7 @@ from forceplan.cli.options import (
 )
 from forceplan.defaults import ASSESS_TRIALS, RESPONSE_TRIALS, SEED
 from forceplan.fsutil import InputFileError, check_output_folder, output_folder
+from forceplan.names import short_threat
 
 if TYPE_CHECKING:
     from forceplan.plan import PlanResult
@@ -60,7 +61,7 @@ def print_summary(p: PlanResult) -> None:
     )
     for a in p.assessment.threats:
         tab.add_row(
-            a.threat,
+            short_threat(a.name),
             f"attacker reaches its objective in 30 days: {a.p_reached.p:.2f} [{a.p_reached.ci_low:.2f}-"
             f"{a.p_reached.ci_high:.2f}]: {a.verdict}",
         )

@@ -11,12 +11,14 @@ from rich.text import Text
 
 from forceplan.cli.common import console, fail, load_or_exit, table, write_atomic
 from forceplan.cli.options import Case, ScenarioArg, UsBackstop, Without, base_options, case_options
+from forceplan.names import in_words, label, reason_text, short_threat
 
 if TYPE_CHECKING:
+    from forceplan.scenario import Scenario
     from forceplan.stationing.result import StationingResult
 
 
-def print_result(r: StationingResult) -> None:
+def print_result(r: StationingResult, sc: Scenario | None = None) -> None:
     console.rule(Text(f"Stationing: {r.scenario}", style="bold"))
     stages = ", ".join(f"{s.stage} {s.status}" + (f" (gap {100 * s.gap:.2f} %)" if s.gap else "") for s in r.solve)
     console.print(f"Solver (HiGHS): {stages or 'nothing to solve'}")
@@ -31,7 +33,7 @@ def print_result(r: StationingResult) -> None:
     for g in r.garrisons:
         gt.add_row(
             g.name,
-            g.kind,
+            label("site_kind", g.kind),
             g.country,
             str(g.units),
             f"{g.personnel:,}",
@@ -53,7 +55,7 @@ def print_result(r: StationingResult) -> None:
             f"{c.radius_km:g}",
             f"{c.combat_power_within_radius:.1f} / {c.required_combat_power:g}",
             Text("yes", style="green") if c.covered else Text("no", style="red"),
-            c.detail or "",
+            in_words(c.detail or "", sc),
         )
     console.print(ct)
     rt = table(title="Reach by road: combat power able to arrive at each axis within")
@@ -63,15 +65,23 @@ def print_result(r: StationingResult) -> None:
         rt.add_column(h, justify="right")
     rt.add_column("nearest garrison")
     for a in r.reach:
-        near = f"{a.nearest_garrison} ({a.nearest_hours:.1f} h)" if a.nearest_garrison else "-"
-        rt.add_row(a.threat, *[f"{a.combat_power_by_hour[h]:.1f}" for h in hours], near)
+        near = f"{label('site', a.nearest_garrison, sc)} ({a.nearest_hours:.1f} h)" if a.nearest_garrison else "-"
+        rt.add_row(
+            short_threat(label("threat", a.threat, sc)), *[f"{a.combat_power_by_hour[h]:.1f}" for h in hours], near
+        )
     console.print(rt)
     if r.unplaced:
         ut = table(title="Unplaced units")
         for col in ("pledge", "nation", "capability", "units", "reason"):
             ut.add_column(col)
         for u in r.unplaced:
-            ut.add_row(u.pledge, u.nation, u.capability, str(u.units), f"{u.reason}: {u.detail[:160]}")
+            ut.add_row(
+                u.pledge,
+                u.nation,
+                label("capability", u.capability, sc),
+                str(u.units),
+                reason_text(u.reason, u.detail, sc),
+            )
         console.print(ut)
 
 
@@ -105,7 +115,7 @@ def station(
     cases = case_options(sc, base_options(sc, without, us_backstop), case)
     fg = match_force(sc, cases[0][1])
     r = station_force(sc, fg, standoff_km, time_limit, gap)
-    print_result(r)
+    print_result(r, sc)
     if len(cases) > 1:
         t = table(title="What-if cases")
         for col in ("case", "garrisons", "units placed", "personnel placed", "protected sites covered"):

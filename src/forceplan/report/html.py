@@ -11,7 +11,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from forceplan.engagement.stats import SKILL_SENTENCE
-from forceplan.names import OPTIONS, REASONS, field_label, in_words, label, short_threat
+from forceplan.names import OPTIONS, REASONS, field_label, label, reason_text, short_threat
 from forceplan.plan import PlanResult
 from forceplan.report.assets import inline_script, read_asset, script_json
 from forceplan.report.map import SIDC_BY_CAPABILITY, _base_countries, garrison_sidc, map_names, used_symbols
@@ -102,13 +102,7 @@ def _shortfall_rows(sc: Scenario, p: PlanResult) -> list[dict[str, Any]]:
     """The shortfalls, largest first, each reason in words (slot, capability and caveat ids replaced by names)."""
     rows = []
     for s in sorted((s for s in p.forcegen.slots if s.shortfall_units), key=lambda s: -s.shortfall_units):
-        reasons = []
-        for x in s.shortfall_reasons:
-            code, _, caveat = x.code.partition(":")
-            head = SHORTFALL_WORDS.get(code, in_words(code, sc))
-            if caveat:
-                head += f" ({label('caveat', caveat).lower()})"
-            reasons.append(f"{head}: {in_words(x.detail, sc)}")
+        reasons = [reason_text(x.code, x.detail, sc) for x in s.shortfall_reasons]
         rows.append({"slot": label("slot", s.slot, sc), "units": s.shortfall_units, "reasons": reasons})
     return rows
 
