@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from forceplan.cli import app
 from tests.e2e.browser import ARTIFACTS, open_page, require_chromium
+from tests.leaks import find_leaks
 
 pytestmark = pytest.mark.e2e
 runner = CliRunner()
@@ -146,3 +147,35 @@ def test_chart_labels_are_whole_apart_and_all_shown(printed: Path) -> None:
         if ch["ycats"] is not None:
             assert ch["yticks"] == ch["ycats"], f"{ch['id']}: {ch['yticks']} labels for {ch['ycats']} categories"
     assert not problems, "\n".join(problems[:20])
+
+
+def test_report_and_pdf_show_names_never_ids(printed: Path, bundled) -> None:  # type: ignore[no-untyped-def]
+    """Every page, the map's popups and tooltips, the charts and the PDF's text read names; ids only in the
+    Assumptions appendix (beside the label) and the Sources list (the scenario's citation keys)."""
+    with open_page(printed, "report.html", width=1440, height=900) as (page, report):
+        page.wait_for_selector("#map[data-ready='1']", timeout=30_000)
+        page.wait_for_function("document.body.dataset.charts !== undefined", timeout=60_000)
+        shown = page.evaluate(
+            """() => {
+              const skip = new Set(['assumptions', 'sources']);
+              const parts = [...document.querySelectorAll('header, .illustrative, main > section')]
+                .filter(s => !skip.has(s.id)).map(s => s.innerText);
+              parts.push(...[...document.querySelectorAll('.main-svg text')].map(t => t.textContent));
+              for (const name of ['Garrisons', 'Sites', 'Entry nodes', 'Air combat radii', 'Strike range rings']) {
+                for (const l of layers[name].getLayers()) {
+                  if (l.getPopup()) parts.push(l.getPopup().getContent());
+                  if (l.getTooltip()) parts.push(l.getTooltip().getContent());
+                }
+              }
+              parts.push(document.querySelector('.legend').innerText);
+              return parts.join('\\n'); }"""
+        )
+    assert report.page_errors == []
+    assert "Mechanised infantry battalion" in shown
+    leaks = find_leaks(shown, bundled)
+    assert not leaks, leaks
+    text = subprocess.run(["pdftotext", str(printed / "report.pdf"), "-"], capture_output=True, text=True).stdout
+    body = text[: text.index("Every fact the scenario cites")]
+    leaks = find_leaks(body, bundled)
+    assert not leaks, leaks
+    assert "coalition_decision_delay_h" in text, "the Assumptions appendix keeps the key a scenario file sets"
