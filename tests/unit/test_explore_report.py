@@ -62,7 +62,7 @@ def test_the_page_names_everything(bundled: Scenario) -> None:
                 "narrowed": {us[0].name: {"min": 0.9, "max": 1.3, "share_of_range": 0.67}},
                 "narrows": True,
             }
-        },  # fmt: skip
+        },
         "sobol": {},
         "asks": [
             {
@@ -75,7 +75,7 @@ def test_the_page_names_everything(bundled: Scenario) -> None:
                 "distinguishable": False,
                 "futures": 8,
             }
-        ],  # fmt: skip
+        ],
         "asks_method": "one-step marginal analysis",
     }
     meta = {"scenario": "ukraine-2025", "scenario_digest": "0" * 64, "design": "lhs", "futures": 1, "policies": 1,
