@@ -97,7 +97,7 @@ _TYPE_WORDS = {
 
 
 def _typed_display(display: Any) -> Any:
-    """Typer's help shows Python types ('<bool>', '<list[str]>'); people read TEXT, INTEGER, FLAG, and 'TEXT …'
+    """Typer's help shows Python types ('<bool>', '<list[str]>'); people read TEXT, INTEGER, FLAG, and 'TEXT...'
     for an option that may be repeated."""
 
     def show(self: Any, ctx: Any) -> str:
@@ -109,7 +109,7 @@ def _typed_display(display: Any) -> Any:
         if getattr(self, "is_flag", False) or self.type_descriptor.annotation is bool:
             return "FLAG"
         word = _TYPE_WORDS.get(inner, inner if "|" in inner else inner.upper())
-        return f"{word} …" if repeated else word
+        return f"{word}..." if repeated else word
 
     return show
 

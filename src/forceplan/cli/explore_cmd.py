@@ -51,8 +51,7 @@ def explore(
         list[str] | None,
         typer.Option(
             "--lever",
-            help="NAME=V1,V2: lever values to explore (posture, personnel_cap, us_backstop, "
-            "strikes_into_aggressor); default the three postures",
+            help="NAME=V1,V2: lever values to explore (the levers are listed above); default the three postures",
         ),
     ] = None,
     threshold: Annotated[
@@ -72,6 +71,9 @@ def explore(
 ) -> None:
     """Explore which force deters across what nobody knows: uncertainties × levers → outcomes on Dask; Sobol
     indices, PRIM boxes, robustness, and the next capability requests.
+
+    Levers (--lever NAME=V1,V2): posture (reassurance, tripwire, forward), personnel_cap, us_backstop,
+    strikes_into_aggressor.
 
     Each experiment runs the plan's pipeline with its own seed stream, so results do not depend on the workers.
     Ctrl-C keeps the finished experiments in OUT.partial/ (rerun with --resume)."""
