@@ -127,3 +127,26 @@ def test_a_numeric_cell_in_an_ambiguous_or_absurd_form_is_refused(tmp_path: Path
 def test_text_cells_that_look_like_numbers_stay_text(tmp_path: Path) -> None:
     rows, problems = csv_problems(tmp_path, f"{HEADER},note\n2025_01,GBR,bde_hq,010,400,30,hb-x,1_000\n")
     assert problems == "" and rows[0]["id"] == "2025_01" and rows[0]["note"] == "1_000" and rows[0]["quantity"] == "010"
+
+
+def test_a_cell_nested_past_the_json_parser_is_text_not_a_crash(tmp_path: Path) -> None:
+    deep = "[" * 40_000 + "]" * 40_000
+    rows, problems = csv_problems(tmp_path, f'{HEADER}\nGBR-01,GBR,bde_hq,1,400,30,"{deep}"\n')
+    assert problems == "" and rows[0]["home_base"] == deep  # refused later by validation, with its cell
+
+
+def test_long_values_are_not_echoed_whole(tmp_path: Path) -> None:
+    from forceplan.scenario.io import load_scenario
+
+    sc_dir = tmp_path / "sc"
+    from forceplan.scenario.bundled import export_scenario
+
+    export_scenario("ukraine-2025", sc_dir)
+    p = sc_dir / "pledges.csv"
+    text = p.read_text(encoding="utf-8")
+    assert ",hb-tidworth,,committed" in text
+    p.write_text(text.replace(",hb-tidworth,,committed", ",hb-tidworth,standoff_km=" + "9" * 5000 + ",committed", 1))
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(sc_dir / "scenario.yaml")
+    shown = "\n".join(str(x) for x in exc.value.problems)
+    assert "pledges.csv:2:8" in shown and "9" * 100 not in shown

@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import types
 import typing
 from importlib import resources
@@ -50,6 +51,7 @@ GEO_FIELDS = ("occupied_territory", "outline", "border_outline")
 LONLAT_FIELDS = ("location", "start", "end", "home_base", "depot", "objective", "strike_target", "sea_area")
 DATA_PREFIX = "data:"
 
+LONG_QUOTED = re.compile(r"('[^']{60})[^']{20,}'")
 Positions = dict[Path, tuple[str, int | None, int | None]]
 
 
@@ -188,7 +190,7 @@ def _cell(text: str) -> Any:
     if text.startswith("[") and text.endswith("]"):
         try:
             return json.loads(text)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # not JSON, or nested past the parser's depth
             return text
     return text
 
@@ -412,8 +414,11 @@ def problems_from_errors(
             if err["type"] == "value_error":
                 msg = msg.removeprefix("Value error, ")
             elif isinstance(err.get("input"), str | int | float) and not isinstance(err.get("input"), bool):
-                got = repr(err["input"]) if not isinstance(err["input"], int) or err["input"] < 10**40 else "a huge"
+                v = err["input"]
+                huge = isinstance(v, int) and abs(v) >= 10**40
+                got = f"a number of about {int(abs(v).bit_length() * 0.30103):,} digits" if huge else repr(v)
                 msg += f"; got {got[:80]}" + ("…" if len(got) > 80 else "")
+        msg = LONG_QUOTED.sub(lambda m: m.group(1) + "…'", msg)  # a value echoed by a validator, cut short
         f, line, col = locate(path, pos, file)
         out.append(Problem(msg, path=path, file=f, line=line, column=col, hint=hint))
     return out
@@ -575,7 +580,7 @@ def load_scenario(source: str | FsPath) -> Scenario:
     problems += probs
     for p in check_document(raw, valid):
         f, line, col = locate(p.path, pos, fname)
-        problems.append(Problem(p.message, p.path, f, line, col, p.hint))
+        problems.append(Problem(LONG_QUOTED.sub(lambda m: m.group(1) + "…'", p.message), p.path, f, line, col, p.hint))
     if problems:
         raise ScenarioError(problems)
     return Scenario.model_validate(valid)
