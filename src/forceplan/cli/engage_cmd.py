@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
-from forceplan.cli.common import console, fail, load_or_exit, progress_bar, report_problems, write_atomic
+from forceplan.cli.common import console, fail, load_or_exit, progress_bar, report_problems, table, write_atomic
 from forceplan.cli.options import (
     AssessTrials,
     Case,
@@ -27,10 +26,12 @@ from forceplan.cli.options import (
     threat_ids,
 )
 from forceplan.defaults import ASSESS_TRIALS, SEED
+from forceplan.names import in_words, short_threat
 
 if TYPE_CHECKING:
     from forceplan.engagement.assess import AssessResult
     from forceplan.engagement.calibrate import Skill
+    from forceplan.scenario import Scenario
     from forceplan.timeline.result import Quantiles
 
 
@@ -77,7 +78,7 @@ def engage(
         "p_objective_reached": float(out.reached.mean()) if spec.advance else None,
     }
     console.print(f"{n} trial(s), {spec.days:g} days in steps of {spec.dt_hours:g} h, law {summary['law']}")
-    t = Table(title="Strength (median over trials)")
+    t = table(title="Strength (median over trials)")
     for col in ("day", "attacker", "defender") + (("penetration km",) if spec.advance else ()):
         t.add_column(col, justify="right")
     per_day = max(1, round(24 / (spec.dt_hours * stride)))
@@ -226,7 +227,7 @@ def _cdb90_report(validate: bool, trials_per_battle: int, seed: int) -> dict[str
         bar.update(task, completed=1, total=1)
     out["validation"] = []
     for sv in v.subsets:
-        t = Table(
+        t = table(
             title=f"Engine against history, in sample (it reproduces its calibration; the held-out check is above): "
             f"{sv.subset} ({sv.battles} battles, {v.trials_per_battle} trials each)"
         )
@@ -286,7 +287,7 @@ def _outcome_report(seed: int, validate: bool) -> dict[str, object]:
     models = {m.label: m for m in (default_outcome_model(), force_ratio_model())}
     out: dict[str, object] = {"default": default_outcome_model().label, "models": {}}
     for m in models.values():
-        t = Table(title=f"Outcome model: {m.label} ({m.n_battles} CDB90 battles; ridge prior sd 2.5)")
+        t = table(title=f"Outcome model: {m.label} ({m.n_battles} CDB90 battles; ridge prior sd 2.5)")
         for col in ("coefficient", "estimate", "95 % CI", "odds ×"):
             t.add_column(col, justify="left" if col == "coefficient" else "right")
         rows = coefficient_rows(m)
@@ -304,7 +305,7 @@ def _outcome_report(seed: int, validate: bool) -> dict[str, object]:
         task = bar.add_task("holding out one war at a time", total=None)
         v = validate_outcome(seed)
         bar.update(task, completed=1, total=1)
-    t = Table(title="Held-out skill (leave one war out; 95 % intervals by bootstrap over wars)")
+    t = table(title="Held-out skill (leave one war out; 95 % intervals by bootstrap over wars)")
     for col in ("battles", "model", "Brier", "base rate's Brier", "Brier skill [95 % CI]", "AUC [95 % CI]", "log loss"):
         t.add_column(col)
     for c in (v.all_battles, v.modern):
@@ -322,7 +323,7 @@ def _outcome_report(seed: int, validate: bool) -> dict[str, object]:
     sentences = v.sentences()
     if validate:
         for c in (v.all_battles, v.modern):
-            t = Table(title=f"Reliability of the held-out forecasts: {c.battles} CDB90 battles{c.subset}")
+            t = table(title=f"Reliability of the held-out forecasts: {c.battles} CDB90 battles{c.subset}")
             for col in ("forecast P band", "battles", "mean forecast", "attacker won", "95 % CI"):
                 t.add_column(col, justify="right")
             for r in c.reliability:
@@ -335,7 +336,7 @@ def _outcome_report(seed: int, validate: bool) -> dict[str, object]:
                 )
             console.print(t)
         ext = v.external
-        t = Table(title=f"Battles outside CDB90: {ext.data} ({ext.score.battles} battles) — reliability")
+        t = table(title=f"Battles outside CDB90: {ext.data} ({ext.score.battles} battles) — reliability")
         for col in ("forecast P band", "battles", "mean forecast", "attacker won", "95 % CI"):
             t.add_column(col, justify="right")
         for r in ext.reliability:
@@ -377,7 +378,7 @@ def _pace_report() -> dict[str, object]:
     """The exploitation pace after a won battle, fitted to this war's offensives (docs/model.md §7.8)."""
     from forceplan.engagement.pace import PHASES, exploitation_pace
 
-    t = Table(title="Advance after a breakthrough, 2022-2025 offensives (lognormal; km/day)")
+    t = table(title="Advance after a breakthrough, 2022-2025 offensives (lognormal; km/day)")
     for col in ("offensives", "phase", "median", "10th-90th percentile"):
         t.add_column(col, justify="right")
     out: dict[str, object] = {}
@@ -411,7 +412,7 @@ def _skill_dict(s: Skill) -> dict[str, object]:
 def _print_skill(skills: list[Skill]) -> None:
     from forceplan.engagement.stats import SKILL_SENTENCE
 
-    t = Table(title="Predictive skill of force ratio (repeated 5-fold cross-validation, 20 repeats)")
+    t = table(title="Predictive skill of force ratio (repeated 5-fold cross-validation, 20 repeats)")
     for col in ("battles", "subset", "AUC [95 % CI]", "Brier skill vs base rate [95 % CI]"):
         t.add_column(col)
     for s in skills:
@@ -425,7 +426,7 @@ def _print_skill(skills: list[Skill]) -> None:
     console.print(SKILL_SENTENCE)
 
 
-def print_assessment(r: AssessResult) -> None:
+def print_assessment(r: AssessResult, sc: Scenario | None = None) -> None:
     from forceplan.engagement.stats import OUTCOME_SKILL_SENTENCE
     from forceplan.engagement.verdict import COLOURS, verdict_sentence
 
@@ -438,7 +439,7 @@ def print_assessment(r: AssessResult) -> None:
         f"flat outside force ratios {math.exp(c['log_ratio_min']):.2f}-{math.exp(c['log_ratio_max']):.1f}); "
         "30 days"
     )
-    t = Table(
+    t = table(
         title="Would the attacker reach its objective within 30 days?",
         caption="P: the attacker's probability [5th-95th percentile over the uncertain inputs]; "
         "±: Monte Carlo error; hours to objective and attacker losses (battalion-equivalents): P50 (P10-P90)",
@@ -452,7 +453,7 @@ def print_assessment(r: AssessResult) -> None:
         pr = th.p_reached
         colour = COLOURS.get(th.verdict, "")
         t.add_row(
-            th.threat,
+            short_threat(th.name),
             f"{th.distance_km:.0f}",
             Text(f"{pr.p:.2f} [{pr.ci_low:.2f}-{pr.ci_high:.2f}]", style=colour),
             f"±{pr.mc_error:.3f}",
@@ -463,33 +464,35 @@ def print_assessment(r: AssessResult) -> None:
         )
     console.print(t)
     console.print(
-        OUTCOME_SKILL_SENTENCE + " The interval (5th-95th percentile) carries the outcome model's coefficients, the stated "
-        "strength ranges and every assumption given as a range (exploitation pace, air effect and losses, strike "
-        "effect, decision delay and the lever mappings); it is never narrower than the Monte Carlo error allows. "
-        + verdict_sentence(r.threshold)
+        OUTCOME_SKILL_SENTENCE + " The interval (5th-95th percentile) carries the outcome model's coefficients, the "
+        "stated strength ranges and every assumption given as a range (exploitation pace, air effect and losses, "
+        "strike effect, decision delay and the lever mappings); it is never narrower than the Monte Carlo error "
+        "allows. " + verdict_sentence(r.threshold)
     )
     for word, meaning in r.verdicts.items():
         console.print(Text.assemble((f"  {word}", COLOURS.get(word, "")), f": {meaning}"))
+    names = {th.threat: short_threat(th.name) for th in r.threats}
     for off in r.offensives:
-        t = Table(title=f"Simultaneous offensive {off.offensive}: {off.name} (the force shared by HiGHS)")
+        t = table(title=f"{off.name} (the force shared by HiGHS)")
         for col in ("axis", "P [interval]", "verdict", "combat power received", "receives"):
             t.add_column(col)
         for ax in off.axes:
             pr = ax.p_reached
+            colour = COLOURS.get(ax.verdict, "")
             t.add_row(
-                ax.threat,
-                f"{pr.p:.2f} [{pr.ci_low:.2f}-{pr.ci_high:.2f}]",
-                ax.verdict,
+                names.get(ax.threat, ax.threat),
+                Text(f"{pr.p:.2f} [{pr.ci_low:.2f}-{pr.ci_high:.2f}]", style=colour),
+                Text(ax.verdict, style=colour),
                 f"{ax.power_received:.1f}",
-                "; ".join(ax.received[:6]) + (" ..." if len(ax.received) > 6 else ""),
+                in_words("; ".join(ax.received[:6]), sc) + (" ..." if len(ax.received) > 6 else ""),
             )
         console.print(t)
         guards = sum(len(v) for v in off.guards.values())
         console.print(f"  {guards} units stay as guards at {len(off.guards)} protected sites")
     if any(th.sensitivity for th in r.threats):
         for th in r.threats:
-            s = Table(
-                title=f"Sensitivity of {th.threat}: change in P (same draws, common random numbers)",
+            s = table(
+                title=f"Sensitivity, {short_threat(th.name)}: change in P (same draws, common random numbers)",
                 caption="change [5th-95th percentile over the uncertain inputs]; levers first, with the fitted "
                 "factor or mechanism they work through",
             )
@@ -536,12 +539,12 @@ def assess_cmd(
 
             results.append((label, assess(sc, threat, trials, seed, opts, sensitivity=sensitivity, progress=step)))
     r = results[0][1]
-    print_assessment(r)
+    print_assessment(r, sc)
     if len(results) > 1:
-        t = Table(title="What-if cases: the attacker's chance of reaching its objective [90 % interval]")
+        t = table(title="What-if cases: the attacker's chance of reaching its objective [90 % interval]")
         t.add_column("case")
         for th in r.threats:
-            t.add_column(th.threat, justify="right")
+            t.add_column(short_threat(th.name), justify="right")
         for label, rr in results:
             t.add_row(
                 label,
