@@ -39,7 +39,7 @@ def verdict_for(low: float, high: float, threshold: float = DEFAULT_THRESHOLD) -
 def verdict_sentence(threshold: float) -> str:
     """How to read the verdicts, for ``assess`` and the report."""
     return (
-        f"Verdicts compare the interval with the scenario's threshold of {threshold:.0%} (deterrence_threshold): "
+        f"Verdicts compare the interval with the scenario's deterrence threshold of {100 * threshold:.0f} %: "
         f"deterred when the whole interval lies below it, not deterred when the whole interval lies at or above "
         f"it, uncertain when it straddles it."
     )
