@@ -3,6 +3,7 @@ deterrence assessment in the worst handover month."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -232,7 +233,7 @@ def sustain_force(
     lapse = next(
         (
             b.month
-            for a, b in zip(results, results[1:], strict=False)
+            for a, b in itertools.pairwise(results)
             if b.units_required == a.units_required and b.shortfall_units > a.shortfall_units
         ),
         None,
