@@ -2,7 +2,8 @@
 
 Each candidate is measured against the month-by-month gaps of the capabilities its unit may fill (its own and
 those it ``fills``), one at a time, without re-solving the force: a request covers month m with
-min(its units, the gap in m) units. Ranked by the first month covered, then by unit-months covered.
+min(its units, the gap in m) units. Ranked by the first month covered, then by unit-months covered; one request
+per kind and capability (the best nation to ask, the others named as alternatives).
 """
 
 from __future__ import annotations
@@ -121,9 +122,21 @@ def rank_requests(
             )
         )
     cands.sort(key=lambda d: (d.months[0], -d.unit_months, d.kind, d.clock.pledge.id))
+    # One request per kind and capability (the best nation to ask); the others are named as alternatives.
+    best: dict[tuple[str, str], Candidate] = {}
+    others: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for d in cands:
+        key = (d.kind, d.clock.pledge.capability)
+        if key in best:
+            name = nation_name.get(d.clock.pledge.nation, d.clock.pledge.nation)
+            if name not in others[key] and d.clock.pledge.nation != best[key].clock.pledge.nation:
+                others[key].append(name)
+        else:
+            best[key] = d
     out = []
-    for i, d in enumerate(cands[:top], start=1):
+    for i, d in enumerate(list(best.values())[:top], start=1):
         c = d.clock
+        key = (d.kind, c.pledge.capability)
         cap = sc.capability(c.pledge.capability)
         out.append(
             Request(
@@ -138,7 +151,7 @@ def rank_requests(
                 months=d.months,
                 unit_months=d.unit_months,
                 pool_units=d.pool,
-                detail=d.detail,
+                detail=d.detail + (f"; also possible: {', '.join(others[key])}" if others[key] else ""),
             )
         )
     return out
