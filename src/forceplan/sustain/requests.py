@@ -106,7 +106,9 @@ def rank_requests(
             continue
         seen.add((c.pledge.nation, c.pledge.capability))
         first = next(m for m in range(1, horizon + 1) if month_mid_day(m) >= c.start_day)
-        covered, um = _cover(sc, gaps, c.pledge.capability, 1, range(first, horizon + 1))
+        end = c.end_day()  # a second unit on the same rotation lasts as long as the pledge it joins
+        last = max((m for m in range(first, horizon + 1) if month_mid_day(m) < end), default=first - 1)
+        covered, um = _cover(sc, gaps, c.pledge.capability, 1, range(first, last + 1))
         if not covered:
             continue
         own_gap = any(gaps.get(c.pledge.capability, {}).get(m, 0) for m in covered)
