@@ -24,12 +24,24 @@ from forceplan.scenario import Scenario, line_of_contact, scenario_digest
 from forceplan.scenario.model import MoveMode
 from forceplan.scenario.parameters import parameter
 from forceplan.stationing import StationingResult, station_force
+from forceplan.sustain import SustainResult, sustain_force
 from forceplan.timeline import RespondResult, respond
 from forceplan.timeline.run import guard_plans
 
 SCHEMA_ID = "forceplan.plan/1"
 log = logging.getLogger(__name__)
-STAGES = ("force generation", "stationing", "response timelines", "deterrence assessment", "phased plan")
+STAGES = (
+    "force generation",
+    "stationing",
+    "response timelines",
+    "deterrence assessment",
+    "phased plan",
+    "sustainment",
+)
+SUSTAIN_YEARS = 3
+SUSTAIN_ASSESS_TRIALS = 1_000
+"""The worst handover month is assessed with the fewest trials the assessment accepts: it compares the same force
+at full and reduced readiness with common random numbers, so their difference is sharper than either P."""
 
 
 class GateStatus(Out):
@@ -119,6 +131,9 @@ class PlanResult(Out):
     phases: list[PhaseResult]
     line_of_contact_km: float
     cases: list[PlanCase] = Field(default_factory=list, description="What-if cases beside the baseline")
+    sustain: SustainResult | None = Field(
+        None, description="Can it be sustained? The force month by month over SUSTAIN_YEARS (none: not run)"
+    )
 
     def to_json(self) -> str:
         return self.model_dump_json(by_alias=True, indent=1)
@@ -282,6 +297,8 @@ def run_plan(
     ass = assess(sc, threats, assess_trials, seed, opts, fg=fg, laydown=lay, guards=guards)
     stage(STAGES[4])
     phases = plan_phases(sc, fg, lay, opts, log_records)
+    stage(STAGES[5])
+    sust = sustain_force(sc, SUSTAIN_YEARS, opts, assess_trials=SUSTAIN_ASSESS_TRIALS, threats=threats, seed=seed)
     summaries = []
     for label, case_opts in cases:
         stage(f"case: {label}")
@@ -308,6 +325,7 @@ def run_plan(
         phases=phases,
         line_of_contact_km=round(line_of_contact(sc).length_km, 1),
         cases=summaries,
+        sustain=sust,
     )
 
 

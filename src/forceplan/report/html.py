@@ -14,6 +14,7 @@ from forceplan.engagement.stats import SKILL_SENTENCE
 from forceplan.plan import PlanResult
 from forceplan.report.assets import inline_script, read_asset, script_json
 from forceplan.report.map import SIDC_BY_CAPABILITY, _base_countries, garrison_sidc, used_symbols
+from forceplan.report.sustain_html import sustain_chart, sustain_context
 from forceplan.scenario import Scenario, line_of_contact
 from forceplan.scenario.parameters import PARAMETERS
 from forceplan.stationing.geojson import laydown_geojson
@@ -236,4 +237,7 @@ def render_report(sc: Scenario, p: PlanResult) -> str:
         report_json=script_json(chart_data(p, cap_names)),
         map_js=inline_script((here / "map.js").read_text(encoding="utf-8")),
         report_js=inline_script((here / "report.js").read_text(encoding="utf-8")),
+        sustain_json=script_json(sustain_chart(p.sustain)) if p.sustain else "",
+        sustain_js=inline_script((here / "sustain.js").read_text(encoding="utf-8")) if p.sustain else "",
+        **(sustain_context(p.sustain) if p.sustain else {"sustain": None}),
     )

@@ -9,9 +9,10 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 
 from forceplan.engagement.assess import assess
-from forceplan.forcegen import Options, match_force
+from forceplan.forcegen import Options
 from forceplan.scenario import Scenario, scenario_digest
 from forceplan.scenario.model import Capability
+from forceplan.stationing import station_force
 from forceplan.sustain.cost import cost_by_year, cost_force, cost_rate
 from forceplan.sustain.months import Month, PledgeClock, month_scenario, run_months
 from forceplan.sustain.requests import rank_requests
@@ -137,7 +138,6 @@ def _handover_clone(cap: Capability, readiness: float) -> Capability:
             "id": f"{cap.id}.handover"[:64],
             "name": f"{cap.name} (handing over)",
             "combat_power_per_unit": cap.combat_power_per_unit * readiness,
-            "fills": (cap.id, *cap.fills),
         }
     )
 
@@ -174,8 +174,10 @@ def assess_handover(
             "backstop": base.backstop.model_copy(update={"assets": tuple(assets)}),
         }
     )
-    full = assess(base, threats, trials, seed, opts, fg=mo.fg, sensitivity=False)
-    reduced = assess(low, threats, trials, seed, opts, fg=match_force(low, opts), sensitivity=False)
+    # The same matched force and laydown in both: only the rotating units' combat power differs.
+    lay = station_force(base, mo.fg)
+    full = assess(base, threats, trials, seed, opts, fg=mo.fg, laydown=lay, sensitivity=False)
+    reduced = assess(low, threats, trials, seed, opts, fg=mo.fg, laydown=lay, sensitivity=False)
     lows = {t.threat: t.p_reached.p for t in reduced.threats}
     return HandoverAssessment(
         month=mo.month,
