@@ -1,0 +1,58 @@
+"""``forceplan sustain`` as a user runs it: tables in 80 columns, JSON against its schema, bad input, and the
+worst handover month fed to the deterrence assessment."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from typer.testing import CliRunner
+
+from forceplan.cli import app
+from forceplan.sustain import json_schema, sustain_force
+
+pytestmark = pytest.mark.integration
+runner = CliRunner()
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_sustain_bundled_three_years(tmp_path: Path) -> None:
+    out = tmp_path / "s.json"
+    r = runner.invoke(app, ["sustain", "ukraine-2025", "--years", "3", "--json", str(out)], env={"COLUMNS": "80"})
+    assert r.exit_code == 0, r.output
+    for needle in ("Personnel by month", "Rotation pools: who runs out first", "Cost per year", "What to ask for"):
+        assert needle in r.output
+    assert max(len(line) for line in r.output.splitlines()) <= 80
+    assert "Poland" in r.output and "POL-03" not in r.output.split("Rotation pools")[1].split("Cost per year")[0]
+    data = json.loads(out.read_text())
+    jsonschema.validate(data, json_schema())
+    assert data["schema"] == "forceplan.sustain/1" and len(data["months"]) == 36
+    # Figures of the bundled scenario (illustrative inputs), reported in the issue note.
+    assert data["first_gap_month"] == 1 and data["first_lapse_gap_month"] == 14
+    assert data["first_run_out"]["name"] == "Poland" and data["first_run_out"]["runs_out_month"] == 13
+    assert data["distinct_solves"] == 11
+
+
+def test_bad_years_exit_2() -> None:
+    r = runner.invoke(app, ["sustain", "ukraine-2025", "--years", "0"])
+    assert r.exit_code == 2
+    assert "--years" in r.output
+
+
+def test_schema_file_is_current() -> None:
+    text = (ROOT / "docs" / "schemas" / "sustain.schema.json").read_text()
+    assert json.loads(text) == json_schema(), "run: forceplan schema sustain > docs/schemas/sustain.schema.json"
+    r = runner.invoke(app, ["schema", "sustain"])
+    assert r.exit_code == 0 and json.loads(r.output) == json_schema()
+
+
+def test_handover_at_full_readiness_changes_nothing_and_at_half_never_helps(bundled) -> None:
+    threats = ["T4-kherson-crossing"]
+    full = bundled.model_copy(update={"sustain": bundled.sustain.model_copy(update={"handover_readiness": 1.0})})
+    same = sustain_force(full, 2, assess_trials=1000, threats=threats).handover_assessment
+    assert same is not None and [(t.p_normal == t.p_handover) for t in same.threats] == [True]
+    half = sustain_force(bundled, 2, assess_trials=1000, threats=threats).handover_assessment
+    assert half is not None and half.month == same.month and half.rotating_personnel > 0
+    assert half.threats[0].p_handover >= half.threats[0].p_normal
