@@ -40,7 +40,7 @@ STAGES = (
 )
 SUSTAIN_YEARS = 3
 SUSTAIN_ASSESS_TRIALS = 1_000
-"""The worst handover month is assessed with the fewest trials the assessment accepts: it compares the same force
+"""The worst handover month is assessed with at most this many trials (the fewest the assessment runs): it compares the same force
 at full and reduced readiness with common random numbers, so their difference is sharper than either P."""
 
 
@@ -298,7 +298,8 @@ def run_plan(
     stage(STAGES[4])
     phases = plan_phases(sc, fg, lay, opts, log_records)
     stage(STAGES[5])
-    sust = sustain_force(sc, SUSTAIN_YEARS, opts, assess_trials=SUSTAIN_ASSESS_TRIALS, threats=threats, seed=seed)
+    sust_trials = min(assess_trials, SUSTAIN_ASSESS_TRIALS)
+    sust = sustain_force(sc, SUSTAIN_YEARS, opts, assess_trials=sust_trials, threats=threats, seed=seed)
     summaries = []
     for label, case_opts in cases:
         stage(f"case: {label}")

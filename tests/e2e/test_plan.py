@@ -42,8 +42,13 @@ def test_plan_json_is_complete_and_consistent(planned: Path) -> None:
         "phases",
         "line_of_contact_km",
         "cases",
+        "sustain",
     }
     assert p["cases"] == []
+    s = p["sustain"]
+    assert len(s["months"]) == 36 and s["handover_assessment"]["month"] in [m["month"] for m in s["months"]]
+    # Month 5 (days 122-152) has every phase's slots: the same requirement as the plan's force generation.
+    assert s["months"][4]["personnel_required"] == p["forcegen"]["totals"]["personnel_required"]
     t = p["forcegen"]["totals"]
     assert t["personnel_matched"] <= t["personnel_cap"]
     matched = {(a["pledge"], a["slot"]): a["units"] for a in p["forcegen"]["assignments"]}

@@ -183,7 +183,7 @@ def assess_handover(
         month=mo.month,
         rotating_personnel=rotating_personnel,
         readiness=r,
-        trials=trials,
+        trials=full.trials,
         seed=seed,
         threats=[
             ThreatAtHandover(threat=t.threat, name=t.name, p_normal=t.p_reached.p, p_handover=lows[t.threat])
