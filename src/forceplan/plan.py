@@ -40,8 +40,9 @@ STAGES = (
 )
 SUSTAIN_YEARS = 3
 SUSTAIN_ASSESS_TRIALS = 1_000
-"""The worst handover month is assessed with at most this many trials (the fewest the assessment runs): it compares the same force
-at full and reduced readiness with common random numbers, so their difference is sharper than either P."""
+"""The worst handover month is assessed with at most this many trials (the fewest the assessment runs): it compares
+the same force at full and reduced readiness with common random numbers, so their difference is sharper than
+either P."""
 
 
 class GateStatus(Out):
