@@ -56,3 +56,28 @@ def test_handover_at_full_readiness_changes_nothing_and_at_half_never_helps(bund
     half = sustain_force(bundled, 2, assess_trials=1000, threats=threats).handover_assessment
     assert half is not None and half.month == same.month and half.rotating_personnel > 0
     assert half.threats[0].p_handover >= half.threats[0].p_normal
+
+
+def test_the_dashboard_panel_and_the_report_section_show_names(bundled) -> None:
+    """The web dashboard's panel (from a plan run's JSON) and the report's section name nations and capabilities,
+    never their ids."""
+    import re
+
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    import forceplan.registry as registry_pkg
+    from forceplan.report.sustain_html import sustain_context
+
+    r = sustain_force(bundled, 2)
+    folder = Path(registry_pkg.__file__).parent / "templates"
+    env = Environment(loader=FileSystemLoader(folder), autoescape=select_autoescape(["html"]))
+    html = env.get_template("_sustain_panel.html").render(
+        sustain=json.loads(r.to_json()), latest={"run": {"id": 7}}
+    )
+    text = re.sub(r"<[^>]+>", " ", html)
+    assert "Poland" in text and "plan run 7" in text and "What to ask for next" in text
+    # Pledge ids (POL-03) are the registry's references and may show; a bare nation code or capability id may not.
+    assert not re.search(r"(?<![\w-])(?:POL|ROU|armd_bn|mech_inf_bn|sof_tg|isr_aircraft)(?![\w-])", text)
+    ctx = sustain_context(r)
+    assert ctx["sustain_running_out"][0].name == "Poland"
+    assert all(not re.search(r"_", q.capability_name) for q, _ in ctx["sustain_requests"])
