@@ -71,9 +71,7 @@ def test_the_dashboard_panel_and_the_report_section_show_names(bundled) -> None:
     r = sustain_force(bundled, 2)
     folder = Path(registry_pkg.__file__).parent / "templates"
     env = Environment(loader=FileSystemLoader(folder), autoescape=select_autoescape(["html"]))
-    html = env.get_template("_sustain_panel.html").render(
-        sustain=json.loads(r.to_json()), latest={"run": {"id": 7}}
-    )
+    html = env.get_template("_sustain_panel.html").render(sustain=json.loads(r.to_json()), latest={"run": {"id": 7}})
     text = re.sub(r"<[^>]+>", " ", html)
     assert "Poland" in text and "plan run 7" in text and "What to ask for next" in text
     # Pledge ids (POL-03) are the registry's references and may show; a bare nation code or capability id may not.

@@ -218,3 +218,12 @@ def test_two_cost_rates_for_one_capability_are_refused() -> None:
     rate = dict(personnel_usd_per_person_year=1, operations_usd_per_unit_month=1, transport_usd_per_unit_move=1)
     with pytest.raises(ValueError, match="two cost rates for inf"):
         Sustain(costs=(CostRate(capabilities=("inf",), **rate), CostRate(capabilities=("inf",), **rate)))
+
+
+def test_an_unknown_capability_in_the_cost_model_is_named(scenario_copy, problems_of) -> None:
+    from tests.conftest import edit
+
+    edit(scenario_copy / "scenario.yaml", "capabilities: [frigate, mcm_vessel]", "capabilities: [frigate, mcm_vesel]")
+    (p,) = [p for p in problems_of(scenario_copy) if "mcm_vesel" in p.message]
+    assert p.path[:2] == ("sustain", "costs") and p.line is not None
+    assert "mcm_vessel" in (p.hint or "")
