@@ -11,7 +11,16 @@ from rich.table import Table
 from rich.text import Text
 
 from forceplan.cli.common import console, fail, load_or_exit, progress_bar, write_atomic
-from forceplan.cli.options import ScenarioArg, Seed, Threat, UsBackstop, Without, nation_codes, threat_ids
+from forceplan.cli.options import (
+    AssessTrials,
+    ScenarioArg,
+    Seed,
+    Threat,
+    UsBackstop,
+    Without,
+    nation_codes,
+    threat_ids,
+)
 from forceplan.defaults import PLEDGE_STATUSES as STATUSES
 from forceplan.defaults import SEED
 
@@ -123,9 +132,7 @@ def sustain(
         bool,
         typer.Option("--assess", help="Assess deterrence in the worst handover month (reduced readiness)"),
     ] = False,
-    trials: Annotated[
-        int, typer.Option(help="Monte Carlo trials of that assessment (at least 1,000)", min=100, max=200_000)
-    ] = 1000,
+    trials: AssessTrials = 1000,
     seed: Seed = SEED,
     threat: Threat = None,
     json_file: Annotated[
