@@ -48,14 +48,16 @@ def test_schema_file_is_current() -> None:
     assert r.exit_code == 0 and json.loads(r.output) == json_schema()
 
 
-def test_handover_at_full_readiness_changes_nothing_and_at_half_never_helps(bundled) -> None:
-    threats = ["T4-kherson-crossing"]
+def test_handover_at_full_readiness_changes_nothing_and_at_half_raises_the_attackers_chance(bundled) -> None:
+    threats = ["T2-donetsk-dnipro"]
     full = bundled.model_copy(update={"sustain": bundled.sustain.model_copy(update={"handover_readiness": 1.0})})
     same = sustain_force(full, 2, assess_trials=1000, threats=threats).handover_assessment
     assert same is not None and [(t.p_normal == t.p_handover) for t in same.threats] == [True]
     half = sustain_force(bundled, 2, assess_trials=1000, threats=threats).handover_assessment
     assert half is not None and half.month == same.month and half.rotating_personnel > 0
-    assert half.threats[0].p_handover >= half.threats[0].p_normal
+    # Same seed, same force and laydown: only the rotating units' combat power is halved.
+    assert half.threats[0].p_normal == same.threats[0].p_normal
+    assert half.threats[0].p_handover > half.threats[0].p_normal
 
 
 def test_the_dashboard_panel_and_the_report_section_show_names(bundled) -> None:

@@ -12,7 +12,7 @@ from forceplan.engagement.assess import assess
 from forceplan.forcegen import Options
 from forceplan.scenario import Scenario, scenario_digest
 from forceplan.scenario.model import Capability
-from forceplan.stationing import station_force
+from forceplan.stationing import StationingResult, station_force
 from forceplan.sustain.cost import cost_by_year, cost_force, cost_rate
 from forceplan.sustain.months import Month, PledgeClock, month_scenario, run_months
 from forceplan.sustain.requests import rank_requests
@@ -142,6 +142,23 @@ def _handover_clone(cap: Capability, readiness: float) -> Capability:
     )
 
 
+def _laydown_in_handover(
+    lay: StationingResult, rotating: set[str], clone_of: dict[str, str], readiness: float
+) -> StationingResult:
+    """The laydown with each rotating pledge's placements on its handover capability, combat power scaled."""
+    garrisons = []
+    for g in lay.garrisons:
+        placements = [
+            pl.model_copy(update={"capability": clone_of[pl.capability], "combat_power": pl.combat_power * readiness})
+            if pl.pledge in rotating
+            else pl
+            for pl in g.placements
+        ]
+        power = sum(pl.combat_power for pl in placements)
+        garrisons.append(g.model_copy(update={"placements": placements, "combat_power": power}))
+    return lay.model_copy(update={"garrisons": garrisons})
+
+
 def assess_handover(
     sc: Scenario,
     opts: Options,
@@ -174,10 +191,12 @@ def assess_handover(
             "backstop": base.backstop.model_copy(update={"assets": tuple(assets)}),
         }
     )
-    # The same matched force and laydown in both: only the rotating units' combat power differs.
+    # The same matched force and laydown in both: only the rotating units' combat power differs (their
+    # placements name the handover capability, whose combat power per unit is scaled).
     lay = station_force(base, mo.fg)
+    lay_low = _laydown_in_handover(lay, set(mo.handovers), {c: k.id for c, k in clones.items()}, r)
     full = assess(base, threats, trials, seed, opts, fg=mo.fg, laydown=lay, sensitivity=False)
-    reduced = assess(low, threats, trials, seed, opts, fg=mo.fg, laydown=lay, sensitivity=False)
+    reduced = assess(low, threats, trials, seed, opts, fg=mo.fg, laydown=lay_low, sensitivity=False)
     lows = {t.threat: t.p_reached.p for t in reduced.threats}
     return HandoverAssessment(
         month=mo.month,
