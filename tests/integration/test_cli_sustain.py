@@ -25,6 +25,11 @@ def test_sustain_bundled_three_years(tmp_path: Path) -> None:
     for needle in ("Personnel by month", "Rotation pools: who runs out first", "Cost per year", "What to ask for"):
         assert needle in r.output
     assert max(len(line) for line in r.output.splitlines()) <= 80
+    assert "…" not in r.output, "no cell is cut"
+    from forceplan.scenario import load_scenario
+    from tests.leaks import find_leaks
+
+    assert find_leaks(r.output, load_scenario("ukraine-2025")) == []
     assert "Poland" in r.output and "POL-03" not in r.output.split("Rotation pools")[1].split("Cost per year")[0]
     data = json.loads(out.read_text())
     jsonschema.validate(data, json_schema())

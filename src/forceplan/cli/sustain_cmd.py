@@ -52,7 +52,7 @@ def print_result(r: SustainResult) -> None:
     mt = Table(title="Personnel by month (H: handover, reduced readiness)")
     for col in ("month", "required", "deployed", "short", "H"):
         mt.add_column(col, justify="left" if col == "H" else "right")
-    mt.add_column("largest gap (units)", no_wrap=True, overflow="ellipsis", max_width=34)
+    mt.add_column("largest gap (units)", overflow="fold")
     for mo in r.months:
         big = max(mo.gaps, key=lambda g: (g.units, g.name), default=None)
         mt.add_row(
@@ -67,7 +67,7 @@ def print_result(r: SustainResult) -> None:
     nt = Table(title="Rotation pools: who runs out first")
     for col in ("nation", "pool units", "pool pers.", "peak in theatre", "runs out"):
         nt.add_column(col, justify="left" if col == "nation" else "right")
-    nt.add_column("why", no_wrap=True, overflow="ellipsis", max_width=18)
+    nt.add_column("why", overflow="fold")
     for n in r.nations:
         nt.add_row(
             n.name,
