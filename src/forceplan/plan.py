@@ -7,10 +7,12 @@ no wall-clock times or timestamps, so the same inputs and seed give byte-identic
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 
@@ -23,9 +25,13 @@ from forceplan.results import Out, versioned_schema
 from forceplan.scenario import Scenario, line_of_contact, scenario_digest
 from forceplan.scenario.model import MoveMode
 from forceplan.scenario.parameters import parameter
+from forceplan.stagecache import ScenarioViews, StageCache, digest_of
 from forceplan.stationing import StationingResult, station_force
 from forceplan.timeline import RespondResult, respond
 from forceplan.timeline.run import guard_plans
+
+if TYPE_CHECKING:
+    from forceplan.engagement.calibrate import SuccessFit
 
 SCHEMA_ID = "forceplan.plan/1"
 log = logging.getLogger(__name__)
@@ -247,6 +253,48 @@ def plan_phases(
     return out
 
 
+def force_and_laydown(
+    sc: Scenario, opts: Options, cache: StageCache, views: ScenarioViews | None = None
+) -> tuple[ForcegenResult, StationingResult]:
+    """Force generation and stationing for these options, each from the cache when the inputs it reads are
+    unchanged: the force by the scenario's force-generation inputs and the options, the laydown by the force
+    itself (two option sets that match the same force share one laydown)."""
+    views = views or ScenarioViews(sc)
+    fg = cache.get(STAGES[0], ForcegenResult, lambda: match_force(sc, opts), views.forcegen, opts)
+    lay = cache.get(STAGES[1], StationingResult, lambda: station_force(sc, fg), views.stationing, digest_of(fg))
+    return fg, lay
+
+
+def assess_cached(
+    sc: Scenario,
+    opts: Options,
+    fg: ForcegenResult,
+    lay: StationingResult,
+    assess_trials: int,
+    seed: int,
+    threats: Sequence[str] | None,
+    cache: StageCache,
+    views: ScenarioViews,
+    sensitivity: bool = True,
+    guards: Callable[[], dict] | None = None,
+    fit: SuccessFit | None = None,
+) -> AssessResult:
+    """The deterrence assessment, from the cache when the scenario, options, trials, seed, threats and calibration
+    are unchanged. The US-backstop sensitivity case plans its force and laydown through the cache too."""
+
+    def compute() -> AssessResult:
+        return assess(
+            sc, threats, assess_trials, seed, opts, fg=fg, laydown=lay, sensitivity=sensitivity,
+            guards=guards() if guards else None, fit=fit,
+            plan_force=lambda o: force_and_laydown(sc, o, cache, views),
+        )  # fmt: skip
+
+    key_threats = sorted(set(threats)) if threats else None
+    return cache.get(
+        STAGES[3], AssessResult, compute, views.full, opts, assess_trials, seed, key_threats, sensitivity, fit
+    )
+
+
 def run_plan(
     sc: Scenario,
     opts: Options | None = None,
@@ -258,10 +306,15 @@ def run_plan(
     progress: Callable[[str], None] | None = None,
     cases: Sequence[tuple[str, Options]] = (),
     incident_log: IncidentLog | None = None,
+    cache: StageCache | None = None,
 ) -> PlanResult:
     """Run every stage on the scenario; ``progress`` is called with each stage's name as it starts. Each what-if
-    case (label, options) is planned beside the baseline (:func:`plan_case`)."""
+    case (label, options) is planned beside the baseline (:func:`plan_case`). ``cache``: stage results to reuse
+    and to keep (:mod:`forceplan.stagecache`); by default a fresh one in memory, so each stage runs once per call
+    (the backstop case and the what-if cases share the force and laydown of equal options)."""
     opts = opts or Options()
+    cache = cache or StageCache()
+    views = ScenarioViews(sc)
     clock = [time.perf_counter()]
 
     def stage(name: str) -> None:
@@ -272,20 +325,25 @@ def run_plan(
             progress(name)
 
     stage(STAGES[0])
-    fg = match_force(sc, opts)
+    fg = cache.get(STAGES[0], ForcegenResult, lambda: match_force(sc, opts), views.forcegen, opts)
     stage(STAGES[1])
-    lay = station_force(sc, fg)
+    lay = cache.get(STAGES[1], StationingResult, lambda: station_force(sc, fg), views.stationing, digest_of(fg))
     stage(STAGES[2])
-    guards = guard_plans(sc, fg, lay, opts, threats)  # once, for the response and the assessment
-    resp = respond(sc, threats, trials, seed, opts=opts, fg=fg, laydown=lay, guards=guards)
+    guards = functools.cache(lambda: guard_plans(sc, fg, lay, opts, threats))  # once, for both stages
+    key_threats = sorted(set(threats)) if threats else None
+    resp = cache.get(
+        STAGES[2], RespondResult,
+        lambda: respond(sc, threats, trials, seed, opts=opts, fg=fg, laydown=lay, guards=guards()),
+        views.full, opts, trials, seed, key_threats,
+    )  # fmt: skip
     stage(STAGES[3])
-    ass = assess(sc, threats, assess_trials, seed, opts, fg=fg, laydown=lay, guards=guards)
+    ass = assess_cached(sc, opts, fg, lay, assess_trials, seed, threats, cache, views, guards=guards)
     stage(STAGES[4])
     phases = plan_phases(sc, fg, lay, opts, log_records)
     summaries = []
     for label, case_opts in cases:
         stage(f"case: {label}")
-        summaries.append(plan_case(sc, label, case_opts, assess_trials, seed, threats))
+        summaries.append(plan_case(sc, label, case_opts, assess_trials, seed, threats, cache, views))
     return PlanResult(
         meta=Meta(
             forceplan_version=__version__,
@@ -312,12 +370,21 @@ def run_plan(
 
 
 def plan_case(
-    sc: Scenario, label: str, opts: Options, assess_trials: int, seed: int, threats: Sequence[str] | None = None
+    sc: Scenario,
+    label: str,
+    opts: Options,
+    assess_trials: int,
+    seed: int,
+    threats: Sequence[str] | None = None,
+    cache: StageCache | None = None,
+    views: ScenarioViews | None = None,
 ) -> PlanCase:
-    """One what-if case: force generation, stationing and the assessment (no sensitivity cases), same seed."""
-    fg = match_force(sc, opts)
-    lay = station_force(sc, fg)
-    ass = assess(sc, threats, assess_trials, seed, opts, fg=fg, laydown=lay, sensitivity=False)
+    """One what-if case: force generation, stationing and the assessment (no sensitivity cases), same seed; each
+    stage from the cache when its inputs are unchanged."""
+    cache = cache or StageCache()
+    views = views or ScenarioViews(sc)
+    fg, lay = force_and_laydown(sc, opts, cache, views)
+    ass = assess_cached(sc, opts, fg, lay, assess_trials, seed, threats, cache, views, sensitivity=False)
     return case_summary(label, fg, lay, ass)
 
 
