@@ -265,6 +265,28 @@ def force_and_laydown(
     return fg, lay
 
 
+def respond_cached(
+    sc: Scenario,
+    opts: Options,
+    fg: ForcegenResult,
+    lay: StationingResult,
+    trials: int,
+    seed: int,
+    threats: Sequence[str] | None,
+    cache: StageCache,
+    views: ScenarioViews,
+    guards: Callable[[], dict] | None = None,
+) -> RespondResult:
+    """The response timelines, from the cache when the scenario, options, trials, seed and threats are unchanged
+    (the force and laydown follow from the scenario and options)."""
+
+    def compute() -> RespondResult:
+        return respond(sc, threats, trials, seed, opts=opts, fg=fg, laydown=lay, guards=guards() if guards else None)
+
+    key_threats = sorted(set(threats)) if threats else None
+    return cache.get(STAGES[2], RespondResult, compute, views.full, opts, trials, seed, key_threats)
+
+
 def assess_cached(
     sc: Scenario,
     opts: Options,
@@ -330,12 +352,7 @@ def run_plan(
     lay = cache.get(STAGES[1], StationingResult, lambda: station_force(sc, fg), views.stationing, digest_of(fg))
     stage(STAGES[2])
     guards = functools.cache(lambda: guard_plans(sc, fg, lay, opts, threats))  # once, for both stages
-    key_threats = sorted(set(threats)) if threats else None
-    resp = cache.get(
-        STAGES[2], RespondResult,
-        lambda: respond(sc, threats, trials, seed, opts=opts, fg=fg, laydown=lay, guards=guards()),
-        views.full, opts, trials, seed, key_threats,
-    )  # fmt: skip
+    resp = respond_cached(sc, opts, fg, lay, trials, seed, threats, cache, views, guards)
     stage(STAGES[3])
     ass = assess_cached(sc, opts, fg, lay, assess_trials, seed, threats, cache, views, guards=guards)
     stage(STAGES[4])

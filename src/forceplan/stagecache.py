@@ -32,6 +32,8 @@ import json
 import logging
 import os
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -131,10 +133,13 @@ class ScenarioViews:
 class StageCache:
     """Stage results by key: in memory for the life of the object, and on disk in ``folder`` when given."""
 
-    def __init__(self, folder: Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES):
+    def __init__(self, folder: Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES, max_memory_entries: int = 64):
         self.folder = folder
         self.max_bytes = max_bytes
+        self.max_memory_entries = max_memory_entries
+        """A long-lived process (the registry's worker, a Dask worker) keeps only the most recent results."""
         self._memory: dict[str, BaseModel] = {}
+        self._mutex = threading.Lock()
         self.hits: list[str] = []
         """Stage names served from the cache, in order (memory or disk), for the run log."""
         if folder is not None:
@@ -156,19 +161,27 @@ class StageCache:
     def get(self, stage: str, model: type[T], compute: Callable[[], T], *parts: Any) -> T:
         """The result of ``stage`` for these inputs: from memory, from disk, or computed (and stored)."""
         k = self.key(stage, *parts)
-        hit = self._memory.get(k)
+        with self._mutex:
+            hit = self._memory.pop(k, None)
         if isinstance(hit, model):
             self.hits.append(stage)
+            self._remember(k, hit)
             return hit
         loaded = self._read(k, model)
         if loaded is not None:
             self.hits.append(stage)
-            self._memory[k] = loaded
+            self._remember(k, loaded)
             return loaded
         value = compute()
-        self._memory[k] = value
+        self._remember(k, value)
         self._write(k, value)
         return value
+
+    def _remember(self, k: str, value: BaseModel) -> None:
+        with self._mutex:  # a worker may run tasks on several threads
+            self._memory[k] = value  # insertion order is recency order: the first key is the least recently used
+            while len(self._memory) > self.max_memory_entries:
+                del self._memory[next(iter(self._memory))]
 
     # ------------------------------------------------------------------------------------------------ disk tier
     def _path(self, k: str) -> Path:
@@ -230,6 +243,10 @@ class StageCache:
                         st = e.stat()
                         entries.append((st.st_mtime_ns, st.st_size, e.path))
             total = sum(size for _, size, _ in entries)
+            for e in os.scandir(self.folder):  # temporary files of a writer killed mid-write, after an hour
+                with contextlib.suppress(OSError):
+                    if e.name.startswith(".tmp-") and e.stat().st_mtime < time.time() - 3600:
+                        os.unlink(e.path)
             for _, size, path in sorted(entries):
                 if total <= self.max_bytes:
                     break
