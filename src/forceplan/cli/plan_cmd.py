@@ -97,6 +97,13 @@ def print_pdf(html: Path, pdf: Path) -> str | None:
     return None
 
 
+def peak_memory() -> str:
+    """The run.log line of this process's peak resident memory (Chromium, a separate process, not included)."""
+    import resource
+
+    return f"peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB (this process)"
+
+
 PLAN_OUTPUTS = frozenset({"plan.json", "report.html", "report.pdf", "run.log"})
 """What a plan run writes: a folder holding only these is an earlier run's, replaced without --force."""
 
@@ -175,7 +182,7 @@ def plan(
         write_atomic(tmp / "report.html", html)
         note = print_pdf(tmp / "report.html", tmp / "report.pdf") if pdf else "report.pdf not requested"
         total = time.perf_counter() - t_start
-        log_text = "\n".join([*timings, f"total: {total:.2f} s", f"pdf: {note or 'written'}"]) + "\n"
+        log_text = "\n".join([*timings, f"total: {total:.2f} s", f"pdf: {note or 'written'}", peak_memory()]) + "\n"
         write_atomic(tmp / "run.log", log_text)
     print_summary(result)
     console.print(
