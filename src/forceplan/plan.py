@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import Field
 
@@ -22,7 +22,7 @@ from forceplan.engagement.assess import DEFAULT_TRIALS, AssessResult, assess
 from forceplan.forcegen import ForcegenResult, Options, match_force, phase_windows, pledge_pool
 from forceplan.geo import geodesic_km
 from forceplan.results import Out, versioned_schema
-from forceplan.scenario import Scenario, line_of_contact, scenario_digest
+from forceplan.scenario import Scenario, line_of_contact
 from forceplan.scenario.model import MoveMode
 from forceplan.scenario.parameters import parameter
 from forceplan.stagecache import ScenarioViews, StageCache, digest_of
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 SCHEMA_ID = "forceplan.plan/1"
 log = logging.getLogger(__name__)
+T = TypeVar("T", ForcegenResult, StationingResult)
 STAGES = ("force generation", "stationing", "response timelines", "deterrence assessment", "phased plan")
 
 
@@ -253,16 +254,37 @@ def plan_phases(
     return out
 
 
+def forcegen_cached(sc: Scenario, opts: Options, cache: StageCache, views: ScenarioViews) -> ForcegenResult:
+    """Force generation, from the cache when the scenario's force-generation inputs (:class:`ScenarioViews`) and
+    the options are unchanged; stamped with this scenario's digest, as a fresh run would be."""
+    fg = cache.get(STAGES[0], ForcegenResult, lambda: match_force(sc, opts), views.forcegen, opts)
+    return _stamped(fg, views.scenario_digest)
+
+
+def stationing_cached(sc: Scenario, fg: ForcegenResult, cache: StageCache, views: ScenarioViews) -> StationingResult:
+    """The laydown of this force, from the cache when the force and the scenario's stationing inputs are unchanged
+    (two option sets that match the same force share one laydown)."""
+    force = digest_of(fg.model_dump(mode="json", exclude={"scenario_digest"}))
+    lay = cache.get(STAGES[1], StationingResult, lambda: station_force(sc, fg), views.stationing, force)
+    return _stamped(lay, views.scenario_digest)
+
+
+def _stamped(result: T, digest: str) -> T:
+    """A stage result read back under a key that ignores parts of the scenario the stage never reads carries the
+    digest of the scenario it was computed on: give it this one's (the only field that names the scenario)."""
+    if getattr(result, "scenario_digest", digest) == digest:
+        return result
+    return result.model_copy(update={"scenario_digest": digest})
+
+
 def force_and_laydown(
     sc: Scenario, opts: Options, cache: StageCache, views: ScenarioViews | None = None
 ) -> tuple[ForcegenResult, StationingResult]:
     """Force generation and stationing for these options, each from the cache when the inputs it reads are
-    unchanged: the force by the scenario's force-generation inputs and the options, the laydown by the force
-    itself (two option sets that match the same force share one laydown)."""
+    unchanged."""
     views = views or ScenarioViews(sc)
-    fg = cache.get(STAGES[0], ForcegenResult, lambda: match_force(sc, opts), views.forcegen, opts)
-    lay = cache.get(STAGES[1], StationingResult, lambda: station_force(sc, fg), views.stationing, digest_of(fg))
-    return fg, lay
+    fg = forcegen_cached(sc, opts, cache, views)
+    return fg, stationing_cached(sc, fg, cache, views)
 
 
 def respond_cached(
@@ -347,9 +369,9 @@ def run_plan(
             progress(name)
 
     stage(STAGES[0])
-    fg = cache.get(STAGES[0], ForcegenResult, lambda: match_force(sc, opts), views.forcegen, opts)
+    fg = forcegen_cached(sc, opts, cache, views)
     stage(STAGES[1])
-    lay = cache.get(STAGES[1], StationingResult, lambda: station_force(sc, fg), views.stationing, digest_of(fg))
+    lay = stationing_cached(sc, fg, cache, views)
     stage(STAGES[2])
     guards = functools.cache(lambda: guard_plans(sc, fg, lay, opts, threats))  # once, for both stages
     resp = respond_cached(sc, opts, fg, lay, trials, seed, threats, cache, views, guards)
@@ -365,7 +387,7 @@ def run_plan(
         meta=Meta(
             forceplan_version=__version__,
             scenario=sc.name,
-            scenario_digest=scenario_digest(sc),
+            scenario_digest=views.scenario_digest,
             seed=seed,
             trials_response=trials,
             trials_assessment=assess_trials,

@@ -56,8 +56,8 @@ FORCEGEN_IGNORES = ("threats", "offensives", "parameters", "agreement", "descrip
 """Scenario sections that force generation never reads (it reads nations, capabilities, pledges, the requirement,
 sites, places, geography, phases and the backstop): experiments that change only these share a force."""
 STATIONING_IGNORES = ("offensives", "agreement", "description", "sources", "illustrative")
-"""Sections the laydown never reads; of the threats it reads only the axes and weights, of the parameters only the
-road circuity factor (``stationing.run.station_force``)."""
+"""Sections the laydown never reads; of the threats it reads only the ids, names, axes and weights, of the
+parameters only the road circuity factor (``stationing.run.station_force``)."""
 
 
 def default_folder() -> Path | None:
@@ -115,6 +115,11 @@ class ScenarioViews:
         self._data = canonical_dict(sc)
 
     @functools.cached_property
+    def scenario_digest(self) -> str:
+        """``forceplan.scenario.scenario_digest`` of the scenario, without reading its files again."""
+        return hashlib.sha256(json.dumps(self._data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+    @functools.cached_property
     def full(self) -> str:
         return digest_of(self._data)
 
@@ -125,7 +130,7 @@ class ScenarioViews:
     @functools.cached_property
     def stationing(self) -> str:
         d = {k: v for k, v in self._data.items() if k not in STATIONING_IGNORES}
-        d["threats"] = [{"id": t["id"], "axis": t["axis"], "weight": t["weight"]} for t in self._data["threats"]]
+        d["threats"] = [{k: t[k] for k in ("id", "name", "axis", "weight")} for t in self._data["threats"]]
         d["parameters"] = {k: v for k, v in self._data["parameters"].items() if k == "road_circuity_factor"}
         return digest_of(d)
 

@@ -14,8 +14,8 @@ import pytest
 from pydantic import BaseModel
 
 from forceplan.forcegen import Options
-from forceplan.plan import run_plan
-from forceplan.scenario import Scenario
+from forceplan.plan import force_and_laydown, run_plan
+from forceplan.scenario import Scenario, scenario_digest
 from forceplan.stagecache import FORMAT, ScenarioViews, StageCache, default_folder
 
 pytestmark = pytest.mark.integration
@@ -67,6 +67,34 @@ def test_a_changed_input_misses(bundled: Scenario, warm: tuple[Path, str, StageC
     assert c.key("force generation", views.forcegen, Options()) != c.key(
         "force generation", views.forcegen, Options(without=frozenset({"FRA"}))
     )
+
+
+def test_what_a_view_leaves_out_does_not_change_the_stage(bundled: Scenario) -> None:
+    """The force and the laydown computed on a scenario whose threats' strengths, warning times and uncertain
+    parameters (other than the road circuity) differ are the same, byte for byte: the keys may ignore them."""
+    from forceplan.forcegen import match_force
+    from forceplan.stationing import station_force
+
+    other = bundled.model_copy(
+        update={
+            "threats": tuple(
+                t.model_copy(update={"defender_combat_power": t.defender_combat_power * 2, "warning_time_h": 1.0})
+                for t in bundled.threats
+            ),
+            "parameters": {k: v for k, v in bundled.parameters.items() if k == "road_circuity_factor"},
+        }
+    )
+    v, w = ScenarioViews(bundled), ScenarioViews(other)
+    assert v.forcegen == w.forcegen and v.stationing == w.stationing and v.full != w.full
+    assert v.scenario_digest == scenario_digest(bundled) and w.scenario_digest == scenario_digest(other)
+    cache = StageCache()
+    fa, _ = force_and_laydown(bundled, Options(), cache, v)
+    fb, lb = force_and_laydown(other, Options(), cache, w)  # both read back from the first
+    assert cache.hits == ["force generation", "stationing"]
+    fresh_fg = match_force(other)
+    assert fb.model_dump_json() == fresh_fg.model_dump_json()
+    assert lb.model_dump_json() == station_force(other, fresh_fg).model_dump_json()
+    assert fa.scenario_digest != fb.scenario_digest
 
 
 class Entry(BaseModel):
