@@ -322,6 +322,7 @@ def assess_cached(
     sensitivity: bool = True,
     guards: Callable[[], dict] | None = None,
     fit: SuccessFit | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> AssessResult:
     """The deterrence assessment, from the cache when the scenario, options, trials, seed, threats and calibration
     are unchanged. The US-backstop sensitivity case plans its force and laydown through the cache too."""
@@ -329,7 +330,7 @@ def assess_cached(
     def compute() -> AssessResult:
         return assess(
             sc, threats, assess_trials, seed, opts, fg=fg, laydown=lay, sensitivity=sensitivity,
-            guards=guards() if guards else None, fit=fit,
+            guards=guards() if guards else None, fit=fit, progress=progress,
             plan_force=lambda o: force_and_laydown(sc, o, cache, views),
         )  # fmt: skip
 
