@@ -9,8 +9,8 @@ memory ≤ 400 MB. Peers in the same run: the bare interpreter, ``import typer, 
 analysis core), and the same plan with ``--no-cache`` (every stage computed: what a first run of new inputs costs).
 
 The stage cache lives in a temporary folder for the run (``FORCEPLAN_CACHE_DIR``), so the user's own cache is
-neither read nor changed. Run: ``.venv/bin/python benchmarks/cli.py [--repeats 3] [--cold] [--no-help]`` (``--cold``
-clears the numba cache first and times the warmup and the first plan: it recompiles every kernel).
+neither read nor changed. Run: ``.venv/bin/python benchmarks/cli.py [--repeats 3] [--cold] [--no-help] [--no-plan]``
+(``--cold`` clears the numba cache first and times the warmup and the first plan: it recompiles every kernel).
 """
 
 from __future__ import annotations
@@ -106,11 +106,14 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--cold", action="store_true")
     ap.add_argument("--no-help", action="store_true", help="Skip the --help timings")
+    ap.add_argument("--no-plan", action="store_true", help="Skip the plan timings")
     args = ap.parse_args()
     print("command-line benchmark: whole-process times")
     print(machine_line())
     if not args.no_help:
         help_times(args.repeats)
+    if args.no_plan:
+        return
     pdf = shutil.which("chromium") is not None
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["FORCEPLAN_CACHE_DIR"] = str(Path(tmp) / "cache")
