@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
-from forceplan.cli.common import console, fail, load_or_exit, progress_bar, report_problems, write_atomic
+from forceplan.cli.common import console, fail, load_or_exit, progress_bar, report_problems, table, write_atomic
 from forceplan.cli.options import (
     AssessTrials,
     Case,
@@ -26,10 +25,12 @@ from forceplan.cli.options import (
     threat_ids,
 )
 from forceplan.defaults import ASSESS_TRIALS, SEED
+from forceplan.names import in_words, short_threat
 
 if TYPE_CHECKING:
     from forceplan.engagement.assess import AssessResult
     from forceplan.engagement.calibrate import Skill
+    from forceplan.scenario import Scenario
     from forceplan.timeline.result import Quantiles
 
 
@@ -76,7 +77,7 @@ def engage(
         "p_objective_reached": float(out.reached.mean()) if spec.advance else None,
     }
     console.print(f"{n} trial(s), {spec.days:g} days in steps of {spec.dt_hours:g} h, law {summary['law']}")
-    t = Table(title="Strength (median over trials)")
+    t = table(title="Strength (median over trials)")
     for col in ("day", "attacker", "defender") + (("penetration km",) if spec.advance else ()):
         t.add_column(col, justify="right")
     per_day = max(1, round(24 / (spec.dt_hours * stride)))
@@ -225,7 +226,7 @@ def _cdb90_report(validate: bool, trials_per_battle: int, seed: int) -> dict[str
         bar.update(task, completed=1, total=1)
     out["validation"] = []
     for sv in v.subsets:
-        t = Table(
+        t = table(
             title=f"Engine against history, in sample (it reproduces its calibration; the held-out check is above): "
             f"{sv.subset} ({sv.battles} battles, {v.trials_per_battle} trials each)"
         )
@@ -285,7 +286,7 @@ def _outcome_report(seed: int, validate: bool) -> dict[str, object]:
     models = {m.label: m for m in (default_outcome_model(), force_ratio_model())}
     out: dict[str, object] = {"default": default_outcome_model().label, "models": {}}
     for m in models.values():
-        t = Table(title=f"Outcome model: {m.label} ({m.n_battles} CDB90 battles; ridge prior sd 2.5)")
+        t = table(title=f"Outcome model: {m.label} ({m.n_battles} CDB90 battles; ridge prior sd 2.5)")
         for col in ("coefficient", "estimate", "95 % CI", "odds ×"):
             t.add_column(col, justify="left" if col == "coefficient" else "right")
         rows = coefficient_rows(m)
@@ -303,7 +304,7 @@ def _outcome_report(seed: int, validate: bool) -> dict[str, object]:
         task = bar.add_task("holding out one war at a time", total=None)
         v = validate_outcome(seed)
         bar.update(task, completed=1, total=1)
-    t = Table(title="Held-out skill (leave one war out; 95 % intervals by bootstrap over wars)")
+    t = table(title="Held-out skill (leave one war out; 95 % intervals by bootstrap over wars)")
     for col in ("battles", "model", "Brier", "base rate's Brier", "Brier skill [95 % CI]", "AUC [95 % CI]", "log loss"):
         t.add_column(col)
     for c in (v.all_battles, v.modern):
@@ -321,7 +322,7 @@ def _outcome_report(seed: int, validate: bool) -> dict[str, object]:
     sentences = v.sentences()
     if validate:
         for c in (v.all_battles, v.modern):
-            t = Table(title=f"Reliability of the held-out forecasts: {c.battles} CDB90 battles{c.subset}")
+            t = table(title=f"Reliability of the held-out forecasts: {c.battles} CDB90 battles{c.subset}")
             for col in ("forecast P band", "battles", "mean forecast", "attacker won", "95 % CI"):
                 t.add_column(col, justify="right")
             for r in c.reliability:
@@ -334,7 +335,7 @@ def _outcome_report(seed: int, validate: bool) -> dict[str, object]:
                 )
             console.print(t)
         ext = v.external
-        t = Table(title=f"Battles outside CDB90: {ext.data} ({ext.score.battles} battles) — reliability")
+        t = table(title=f"Battles outside CDB90: {ext.data} ({ext.score.battles} battles) — reliability")
         for col in ("forecast P band", "battles", "mean forecast", "attacker won", "95 % CI"):
             t.add_column(col, justify="right")
         for r in ext.reliability:
@@ -376,7 +377,7 @@ def _pace_report() -> dict[str, object]:
     """The exploitation pace after a won battle, fitted to this war's offensives (docs/model.md §7.8)."""
     from forceplan.engagement.pace import PHASES, exploitation_pace
 
-    t = Table(title="Advance after a breakthrough, 2022-2025 offensives (lognormal; km/day)")
+    t = table(title="Advance after a breakthrough, 2022-2025 offensives (lognormal; km/day)")
     for col in ("offensives", "phase", "median", "10th-90th percentile"):
         t.add_column(col, justify="right")
     out: dict[str, object] = {}
@@ -410,7 +411,7 @@ def _skill_dict(s: Skill) -> dict[str, object]:
 def _print_skill(skills: list[Skill]) -> None:
     from forceplan.engagement.stats import SKILL_SENTENCE
 
-    t = Table(title="Predictive skill of force ratio (repeated 5-fold cross-validation, 20 repeats)")
+    t = table(title="Predictive skill of force ratio (repeated 5-fold cross-validation, 20 repeats)")
     for col in ("battles", "subset", "AUC [95 % CI]", "Brier skill vs base rate [95 % CI]"):
         t.add_column(col)
     for s in skills:
@@ -424,7 +425,7 @@ def _print_skill(skills: list[Skill]) -> None:
     console.print(SKILL_SENTENCE)
 
 
-def print_assessment(r: AssessResult) -> None:
+def print_assessment(r: AssessResult, sc: Scenario | None = None) -> None:
     from forceplan.engagement.stats import SKILL_SENTENCE
 
     console.rule(Text(f"Deterrence assessment: {r.scenario}", style="bold"))
@@ -433,7 +434,7 @@ def print_assessment(r: AssessResult) -> None:
         f"the CDB90 odds (slope {r.calibration['b1']:.2f}, 95 % CI {r.calibration['b1_ci_low']:.2f}-"
         f"{r.calibration['b1_ci_high']:.2f}); 30 days"
     )
-    t = Table(
+    t = table(
         title="Would the attacker reach its objective within 30 days?",
         caption="P: the attacker's probability [5th-95th percentile over the model's uncertain inputs]; "
         "±: Monte Carlo error; hours to objective and attacker losses (battalion-equivalents): P50 (P10-P90)",
@@ -446,7 +447,7 @@ def print_assessment(r: AssessResult) -> None:
     for th in r.threats:
         pr = th.p_reached
         t.add_row(
-            th.threat,
+            short_threat(th.name),
             f"{th.distance_km:.0f}",
             f"{pr.p:.2f} [{pr.ci_low:.2f}-{pr.ci_high:.2f}]",
             f"±{pr.mc_error:.3f}",
@@ -460,25 +461,26 @@ def print_assessment(r: AssessResult) -> None:
         SKILL_SENTENCE + " The interval (5th-95th percentile) carries the calibration's uncertainty and the stated "
         "strength ranges; the verdict names a band only when the whole interval lies in it."
     )
+    names = {th.threat: short_threat(th.name) for th in r.threats}
     for off in r.offensives:
-        t = Table(title=f"Simultaneous offensive {off.offensive}: {off.name} (the force shared by HiGHS)")
+        t = table(title=f"{off.name} (the force shared by HiGHS)")
         for col in ("axis", "P [interval]", "verdict", "combat power received", "receives"):
             t.add_column(col)
         for ax in off.axes:
             pr = ax.p_reached
             t.add_row(
-                ax.threat,
+                names.get(ax.threat, ax.threat),
                 f"{pr.p:.2f} [{pr.ci_low:.2f}-{pr.ci_high:.2f}]",
                 ax.verdict,
                 f"{ax.power_received:.1f}",
-                "; ".join(ax.received[:6]) + (" ..." if len(ax.received) > 6 else ""),
+                in_words("; ".join(ax.received[:6]), sc) + (" ..." if len(ax.received) > 6 else ""),
             )
         console.print(t)
         guards = sum(len(v) for v in off.guards.values())
         console.print(f"  {guards} units stay as guards at {len(off.guards)} protected sites")
     if any(th.sensitivity for th in r.threats):
         for th in r.threats:
-            s = Table(title=f"Sensitivity of {th.threat}: change in P (same draws, common random numbers)")
+            s = table(title=f"Sensitivity, {short_threat(th.name)}: change in P (same draws, common random numbers)")
             s.add_column("case")
             s.add_column("P", justify="right")
             s.add_column("change", justify="right")
@@ -520,12 +522,12 @@ def assess_cmd(
             r = assess_cached(sc, opts, fg, lay, trials, seed, threat, stages, views, sensitivity, progress=step)
             results.append((label, r))
     r = results[0][1]
-    print_assessment(r)
+    print_assessment(r, sc)
     if len(results) > 1:
-        t = Table(title="What-if cases: the attacker's chance of reaching its objective [90 % interval]")
+        t = table(title="What-if cases: the attacker's chance of reaching its objective [90 % interval]")
         t.add_column("case")
         for th in r.threats:
-            t.add_column(th.threat, justify="right")
+            t.add_column(short_threat(th.name), justify="right")
         for label, rr in results:
             t.add_row(
                 label,
