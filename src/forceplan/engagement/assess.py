@@ -349,6 +349,7 @@ def assess(
     guards: dict[str, AxisPlan] | None = None,
     fit: SuccessFit | None = None,
     model: OutcomeModel | None = None,
+    plan_force: Callable[[Options], tuple[ForcegenResult, StationingResult]] | None = None,
 ) -> AssessResult:
     """Assess every threat (or those named). ``trials`` is rounded up to whole draws of the uncertain inputs
     (``INNER_TRIALS`` trials each), at least ``MIN_INPUT_DRAWS`` of them. Threat i uses the response draws of
@@ -356,7 +357,9 @@ def assess(
     only what it changes (exact common random numbers), so the differences come from the change alone.
     ``guards``: the single-axis allocations (``timeline.run.guard_plans``) when the caller has them already;
     ``model``: the battle-outcome model (default: ``outcome.default_outcome_model``); ``fit``: a force-ratio-only
-    calibration instead (e.g. exploration's scaled slope)."""
+    calibration instead (e.g. exploration's scaled slope); ``plan_force``: how the US-backstop case gets its force
+    and laydown (default: match and station afresh; the pipeline passes its stage cache, so a force planned before
+    is not planned again)."""
     opts = opts or Options()
     fg = fg or match_force(sc, opts)
     laydown = laydown or station_force(sc, fg)
@@ -389,8 +392,7 @@ def assess(
             for case in sensitivity_cases(sc, threat, opts, dr, model):
                 if case.backstop:
                     if backstop_plan is None:
-                        f = match_force(sc, case.backstop)
-                        backstop_plan = (f, station_force(sc, f))
+                        backstop_plan = plan_force(case.backstop) if plan_force else _plan_force(sc, case.backstop)
                     _, bs_plans = plan_axes(sc, [threat], *backstop_plan, params, modes, case.backstop)
                     resp = respond_case(*backstop_plan, case.backstop, delay=delay, allocation=bs_plans[threat.id])
                 elif case.drop or case.delay_h is not None or case.opts is not None:
@@ -542,6 +544,11 @@ def assess_offensive(
         guards={sid: [labels.get(eid, eid) for eid in ids] for sid, ids in alloc.guards.items()},
         solver=[st.as_dict() for st in alloc.stages],
     )
+
+
+def _plan_force(sc: Scenario, opts: Options) -> tuple[ForcegenResult, StationingResult]:
+    fg = match_force(sc, opts)
+    return fg, station_force(sc, fg)
 
 
 def _describe(d: object) -> str:
