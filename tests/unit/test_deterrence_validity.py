@@ -200,8 +200,8 @@ def test_same_seed_identical_different_seed_within_error(bundled) -> None:
 
 
 def test_default_trials_keep_monte_carlo_error_small(bundled) -> None:
-    """Every assumption given as a range is inside the interval now (it spans tenths): an error of P under 0.015
-    is a twentieth of it."""
+    """Every assumption given as a range is inside the interval now (it spans half the scale or more): an error of
+    P under 0.02 is a twentieth of it."""
     from forceplan.engagement.assess import DEFAULT_TRIALS
     from forceplan.forcegen import match_force
     from forceplan.stationing import station_force
@@ -209,7 +209,7 @@ def test_default_trials_keep_monte_carlo_error_small(bundled) -> None:
     fg = match_force(bundled)
     r = assess(bundled, trials=DEFAULT_TRIALS, seed=0, fg=fg, laydown=station_force(bundled, fg), sensitivity=False)
     for t in r.threats:
-        assert t.p_reached.mc_error <= 0.015
+        assert t.p_reached.mc_error <= 0.02
         assert t.p_reached.ci_low <= t.p_reached.p <= t.p_reached.ci_high
         assert t.p_reached.ci_high - t.p_reached.ci_low > 2 * t.p_reached.mc_error  # model uncertainty counted
 
