@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import shutil
 import tempfile
 import threading
 from collections import defaultdict
@@ -43,6 +44,7 @@ class LiveMatch:
 
 _cache: dict[str, LiveMatch] = {}
 _lock = threading.Lock()
+_folders: list[Path] = []
 
 
 def data_version(engine: Engine) -> str:
@@ -61,11 +63,16 @@ def live_match(engine: Engine) -> LiveMatch:
         hit = _cache.get(key)
         if hit is not None and hit.version == version:
             return hit
-        with tempfile.TemporaryDirectory(prefix="forceplan-fill-") as tmp:
-            sc = load_scenario(store.export_registry(engine, store.SYSTEM_ACTOR, Path(tmp)))
-            result = match_force(sc, Options())
+        # The folder lives while its scenario may be in use (its geometry is read when first needed, and a preview
+        # may still run on the previous scenario): the two newest are kept, older ones removed.
+        folder = Path(tempfile.mkdtemp(prefix="forceplan-fill-"))
+        sc = load_scenario(store.export_registry(engine, store.SYSTEM_ACTOR, folder))
+        result = match_force(sc, Options())
         hit = LiveMatch(result, sc, utcnow(), version)
         _cache[key] = hit
+        _folders.append(folder)
+        while len(_folders) > 2:
+            shutil.rmtree(_folders.pop(0), ignore_errors=True)
         return hit
 
 
@@ -195,7 +202,7 @@ def preview_change(engine: Engine, actor: Actor, pledge_id: str, changes: dict[s
     from forceplan.scenario.model import Pledge
 
     changed = Pledge.model_validate({k: v for k, v in new.items() if v is not None or k == "available_until_day"})
-    pledges = [changed if p.id == pledge_id else p for p in sc.pledges]
+    pledges = tuple(changed if p.id == pledge_id else p for p in sc.pledges)
     after = match_force(sc.model_copy(update={"pledges": pledges}), Options())
     names = {c.id: c.name for c in sc.capabilities}
     short_before: dict[str, int] = defaultdict(int)
