@@ -39,8 +39,11 @@ STATIC = {
     "swagger-ui.css": "text/css",
 }
 OWN_STATIC = ("app.css", "app.js", "charts.js", "docs.js", "picker.js")
+EMPTY_STYLE = "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
+"""The hash of an empty text: plotly adds an empty <style> element and fills it through the CSS object model;
+this lets exactly that empty element in, and no inline style with content."""
 PAGE_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-src 'self'; "
+    f"default-src 'self'; script-src 'self'; style-src 'self' {EMPTY_STYLE}; img-src 'self' data:; frame-src 'self'; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'self'; base-uri 'none'"
 )
 MAP_CSP = (
@@ -144,7 +147,8 @@ def _field_errors(problems: list[Problem]) -> dict[str, str]:
         path = format_path(p.path)
         name = "caveat_" + path.split(".", 1)[1].split("[")[0] if path.startswith("caveats.") else path.split("[")[0]
         name = "home_base" if name.startswith("home_base") else name
-        msg = p.message + (f" ({p.hint})" if p.hint else "")
+        hint = p.hint if p.hint and "docs/" not in p.hint and "add it" not in p.hint else None
+        msg = wording.form_message(p.message) + (f" ({wording.form_message(hint)})" if hint else "")
         out[name] = out.get(name, "") + ("; " if name in out else "") + msg
     return out
 
@@ -165,6 +169,7 @@ def create_router(engine: Engine) -> APIRouter:
             "nations": {n["iso3"]: n["name"] for n in body.get("nations") or []},
             "roles": [x.value for x in Role],
             "geography": body.get("geography") or {},
+            "points": [*(body.get("places") or []), *(body.get("sites") or [])],
         }
 
     def names(cat: dict[str, Any]) -> dict[str, dict[str, str]]:
@@ -350,6 +355,13 @@ def create_router(engine: Engine) -> APIRouter:
         geo = catalogue()["geography"]
         return _render("map.html", request, **ctx(who, csrf, latest=latest, snapshot=geo.get("snapshot_date")))
 
+    @r.get("/map/places.json")
+    def map_places(request: Request) -> Response:
+        """What the home-base picker draws: country outlines (Natural Earth) and the named places and sites."""
+        _session(request, engine)
+        return Response(_picker_json(catalogue()), media_type="application/json",
+                        headers={"Cache-Control": "private, max-age=600"})  # fmt: skip
+
     @r.get("/map/frame")
     def map_frame(request: Request) -> HTMLResponse:
         from forceplan.report.map import render_map_page
@@ -447,6 +459,21 @@ def create_router(engine: Engine) -> APIRouter:
                        exports=exports.TABLES_SHOWN))  # fmt: skip
 
     return r
+
+
+_outline_cache: dict[str, Any] = {}
+
+
+def _picker_json(cat: dict[str, Any]) -> str:
+    from forceplan.scenario.io import data_dir
+
+    if "countries" not in _outline_cache:
+        doc = json.loads((data_dir() / "geo" / "naturalearth_lowres_europe.geojson").read_text(encoding="utf-8"))
+        _outline_cache["countries"] = {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "geometry": f["geometry"], "properties": {}} for f in doc["features"]]}  # fmt: skip
+    points = [{"id": x["id"], "name": x["name"], "lon": x["location"][0], "lat": x["location"][1]}
+              for x in cat["points"] if isinstance(x.get("location"), list)]  # fmt: skip
+    return json.dumps({"countries": _outline_cache["countries"], "places": points})
 
 
 def _digest(data: dict[str, Any], version: str) -> str:

@@ -3,6 +3,7 @@ capabilities, places or phases, or Python dicts). Used by the pages and the expo
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,3 +135,45 @@ def action_text(action: str) -> str:
 
 def kind_text(kind: str) -> str:
     return KINDS.get(kind, kind.replace("_", " ").capitalize())
+
+
+_BOUNDS = (
+    (re.compile(r"^Input should be greater than or equal to ([^\s;,]+)"), "must be at least {0}"),
+    (re.compile(r"^Input should be greater than ([^\s;,]+)"), "must be more than {0}"),
+    (re.compile(r"^Input should be less than or equal to ([^\s;,]+)"), "must be at most {0}"),
+    (re.compile(r"^Input should be less than ([^\s;,]+)"), "must be less than {0}"),
+    (re.compile(r"^Input should be a valid integer"), "must be a whole number"),
+    (re.compile(r"^Input should be a valid number"), "must be a number"),
+    (re.compile(r"^required field '[^']+' is missing"), "is required"),
+)
+CAVEAT_LABELS = {
+    **{k: v.capitalize() for k, v in CAVEAT_FLAGS.items()},
+    **{k: f"{v[0].capitalize()} ({v[1]})" for k, v in CAVEAT_NUMBERS.items()},
+    "from_phase": "Available from phase",
+    "station_countries": "Station only in",
+    "excluded_roles": "Roles refused",
+}
+
+
+def form_label(name: str) -> str:
+    """A form field's label (``caveat_standoff_km`` → 'Stand-off from the line (km)'); '' for the whole pledge."""
+    if not name:
+        return "Pledge"
+    if name.startswith("caveat_"):
+        return CAVEAT_LABELS.get(name.removeprefix("caveat_"), field_label(name.removeprefix("caveat_")))
+    if name in ("home_lon", "home_lat"):
+        return "Longitude" if name == "home_lon" else "Latitude"
+    return field_label(name)
+
+
+def form_message(message: str) -> str:
+    """The loader's message for a form: bounds in words, field keys as labels, no file or docs references."""
+    for pattern, words in _BOUNDS:
+        m = pattern.match(message)
+        if m:
+            message = words.format(*m.groups())
+            break
+    for key in sorted((*FIELD_LABELS, *(f"caveats.{k}" for k in CAVEAT_LABELS)), key=len, reverse=True):
+        label = CAVEAT_LABELS.get(key.removeprefix("caveats."), "") if key.startswith("caveats.") else FIELD_LABELS[key]
+        message = re.sub(rf"\b{re.escape(key)}\b", f"“{label.lower()}”", message)
+    return message
