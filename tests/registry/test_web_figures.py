@@ -197,7 +197,7 @@ def test_downloads_are_scoped_to_the_reader_and_safe_in_a_spreadsheet(web: tuple
     assert all(r[5] in ("United Kingdom", "") for r in audit[1:])
     assert not any("{" in cell for r in audit for cell in r), "no Python dicts in the audit download"
     short = _csv(client, "shortfalls")
-    assert short[0][0] == "Capability", "an editor gets shortfalls per capability, without other nations' pledges"
+    assert short[0] == ["Capability", "Units required", "Units short", "Computed at"], "no reasons for an editor"
     xlsx = client.get("/export/pledges.xlsx")
     assert xlsx.status_code == 200
     ws = load_workbook(io.BytesIO(xlsx.content)).active
@@ -210,7 +210,7 @@ def test_downloads_are_scoped_to_the_reader_and_safe_in_a_spreadsheet(web: tuple
     # A planner gets every nation, and slot-by-slot shortfalls with reasons.
     _signed_in(client, "planner")
     assert len({r[1] for r in _csv(client, "pledges")[1:]}) > 5
-    assert _csv(client, "shortfalls")[0][:2] == ["Slot", "Capability"]
+    assert _csv(client, "shortfalls")[0][:3] == ["Capability", "Task", "Phase"]
     # An observer reads no pledges.
     _signed_in(client, "observer")
     assert client.get("/export/pledges.csv").status_code == 403

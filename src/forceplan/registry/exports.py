@@ -63,8 +63,8 @@ def _shortfalls(engine: Engine, actor: Actor, names: wording.Names) -> Table:
     figs = figures.figures(engine, actor)
     at = figs.computed_at.strftime("%Y-%m-%d %H:%M UTC")
     if actor.is_planner:
-        head = ["Slot", "Capability", "Phase", "Units required", "Units short", "Why", "Computed at"]
-        return head, [[s["slot"], s["capability"], s["phase"], s["required_units"], s["shortfall_units"],
+        head = ["Capability", "Task", "Phase", "Units required", "Units short", "Why", "Computed at"]
+        return head, [[s["capability"], s["task"], s["phase"], s["required_units"], s["shortfall_units"],
                        " ".join(s["reasons"]), at] for s in figs.shortfalls]  # fmt: skip
     head = ["Capability", "Units required", "Units short", "Computed at"]
     return head, [[c["name"], c["required_units"], c["shortfall_units"], at] for c in figs.capabilities

@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from forceplan.forcegen import ForcegenResult, Options, match_force
-from forceplan.registry import store
+from forceplan.registry import store, wording
 from forceplan.registry.db import Actor, PledgeRow, Section, transaction, utcnow
 from forceplan.scenario import Scenario, load_scenario
 from forceplan.scenario.model import PledgeStatus
@@ -135,7 +135,8 @@ def figures(engine: Engine, actor: Actor) -> Figures:
         names = {c.id: c.name for c in sc.capabilities}
         phases = {p.id: p.name for p in sc.phases}
         out.shortfalls = [
-            {"slot": s.slot, "capability": names.get(s.capability, s.capability), "phase": phases.get(s.phase, s.phase),
+            {"slot": s.slot, "task": ", ".join(wording.role_text(r) for r in s.roles) or "—",
+             "capability": names.get(s.capability, s.capability), "phase": phases.get(s.phase, s.phase),
              "required_units": s.required_units, "shortfall_units": s.shortfall_units,
              "reasons": [x.detail for x in s.shortfall_reasons]}
             for s in r.slots if s.shortfall_units > 0

@@ -37,6 +37,19 @@ ACTIONS = {
     "import": "imported",
 }
 KINDS = {"pledge": "Pledge", "section": "Scenario section", "materiel": "Stock"}
+ROLES = {
+    "frontline": "front line",
+    "protection": "protection",
+    "qrf": "quick-reaction force",
+    "air": "air",
+    "maritime": "maritime",
+    "training": "training",
+    "logistics": "logistics",
+    "isr": "surveillance and reconnaissance",
+    "air_defence": "air defence",
+    "strike": "strike",
+    "command": "command",
+}
 CAVEAT_FLAGS = {
     "no_frontline": "never at the front line",
     "requires_us_backstop": "only with a US backstop",
@@ -70,6 +83,20 @@ def _num(v: Any) -> str:
     return f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v)
 
 
+def role_text(role: str) -> str:
+    return ROLES.get(str(role), str(role).replace("_", " "))
+
+
+def country_name(iso3: str, names: Names | None = None) -> str:
+    """A country's name: the catalogue's (contributing nations), else ISO 3166's (the host nation, say)."""
+    if names and iso3 in names.nation:
+        return names.nation[iso3]
+    import pycountry
+
+    c = pycountry.countries.get(alpha_3=iso3)
+    return str(getattr(c, "common_name", None) or getattr(c, "name", iso3)) if c else iso3
+
+
 def caveats_text(cav: dict[str, Any] | None, names: Names | None = None) -> str:
     names = names or Names()
     parts = []
@@ -84,9 +111,9 @@ def caveats_text(cav: dict[str, Any] | None, names: Names | None = None) -> str:
         elif k == "from_phase":
             parts.append(f"available from the {names.phase.get(v, v)} phase")
         elif k == "station_countries":
-            parts.append("stationed only in " + ", ".join(names.nation.get(c, c) for c in v))
+            parts.append("stationed only in " + ", ".join(country_name(c, names) for c in v))
         elif k == "excluded_roles":
-            parts.append("refuses " + ", ".join(str(r).replace("_", " ") for r in v))
+            parts.append("refuses " + ", ".join(role_text(r) for r in v))
         else:
             parts.append(f"{field_label(k).lower()} {_num(v)}")
     return "; ".join(parts) or "none"
