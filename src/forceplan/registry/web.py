@@ -446,7 +446,11 @@ def create_router(engine: Engine) -> APIRouter:
 
     @r.get("/docs")
     def api_docs(request: Request) -> HTMLResponse:
-        return _render("api_docs.html", request, who=None, csrf=None)
+        try:  # open to all (as openapi.json is); with the menu for someone signed in
+            who, csrf = _session(request, engine)
+        except Redirect:
+            return _render("api_docs.html", request, who=None, csrf=None)
+        return _render("api_docs.html", request, who=who, csrf=csrf)
 
     # ------------------------------------------------------------------------------------------ audit
 

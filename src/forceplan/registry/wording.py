@@ -109,7 +109,7 @@ def caveats_text(cav: dict[str, Any] | None, names: Names | None = None) -> str:
             label, unit = CAVEAT_NUMBERS[k]
             parts.append(f"{label} {_num(v)} {unit}")
         elif k == "from_phase":
-            parts.append(f"available from the {names.phase.get(v, v)} phase")
+            parts.append(f"available from phase: {names.phase.get(v, v)}")
         elif k == "station_countries":
             parts.append("stationed only in " + ", ".join(country_name(c, names) for c in v))
         elif k == "excluded_roles":
