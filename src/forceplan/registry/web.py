@@ -291,7 +291,10 @@ def create_router(engine: Engine) -> APIRouter:
         data = pledge_from_form(form)
         version = str(form.get("version", ""))
         try:
-            # What the change would do, said before it is saved; confirmed only for exactly these values.
+            # A stale form is a conflict first; then what the change would do, said before it is saved and
+            # confirmed only for exactly these values.
+            current = store.get_pledge(engine, who, pledge_id)
+            store.check_version(f'"{version}"', current["version"], current)
             cons = figures.preview_change(engine, who, pledge_id, data)
             digest = _digest(data, version)
             if cons.matters and form.get("confirm") != digest:
