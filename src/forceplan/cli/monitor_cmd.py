@@ -10,10 +10,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
-from forceplan.cli.common import EXIT_BAD_INPUT, HelpGroup, console, err_console, fail, load_or_exit, write_atomic
+from forceplan.cli.common import (
+    EXIT_BAD_INPUT,
+    HelpGroup,
+    console,
+    err_console,
+    fail,
+    load_or_exit,
+    table,
+    write_atomic,
+)
 from forceplan.fsutil import InputFileError, read_text_checked
 
 if TYPE_CHECKING:
@@ -146,7 +154,7 @@ def status_cmd(
         except ValueError:
             fail(f"--at {at!r} is not an ISO 8601 time", "for example 2026-03-01T12:00")
         when = when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when
-    t = Table(title=f"Escalation at {when.isoformat()}")
+    t = table(title=f"Escalation at {when.isoformat()}")
     for col in ("sector", "level", "name", "since", "options unlocked", "incidents (7 days)"):
         t.add_column(col)
     for sector, ch in levels_at(sc, log.records, when).items():
