@@ -251,3 +251,29 @@ def test_the_api_docs_come_from_the_app_itself(web: tuple[Any, str]) -> None:
     js = client.get("/static/swagger-ui-bundle.js")
     assert js.status_code == 200 and len(js.content) > 500_000
     assert client.get("/openapi.json").json()["info"]["title"] == "forceplan registry"
+
+
+def test_no_page_shows_internal_names(web: tuple[Any, str], bundled: Any) -> None:
+    """Every page a nation's officer or a planner reads: no snake_case, no capability, place, site or slot ids, no
+    Python dicts (pledge ids and ISO3 codes are what people quote and type)."""
+    from tests.leaks import find_leaks
+
+    client, _url = web
+    pledge_ids = {p.id for p in bundled.pledges}
+    csrf = _signed_in(client, "editor-gbr")
+    form = client.get("/nation/pledges/GBR-03/edit").text
+    version = re.search(r'name="version" value="(\d+)"', form).group(1)  # type: ignore[union-attr]
+    pages = {p: client.get(p).text for p in ("/nation", "/nation/pledges/new", "/pledges/GBR-03/history")}
+    pages["form errors"] = client.post("/nation/pledges/GBR-03/edit", data={
+        "csrf_token": csrf, "version": version, "capability": "armd_bn", "quantity": "0", "personnel_per_unit": "",
+        "notice_to_move_days": "45", "home_base": "hb-tidworth"}).text  # fmt: skip
+    assert "<li>Units: must be more than 0</li>" in pages["form errors"]
+    assert "every slot it may fill is full: Multirole fighter squadron" in pages["/nation"]
+    _signed_in(client, "planner")
+    pages |= {p: client.get(p).text for p in ("/dashboard", "/audit", "/plans")}
+    for name, html in pages.items():
+        main = html.split('<main id="main">', 1)[1].split("</main>", 1)[0]
+        text = re.sub(r"<[^>]+>", " ", re.sub(r'<script type="application/json".*?</script>', "", main, flags=re.S))
+        leaks = find_leaks(text, bundled, allow=pledge_ids | {"csrf_token"})
+        assert leaks == [], f"{name}: {leaks}"
+    assert find_leaks("used in S07-line-patrol; {'no_frontline': True}", bundled), "the finder finds"

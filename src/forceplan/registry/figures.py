@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from forceplan.forcegen import ForcegenResult, Options, match_force
+from forceplan.names import in_words
 from forceplan.registry import store, wording
 from forceplan.registry.db import Actor, PledgeRow, Section, transaction, utcnow
 from forceplan.scenario import Scenario, load_scenario
@@ -111,6 +112,16 @@ class Figures:
     readiness: list[dict[str, Any]] = field(default_factory=list)
 
 
+def unused_of(engine: Engine, nation: str) -> list[dict[str, Any]]:
+    """A nation's pledges that the live match leaves unused, with the reasons in words (its own pledges only)."""
+    live = live_match(engine)
+    return [
+        {"pledge": u.pledge, "capability": u.capability, "units_unused": u.units_unused,
+         "reasons": [in_words(r.detail, live.scenario) for r in u.reasons]}
+        for u in live.result.unused if u.nation == nation
+    ]  # fmt: skip
+
+
 def figures(engine: Engine, actor: Actor) -> Figures:
     """The coalition's figures for ``actor``: aggregates for everyone who may read pledges; slot reasons (which
     name other nations' pledges) and burden per nation for planners only."""
@@ -138,7 +149,7 @@ def figures(engine: Engine, actor: Actor) -> Figures:
             {"slot": s.slot, "task": ", ".join(wording.role_text(r) for r in s.roles) or "—",
              "capability": names.get(s.capability, s.capability), "phase": phases.get(s.phase, s.phase),
              "required_units": s.required_units, "shortfall_units": s.shortfall_units,
-             "reasons": [x.detail for x in s.shortfall_reasons]}
+             "reasons": [in_words(x.detail, sc) for x in s.shortfall_reasons]}
             for s in r.slots if s.shortfall_units > 0
         ]  # fmt: skip
         out.burden = [b.model_dump() for b in r.burden]

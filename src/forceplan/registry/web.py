@@ -239,8 +239,7 @@ def create_router(engine: Engine) -> APIRouter:
         pledges = store.list_pledges(engine, who)
         fill = store.fill(engine, who)
         figs = figures.figures(engine, who)
-        live = figures.live_match(engine)
-        unused = [u for u in live.result.unused if u.nation == who.nation]
+        unused = figures.unused_of(engine, who.nation or "")
         short = [c for c in figs.capabilities if c["shortfall_units"] > 0]
         return _render("nation.html", request, **ctx(who, csrf, pledges=pledges, fill=fill, names=names(cat),
                        nation_name=cat["nations"].get(who.nation or "", who.nation), figs=figs,
