@@ -277,3 +277,16 @@ def test_no_page_shows_internal_names(web: tuple[Any, str], bundled: Any) -> Non
         leaks = find_leaks(text, bundled, allow=pledge_ids | {"csrf_token"})
         assert leaks == [], f"{name}: {leaks}"
     assert find_leaks("used in S07-line-patrol; {'no_frontline': True}", bundled), "the finder finds"
+
+
+def test_a_forged_form_is_refused_in_words_not_with_a_crash(web: tuple[Any, str]) -> None:
+    client, _url = web
+    csrf = _signed_in(client, "editor-gbr")
+    form = client.get("/nation/pledges/GBR-01/edit").text
+    version = re.search(r'name="version" value="(\d+)"', form).group(1)  # type: ignore[union-attr]
+    data = {"csrf_token": csrf, "version": version, "capability": "bde_hq", "quantity": "1",
+            "personnel_per_unit": "400", "notice_to_move_days": "31", "home_base": "<b>nowhere</b>"}  # fmt: skip
+    r = client.post("/nation/pledges/GBR-01/edit", data=data)
+    assert r.status_code == 422 and 'id="home_base-err"' in r.text and "<b>nowhere" not in r.text
+    r = client.post("/nation/pledges/GBR-01/edit", data={**data, "home_base": "hb-tidworth", "version": "999"})
+    assert r.status_code == 409 and "Changed by someone else" in r.text

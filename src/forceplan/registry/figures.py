@@ -30,7 +30,7 @@ from forceplan.names import in_words
 from forceplan.registry import store, wording
 from forceplan.registry.db import Actor, PledgeRow, Section, transaction, utcnow
 from forceplan.scenario import Scenario, load_scenario
-from forceplan.scenario.model import PledgeStatus
+from forceplan.scenario.model import Pledge, PledgeStatus
 
 
 @dataclass(frozen=True)
@@ -201,7 +201,7 @@ def preview_change(engine: Engine, actor: Actor, pledge_id: str, changes: dict[s
     with transaction(engine, actor) as s:
         stored = {k: current[k] for k in store.PLEDGE_FIELDS}
         merged = {**stored, **{k: v for k, v in changes.items() if k in store.EDITABLE_PLEDGE_FIELDS}}
-        new = store._pledge_values(store.validate_pledge(s, merged, references=False))
+        new = store._pledge_values(store.validate_pledge(s, merged))  # references too: the match needs them right
     substantive = any(new[k] != stored[k] for k in store.EDITABLE_PLEDGE_FIELDS if k != "note")
     back = substantive and current["status"] in (PledgeStatus.verified, PledgeStatus.committed)
     if back:
@@ -211,8 +211,6 @@ def preview_change(engine: Engine, actor: Actor, pledge_id: str, changes: dict[s
         return Consequences(pledge_id, False, [], [])
     live = live_match(engine)
     sc = live.scenario
-    from forceplan.scenario.model import Pledge
-
     changed = Pledge.model_validate({k: v for k, v in new.items() if v is not None or k == "available_until_day"})
     pledges = tuple(changed if p.id == pledge_id else p for p in sc.pledges)
     after = match_force(sc.model_copy(update={"pledges": pledges}), Options())
