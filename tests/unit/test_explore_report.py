@@ -90,3 +90,31 @@ def test_the_page_names_everything(bundled: Scenario) -> None:
     assert "Not computed: Sobol indices need a Saltelli design" in text
     assert "cannot be told from no change" in ask_sentences(summary)[0]
     assert not find_leaks(text, bundled), find_leaks(text, bundled)
+
+
+def test_a_narrowing_box_gets_its_chart_on_the_right_axes(bundled: Scenario) -> None:
+    import json
+    import re
+
+    us = uncertainties(bundled)
+    rng = np.random.default_rng(1)
+    n = 60
+    cols: dict[str, list] = {u.name: list(rng.uniform(u.low, u.high, n)) for u in us}
+    a, b = np.array(cols[us[0].name]), np.array(cols[us[1].name])
+    p = list(0.3 + 0.4 * ((a > 1.1) & (b < 1.0)) + rng.uniform(0, 0.1, n))
+    cols |= {"status": ["ok"] * n, "kind": ["experiment"] * n, "policy": ["tripwire"] * n,
+             "personnel_matched": [25_000] * n, "p_worst": p, "future": list(range(n))}  # fmt: skip
+    box = prim_box({u.name: np.array(cols[u.name]) for u in us}, np.array(p) > 0.5,
+                   bounds={u.name: (u.low, u.high) for u in us})  # fmt: skip
+    assert box is not None and set(box["narrowed"]) == {us[0].name, us[1].name}
+    rows = [{"future": i, "policy": "tripwire", "p_worst": p[i]} for i in range(n)]
+    summary = {"threshold": 0.5, "prim": {"tripwire": box}, "sobol": {}, "robustness": robustness(rows, 0.5)}
+    meta = {"scenario": "s", "scenario_digest": "0" * 64, "design": "lhs", "futures": n, "policies": 1,
+            "experiments": n, "asks": 0, "trials": 100, "response_trials": 10, "seed": 0, "workers": 1, "failed": 0,
+            "forceplan_version": "0"}  # fmt: skip
+    html = render_explore("t", meta, cols, summary, sc=bundled, uncertainties=us)
+    data = json.loads(re.search(r'id="explore-data">(.*?)</script>', html, re.S).group(1))  # type: ignore[union-attr]
+    chart = data["prim"]["tripwire"]
+    assert chart["x_name"] == "Attacker's strength, Zaporizhzhia axis (× stated)"
+    assert sum(chart["fails"]) == int(box["cases_failing"]) and len(chart["x"]) == n
+    assert 'class="chart prim"' in html

@@ -45,6 +45,37 @@ def ask_sentences(summary: dict[str, Any]) -> list[str]:
     return out
 
 
+def _prim_charts(
+    cols: dict[str, list], summary: dict[str, Any], ok: list[int], names: dict[str, str]
+) -> dict[str, dict[str, Any]]:
+    """Per policy whose PRIM box narrows the space: its futures on the two uncertainties the box narrows most (or
+    on the one it narrows and the worst threat's chance), failing or not, and the box's limits on those axes."""
+    out: dict[str, dict[str, Any]] = {}
+    threshold = summary["threshold"]
+    for pol, box in summary.get("prim", {}).items():
+        if not box or not box.get("narrows"):
+            continue
+        dims = sorted(box["narrowed"], key=lambda n: box["narrowed"][n]["share_of_range"])[:2]
+        idx = [i for i in ok if cols["policy"][i] == pol]
+        if not idx or any(d not in cols for d in dims):
+            continue
+        x = [float(cols[dims[0]][i]) for i in idx]
+        if len(dims) > 1:
+            y, y_name, y_lim = (
+                [float(cols[dims[1]][i]) for i in idx],
+                names.get(dims[1], dims[1]),
+                box["narrowed"][dims[1]],
+            )
+        else:
+            y, y_name, y_lim = [float(cols["p_worst"][i]) for i in idx], "worst threat's chance", None
+        out[pol] = {
+            "x": x, "y": y, "fails": [bool(cols["p_worst"][i] > threshold) for i in idx],
+            "x_name": names.get(dims[0], dims[0]), "y_name": y_name,
+            "x_lim": box["narrowed"][dims[0]], "y_lim": y_lim,
+        }  # fmt: skip
+    return out
+
+
 def render_explore(
     title: str,
     meta: dict[str, Any],
@@ -71,6 +102,7 @@ def render_explore(
         for r in rows:
             names.setdefault(r["uncertainty"], label("uncertainty", r["uncertainty"], sc))
     data = {
+        "prim": _prim_charts(cols, summary, ok, names),
         "tradeoff": by_policy,
         "sobol": summary.get("sobol", {}),
         "threshold": summary["threshold"],
