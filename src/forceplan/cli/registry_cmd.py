@@ -152,7 +152,7 @@ def serve(
     with _engine(db) as engine:
         _warn_privileged(engine)
         if demo:
-            _demo(engine)
+            _demo(engine, db)
     console.print(f"forceplan registry on http://{host}:{port} (database {_safe(url)}); Ctrl-C stops it")
     console.print(
         f"ceasefire log: {log.resolve()}; checkpoints {'signed as ' + log_signer if key else 'unsigned (no --log-key)'}"
@@ -203,14 +203,19 @@ def _warn_privileged(engine: Engine) -> None:
         )
 
 
-def _demo(engine: Engine) -> None:
+def _demo(engine: Engine, db: str | None = None) -> None:
     from forceplan.registry import auth, store
     from forceplan.registry.db import SYSTEM
+    from forceplan.registry.demo import NEWEST_DAYS_AGO, dates_from_today
     from forceplan.scenario import load_scenario
 
     if not store.list_pledges(engine, SYSTEM):
-        counts = store.import_scenario(engine, SYSTEM, load_scenario("ukraine-2025"))
-        console.print(f"imported ukraine-2025: {counts['pledges']} pledges, {counts['materiel']} stocks")
+        sc, shift = dates_from_today(load_scenario("ukraine-2025"), store.today())
+        counts = store.import_scenario(engine, SYSTEM, sc)
+        console.print(
+            f"imported ukraine-2025: {counts['pledges']} pledges, {counts['materiel']} stocks; pledge dates moved "
+            f"{shift:+,} days so the newest is {NEWEST_DAYS_AGO} day(s) old (demo only)"
+        )
     existing = {u["username"] for u in auth.list_users(engine)}
     nations = sorted({p["nation"] for p in store.list_pledges(engine, SYSTEM)})
     wanted = [("admin", "admin", None), ("planner", "planner", None), ("observer", "observer", None)]
@@ -225,7 +230,11 @@ def _demo(engine: Engine) -> None:
     if t.row_count:
         console.print(t)
     else:
-        console.print("demo accounts exist already (forceplan users list)")
+        where = "" if db is None else f" --db {_safe(db)}"
+        console.print(
+            f"demo accounts exist already: their one-time passwords were shown when they were made. For a new one: "
+            f"forceplan users reset-password USERNAME{where} (forceplan users list{where} lists them)"
+        )
 
 
 @db_app.command("upgrade")

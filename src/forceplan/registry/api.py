@@ -186,6 +186,8 @@ def create_app(
         "every change is audited.",
         lifespan=lifespan,
         responses=ERRORS,
+        docs_url=None,  # served by the web app from its own copy of Swagger UI (npm), not from a CDN
+        redoc_url=None,
     )
     app.state.engine = engine
     app.state.runner = runner
