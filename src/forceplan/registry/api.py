@@ -34,6 +34,7 @@ from forceplan.registry.schemas import (
     Me,
     NationBurden,
     Outlook,
+    PasswordChange,
     PledgePublic,
     ProblemDetails,
     RunCreate,
@@ -60,6 +61,7 @@ MAX_INCIDENT_BATCH_BYTES = 32 * 1024 * 1024
 """Incident batches may be larger (tens of thousands of incidents)."""
 LARGE_BODIES = {"/api/log/incidents": MAX_INCIDENT_BATCH_BYTES}
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+PASSWORD_CHANGE_PATHS = frozenset({"/api/password", "/api/me", "/api/session"})
 PROBLEM = "application/problem+json"
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ProblemDetails, "content": {PROBLEM: {}}, "description": why}
@@ -212,14 +214,29 @@ async def current_actor(
     engine = request.app.state.engine
     if authorization and authorization.lower().startswith("bearer "):
         who, _kind, _csrf = auth.authenticate(engine, authorization[7:].strip())
-        return who
+        return _password_current(request, who)
     token = request.cookies.get(COOKIE)
     if not token:
         raise auth.Unauthorised("sign in first (a session cookie, or Authorization: Bearer TOKEN)")
     who, _kind, csrf = auth.authenticate(engine, token)
     if request.method in UNSAFE and (not csrf or x_csrf_token != csrf):
         raise store.Forbidden("missing or wrong X-CSRF-Token: send the token you got when you signed in")
+    return _password_current(request, who)
+
+
+def _password_current(request: Request, who: Actor) -> Actor:
+    """An account signed in with a one-time password may only change it (and sign out, and say who it is)."""
+    if who.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
+        raise store.Forbidden(
+            "change your one-time password first: POST /api/password with current_password and new_password "
+            "(in the web app: the Change password page)"
+        )
     return who
+
+
+def client_address(request: Request) -> str:
+    """The peer's address as the server sees it (a proxy in front must be the one throttled, or pass it on)."""
+    return request.client.host if request.client else "?"
 
 
 Who = Annotated[Actor, Depends(current_actor)]
@@ -241,7 +258,7 @@ def create_app(
     keeper = keeper or LogKeeper(Path("ceasefire-log"))
     engine = make_engine(db_url)
     runner = jobs.Runner(db_url) if run_plans else None
-    throttle = auth.AddressThrottle()
+    guard = auth.SignInGuard()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -264,6 +281,8 @@ def create_app(
     )
     app.state.engine = engine
     app.state.runner = runner
+    app.state.sign_in_guard = guard
+    app.state.secure_cookies = secure_cookies
     app.add_middleware(BodyLimit)
     app.include_router(web.create_router(engine))
 
@@ -303,13 +322,7 @@ def create_app(
         return problem_response(422, "Invalid input", "the request is not valid", problems)
 
     def _login(request: Request, creds: Credentials, kind: str) -> tuple[str, str | None, Actor]:
-        address = request.client.host if request.client else "?"
-        throttle.check(address)
-        try:
-            return auth.login(engine, creds.username, creds.password, kind)
-        except auth.Unauthorised:
-            throttle.failed(address)
-            raise
+        return auth.sign_in(engine, guard, client_address(request), creds.username, creds.password, kind)
 
     def etag(response: Response, version: int) -> None:
         response.headers["ETag"] = f'"{version}"'
@@ -323,7 +336,8 @@ def create_app(
         response.set_cookie(
             COOKIE, token, httponly=True, samesite="strict", secure=secure_cookies, max_age=auth.SESSION_HOURS * 3600
         )
-        return {"username": who.username, "role": who.role, "nation": who.nation, "csrf_token": csrf}
+        return {"username": who.username, "role": who.role, "nation": who.nation, "csrf_token": csrf,
+                "must_change_password": who.must_change_password}  # fmt: skip
 
     @app.delete("/api/session", status_code=204, tags=["sign in"])
     def sign_out(request: Request, response: Response, who: Who) -> Response:
@@ -331,7 +345,7 @@ def create_app(
         if token:
             auth.logout(engine, token)
         response = Response(status_code=204)
-        response.delete_cookie(COOKIE)
+        response.delete_cookie(COOKIE, httponly=True, samesite="strict", secure=secure_cookies)
         return response
 
     @app.post("/api/tokens", response_model=TokenOut, status_code=201, tags=["sign in"])
@@ -340,9 +354,16 @@ def create_app(
         token, _csrf, _who = _login(request, creds, "bearer")
         return {"token": token, "expires_in_days": auth.BEARER_DAYS}
 
+    @app.post("/api/password", status_code=204, tags=["sign in"])
+    def change_password(body: PasswordChange, who: Who) -> Response:
+        """Replace your password (a one-time password must be replaced before anything else is allowed)."""
+        auth.change_password(engine, who.username, body.current_password, body.new_password)
+        return Response(status_code=204)
+
     @app.get("/api/me", response_model=Me, tags=["sign in"])
     def me(who: Who) -> dict[str, Any]:
-        return {"username": who.username, "role": who.role, "nation": who.nation}
+        return {"username": who.username, "role": who.role, "nation": who.nation,
+                "must_change_password": who.must_change_password}  # fmt: skip
 
     # ------------------------------------------------------------------------------------------ pledges
 

@@ -241,6 +241,8 @@ class Actor:
     username: str
     role: str
     nation: str | None = None
+    must_change_password: bool = False
+    """Signed in with a one-time password: nothing but changing it is allowed."""
 
     @property
     def is_planner(self) -> bool:

@@ -160,10 +160,16 @@ class Credentials(Public):
     password: str = Field(min_length=1, max_length=1024)
 
 
+class PasswordChange(Public):
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=12, max_length=1024, description="At least 12 characters")
+
+
 class Me(Public):
     username: str
     role: str
     nation: str | None
+    must_change_password: bool = Field(False, description="Signed in with a one-time password: change it first")
 
 
 class SessionOut(Me):
