@@ -92,7 +92,8 @@ def test_max_bound_pledges_leave_every_figure_answering_and_withdrawn_ones_uncou
 def test_no_accepted_pledge_can_make_an_aggregate_fail(sqlite_api: Any, quantity: int, per_unit: int, n: int) -> None:
     gbr, planner = sqlite_api("editor-gbr"), sqlite_api("planner")
     for _ in range(n):
-        assert gbr.post("/api/pledges", json={**NEW, "quantity": quantity, "personnel_per_unit": per_unit}).status_code == 201
+        r = gbr.post("/api/pledges", json={**NEW, "quantity": quantity, "personnel_per_unit": per_unit})
+        assert r.status_code == 201
     assert planner.get("/api/fill").status_code == 200
     assert planner.get("/api/burden").status_code == 200
 
@@ -153,7 +154,8 @@ def test_expires_on_comes_only_from_the_lifecycle(api: Any) -> None:
     gbr, planner = api("editor-gbr"), api("planner")
     assert gbr.post("/api/pledges", json={**NEW, "expires_on": "2099-12-31"}).status_code == 422
     p = next(x for x in gbr.get("/api/pledges").json() if x["status"] == "committed")
-    r = gbr.patch(f"/api/pledges/{p['id']}", json={"expires_on": "2099-12-31"}, headers={"If-Match": f'"{p["version"]}"'})
+    tag = {"If-Match": f'"{p["version"]}"'}
+    r = gbr.patch(f"/api/pledges/{p['id']}", json={"expires_on": "2099-12-31"}, headers=tag)
     assert r.status_code == 422
     assert gbr.get(f"/api/pledges/{p['id']}").json()["expires_on"] == p["expires_on"]
     assert planner.get(f"/api/pledges/{p['id']}").json()["status"] == "committed"

@@ -115,9 +115,9 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         if not _clean_address(scope):
-            await problem_response(
-                400, "Bad request", "the address holds a NUL character or text that is not UTF-8"
-            )(scope, receive, send)
+            await problem_response(400, "Bad request", "the address holds a NUL character or text that is not UTF-8")(
+                scope, receive, send
+            )
             return
         limit = LARGE_BODIES.get(scope.get("path", ""), self.limit)
         too_large = problem_response(413, "Too large", f"a request body here is at most {limit} bytes")

@@ -196,7 +196,8 @@ class SignInGuard:
         ):
             wait = backoff.wait_s(key)
             if wait > 0:
-                raise TooManyAttempts(f"too many failed sign-ins for {what}; try again in {int(wait) + 1} s", int(wait) + 1)
+                seconds = int(wait) + 1
+                raise TooManyAttempts(f"too many failed sign-ins for {what}; try again in {seconds} s", seconds)
 
     def failed(self, address: str, username: str) -> float:
         return max(self.addresses.failed((address,)), self.pairs.failed((address, username)))
@@ -321,9 +322,7 @@ def change_password(engine: Engine, username: str, current: str, new: str) -> No
         try:
             _hasher.verify(u.password_hash, current)
         except (VerificationError, InvalidHashError):
-            raise Invalid(
-                "the current password is wrong", [Problem("wrong password", ("current_password",))]
-            ) from None
+            raise Invalid("the current password is wrong", [Problem("wrong password", ("current_password",))]) from None
         u.password_hash, u.must_change_password = hash_password(new), False
     _forget_tokens()
 
