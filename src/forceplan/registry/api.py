@@ -66,11 +66,13 @@ PROBLEM = "application/problem+json"
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ProblemDetails, "content": {PROBLEM: {}}, "description": why}
     for code, why in {
+        400: "An address with a NUL character or text that is not UTF-8",
         401: "Not signed in",
         403: "Not allowed for your role or nation",
         404: "Not found, or not yours to see",
         409: "Changed by someone else, or not allowed in its current state",
         422: "Invalid input: every problem with its field path",
+        413: "Request body too large",
         428: "If-Match missing",
         429: "Too many attempts",
     }.items()
