@@ -319,13 +319,9 @@ class Pledge(Frozen):
     id: Id
     nation: Iso3 = Field(description="Contributing nation, ISO3")
     capability: Id = Field(description="Capability id from the catalogue")
-    quantity: int = Field(gt=0, le=1000, description="Number of units pledged, units (at most 1,000)")
-    personnel_per_unit: int = Field(
-        gt=0, le=20_000, description="Personnel in one pledged unit, personnel (at most 20,000: a division)"
-    )
-    notice_to_move_days: float = Field(
-        ge=0, le=365, description="Time from the order until the unit can move, days (at most 365)"
-    )
+    quantity: int = Field(gt=0, le=1000, description="Number of units pledged, units")
+    personnel_per_unit: int = Field(gt=0, le=20_000, description="Personnel in one pledged unit, personnel")
+    notice_to_move_days: float = Field(ge=0, le=365, description="Time from the order until the unit can move, days")
     home_base: LonLat | Id = Field(description="[lon, lat], or the id of a place or site")
     caveats: Caveats = Field(default_factory=Caveats)
     status: PledgeStatus = PledgeStatus.offered
@@ -361,14 +357,12 @@ class Materiel(Frozen):
     id: Id
     item: str = Field(description="What is stocked, e.g. '155 mm howitzer'")
     nation: Iso3 | None = Field(None, description="Donor nation, ISO3")
-    quantity: int = Field(gt=0, le=100_000, description="Number of items, items (at most 100,000)")
+    quantity: int = Field(gt=0, le=100_000, description="Number of items, items")
     depot: LonLat | Id = Field(description="[lon, lat], or the id of a site of kind 'depot'")
     combat_power_per_item: float = Field(
         ge=0, le=10, description="Combat power once handed over and crewed, battalion-equivalents per item"
     )
-    release_prep_h: float = Field(
-        ge=0, le=8760, description="Time from the release decision until loaded, hours (at most a year)"
-    )
+    release_prep_h: float = Field(ge=0, le=8760, description="Time from the release decision until loaded, hours")
     transport_kmh: float = Field(40.0, gt=0, le=200, description="Road transport speed from the depot, km/h")
     source: str | None = None
 
