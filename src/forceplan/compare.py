@@ -13,14 +13,18 @@ from pathlib import Path
 from pydantic import Field, ValidationError
 
 from forceplan.fsutil import InputFileError, loads_json_checked, read_text_checked
+from forceplan.names import field_label, label, short_threat
 from forceplan.plan import PlanResult
 from forceplan.results import Out
+from forceplan.scenario import Scenario
 
 MAX_PLAN_BYTES = 64 * 1024 * 1024
+TOTALS = ("personnel_matched", "units_matched", "fill_fraction", "nations_contributing", "combat_power_matched")
 
 
 class Change(Out):
-    what: str
+    what: str = Field(description="What changed, by id (a field, capability, nation, site, or 'threat · option')")
+    label: str = Field("", description="What changed, in words")
     a: float | str | None
     b: float | str | None
     delta: float | None = None
@@ -77,7 +81,13 @@ def _num_changes(label: str, a: dict[str, float], b: dict[str, float]) -> list[C
     return out
 
 
-def compare_plans(a: PlanResult, b: PlanResult) -> PlanDiff:
+def _labelled(changes: list[Change], words: dict[str, str]) -> list[Change]:
+    return [c.model_copy(update={"label": words.get(c.what) or label("field", c.what)}) for c in changes]
+
+
+def compare_plans(a: PlanResult, b: PlanResult, sc: Scenario | None = None) -> PlanDiff:
+    """The differences between plans ``a`` and ``b``; each change keeps its id (``what``) and carries its name
+    (``label``): capability names from ``sc`` when given, nation, site and threat names from the plans."""
     ta, tb = a.forcegen.totals, b.forcegen.totals
     totals = [
         Change(
@@ -86,13 +96,7 @@ def compare_plans(a: PlanResult, b: PlanResult) -> PlanDiff:
             b=float(getattr(tb, name)),
             delta=round(float(getattr(tb, name)) - float(getattr(ta, name)), 6),
         )
-        for name in (
-            "personnel_matched",
-            "units_matched",
-            "fill_fraction",
-            "nations_contributing",
-            "combat_power_matched",
-        )
+        for name in TOTALS
         if getattr(ta, name) != getattr(tb, name)
     ]
     if a.stationing.garrisons and b.stationing.garrisons and len(a.stationing.garrisons) != len(b.stationing.garrisons):
@@ -152,6 +156,19 @@ def compare_plans(a: PlanResult, b: PlanResult) -> PlanDiff:
                 verdict_b=t.verdict,
             )
         )
+    threat_names = {t.threat: t.name for t in (*a.response.threats, *b.response.threats)}
+    words: dict[str, str] = {name: field_label(name) for name in TOTALS}
+    words["garrisons"] = "Garrisons"
+    for p in (a, b):
+        for s in p.forcegen.slots:
+            words[s.capability] = label("capability", s.capability, sc)
+        for bb in p.forcegen.burden:
+            words[bb.nation] = bb.name or label("nation", bb.nation, sc)
+        for th in p.response.threats:
+            for c in th.options:
+                words[f"{th.threat} · {c.option}"] = (
+                    f"{short_threat(threat_names.get(th.threat, th.threat))}: {label('option', c.option).lower()}"
+                )
     return PlanDiff(
         scenario_a=a.meta.scenario,
         scenario_b=b.meta.scenario,
@@ -159,11 +176,11 @@ def compare_plans(a: PlanResult, b: PlanResult) -> PlanDiff:
         case_b=_case(b),
         digest_a=a.meta.scenario_digest,
         digest_b=b.meta.scenario_digest,
-        totals=totals,
-        capabilities=_num_changes("", fill(a), fill(b)),
-        nations=_num_changes("", nations(a), nations(b)),
-        garrisons=_num_changes("", garrisons(a), garrisons(b)),
-        options=opt_changes,
+        totals=_labelled(totals, words),
+        capabilities=_labelled(_num_changes("", fill(a), fill(b)), words),
+        nations=_labelled(_num_changes("", nations(a), nations(b)), words),
+        garrisons=_labelled(_num_changes("", garrisons(a), garrisons(b)), {g: g for g in garrisons(a) | garrisons(b)}),
+        options=_labelled(opt_changes, words),
         probabilities=probs,
     )
 

@@ -84,7 +84,7 @@ def test_report_renders_offline_in_chromium(planned: Path) -> None:
         page.screenshot(path=str(ARTIFACTS / "report-page-one.png"))
     assert report.console_errors == [] and report.page_errors == []
     assert report.outside_localhost() == []
-    assert n_charts == 12 and rendered >= 12, "fill, burden, readiness, phases, Gantt, P, tornado, 5 power charts"
+    assert n_charts == 16 and rendered >= 16, "fill, burden, readiness, phases, Gantt, P, 5 power, 5 sensitivity charts"
     assert symbols > 0
     assert gantt_rows > 10 and gantt_labels == gantt_rows, "every response row keeps its label"
     assert text.count("no station it may use lies within its protection radius") == 1, "each reason said once"

@@ -97,3 +97,28 @@ def test_assess_bundled(tmp_path: Path) -> None:
     assert t["p_reached"]["mc_error"] > 0 and data["input_draws"] == 20
     assert len(t["paths"]["defender_p50"]) == 31
     assert json.loads((ROOT / "docs" / "schemas" / "assess.schema.json").read_text()) == json_schema()
+
+
+def test_calibrate_validate_exits_1_and_says_so_when_the_model_loses_to_a_constant(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The outcome model's held-out check is real: make the external battles score worse than the base rate and
+    the command must say so in words and exit 1 (the engine's band check is stubbed out to keep this fast)."""
+    import dataclasses
+
+    from forceplan.engagement import holdout, validate
+
+    real = holdout.validate_outcome(seed=0, reps=50)
+    worse = dataclasses.replace(real.external.score, brier=real.external.score.brier_base + 0.01)
+    failing = dataclasses.replace(real, external=dataclasses.replace(real.external, score=worse))
+    monkeypatch.setattr(holdout, "validate_outcome", lambda seed=0, reps=1000: failing)
+    monkeypatch.setattr(validate, "validate_engine", lambda *a, **k: validate.Validation(10, 0))
+    out = tmp_path / "v.json"
+    r = runner.invoke(app, ["calibrate", "--cdb90", "--validate", "--json", str(out)])
+    assert r.exit_code == 1, r.output
+    text = " ".join(r.output.split())
+    assert "does NOT beat a constant" in text and "Validation FAILED" in text
+    assert json.loads(out.read_text())["passed"] is False
+    monkeypatch.setattr(holdout, "validate_outcome", lambda seed=0, reps=1000: real)
+    r = runner.invoke(app, ["calibrate", "--cdb90", "--validate"])
+    assert r.exit_code == 0 and "PASS: the pre-battle factors model beats a constant" in " ".join(r.output.split())

@@ -113,3 +113,25 @@ def test_the_ask_ranking_equals_a_brute_force_evaluation(tmp_path: Path, bundled
     assert [a["capability"] for a in ranked] == expected
     for a in ranked:
         assert a["reduction_per_1000_personnel"] == pytest.approx(effect[a["capability"]], abs=1e-12)
+
+
+def test_the_report_describes_postures_and_uncertainties_in_words(one_worker: Path, bundled) -> None:  # type: ignore[no-untyped-def]
+    from tests.leaks import find_leaks
+
+    html = (one_worker / "explore.html").read_text()
+    assert "Infrastructure reassurance" in html and "Forward defence" in html  # each posture described
+    assert "Attacker&#39;s strength, Zaporizhzhia axis" in html  # each uncertainty named
+    assert "95 % Wilson interval" in html
+    doc = json.loads((one_worker / "summary.json").read_text())
+    for r in doc["robustness"]:
+        assert r["share_ci_low"] <= r["share_meeting_threshold"] <= r["share_ci_high"]
+    text = html[: html.index("<script")]
+    assert not find_leaks(text.replace("&#39;", "'"), bundled)
+
+
+def test_dask_says_nothing_unless_asked(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    args = ["ukraine-2025", "--n", "2", "--trials", "100", "--response-trials", "10", "--lever", "posture=tripwire"]
+    assert run(["explore", *args, "--workers", "1", "--out", str(tmp_path / "quiet")]) == 0
+    out, err = capfd.readouterr()
+    assert "distributed" not in out + err and "Traceback" not in out + err, (out + err)[-2000:]
+    assert "Tripwire" in out

@@ -176,6 +176,41 @@ def test_absurd_numbers_in_yaml_are_refused(scenario_copy: Path, old, new, word,
     assert code == 2 and word in text and "scenario.yaml:" in text
 
 
+SLOT = "quantity: 3, max_notice_to_move_days: 30"
+
+
+@pytest.mark.parametrize(
+    ("value", "word"),
+    [
+        ('!!python/object/apply:os.system ["touch PWNED"]', "YAML tag !!python/object/apply:os.system"),
+        ("!!omap [a: 1]", "YAML tag !!omap"),
+        ("9" * 5000, "a number of 5,000 digits"),
+        ("1_000", "number '1_000' contains '_'"),
+    ],
+    ids=["python-object-apply", "omap", "5000-digit-integer", "underscore-1_000"],
+)
+def test_yaml_tags_and_number_forms_exit_2_located(scenario_copy: Path, value: str, word: str, capsys) -> None:
+    """Issue 24: these gave a TypeError / ValueError traceback, or read 1_000 as 1000."""
+    edit(scenario_copy / "scenario.yaml", SLOT, f"quantity: {value}, max_notice_to_move_days: 30")
+    line = next(
+        n
+        for n, x in enumerate((scenario_copy / "scenario.yaml").read_text().splitlines(), 1)
+        if f"quantity: {value[:12]}" in x
+    )
+    code, text = cli(capsys, "scenario", "validate", str(scenario_copy / "scenario.yaml"))
+    assert code == 2 and word in " ".join(text.split()) and f"scenario.yaml:{line}:" in text
+    assert not (scenario_copy / "PWNED").exists() and not Path("PWNED").exists()
+
+
+def test_a_pledges_csv_with_a_garbage_header_and_no_rows_is_refused(scenario_copy: Path, capsys) -> None:
+    """Issue 24: it validated as '0 pledges'."""
+    (scenario_copy / "pledges.csv").write_text("foo,bar,baz\n")
+    code, text = cli(capsys, "scenario", "validate", str(scenario_copy / "scenario.yaml"))
+    text = " ".join(text.split())
+    assert code == 2 and "0 pledges" not in text
+    assert "pledges.csv:1" in text and "unknown column 'foo'" in text and "personnel_per_unit" in text
+
+
 def test_swapped_coordinates_caught(scenario_copy: Path, capsys) -> None:
     edit(scenario_copy / "sites.csv", '"[25.89744, 51.3245]"', '"[51.3245, 25.89744]"')
     code, text = cli(capsys, "scenario", "validate", str(scenario_copy / "scenario.yaml"))

@@ -147,7 +147,8 @@ def test_a_rollback_is_refused(server: LogServer, tmp_path: Path, capsys: pytest
     capsys.readouterr()
     assert server.witness("w1", tmp_path / "w1") == 1
     assert "rollback" in capsys.readouterr().err
-    assert run(["monitor", "audit", server.url, "--peer", str(tmp_path / "w1" / "last-checkpoint.json")]) == 1
+    assert run(["monitor", "audit", server.url, "--trust", f"log={server.keys / 'log.pub'}",
+                "--peer", str(tmp_path / "w1" / "last-checkpoint.json")]) == 1  # fmt: skip
     assert "rollback" in capsys.readouterr().err
 
 

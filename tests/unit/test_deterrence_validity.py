@@ -48,7 +48,7 @@ def test_cross_validation_reproduced_on_a_fixed_seed() -> None:
     assert s.in_sample_auc == pytest.approx(0.5546, abs=1e-4)
     assert s.slope_ci == pytest.approx((0.0503, 0.5248), abs=1e-3)
     s39 = cross_validate(c, c.year >= 1939, "since 1939", seed=0, bootstrap=200)
-    assert s39.battles == 207 and s39.auc == pytest.approx(0.603, abs=0.002)
+    assert s39.battles == 209 and s39.auc == pytest.approx(0.598, abs=0.002)
     assert s39.brier_skill < 0.1  # force ratio explains little
 
 

@@ -54,8 +54,12 @@ def test_no_garrison_inside_occupied_or_within_standoff(bundled: Scenario, bundl
 
 def test_bundled_laydown_is_complete_and_consistent(bundled: Scenario, bundled_force) -> None:
     r = station_force(bundled, bundled_force)
-    assert r.units_placed == r.units_total == bundled_force.totals.units_matched
-    matched = {(a.pledge, a.slot): a.units for a in bundled_force.assignments}
+    # Every matched unit is placed but the warships Montreux keeps out of the Black Sea (no station outside the
+    # Straits in the bundled scenario).
+    held = {h.pledge: h.units - h.stationed_outside for h in r.montreux.held}
+    assert r.units_total == bundled_force.totals.units_matched
+    assert r.units_placed == r.units_total - sum(held.values()) and {u.pledge: u.units for u in r.unplaced} == held
+    matched = {(a.pledge, a.slot): a.units for a in bundled_force.assignments if a.pledge not in held}
     placed: dict[tuple[str, str], int] = {}
     for g in r.garrisons:
         assert g.personnel <= g.capacity_personnel

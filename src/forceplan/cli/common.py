@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 from rich.text import Text
-from typer.core import TyperGroup
+from typer.core import TyperGroup, _TyperParameter
 
 from forceplan.fsutil import write_atomic
 
@@ -50,6 +51,8 @@ __all__ = [
     "parse_nations",
     "progress_bar",
     "report_problems",
+    "scenario_or_none",
+    "table",
     "write_atomic",
     "write_csv_tables",
 ]
@@ -79,6 +82,95 @@ def progress_bar() -> Progress:
     )
 
 
+_TYPE_WORDS = {
+    "str": "TEXT",
+    "int": "INTEGER",
+    "int range": "INTEGER",
+    "float": "NUMBER",
+    "float range": "NUMBER",
+    "bool": "FLAG",
+    "path": "PATH",
+    "file": "FILE",
+    "directory": "FOLDER",
+    "datetime": "DATE",
+}
+
+
+def _typed_display(display: Any) -> Any:
+    """Typer's help shows Python types ('<bool>', '<list[str]>'); people read TEXT, INTEGER, FLAG, and 'TEXT...'
+    for an option that may be repeated."""
+
+    def show(self: Any, ctx: Any) -> str:
+        raw = str(display(self, ctx))
+        inner = raw[1:-1] if raw.startswith("<") and raw.endswith(">") else raw
+        repeated = inner.startswith("list[") and inner.endswith("]")
+        if repeated:
+            inner = inner[5:-1]
+        if getattr(self, "is_flag", False) or self.type_descriptor.annotation is bool:
+            return "FLAG"
+        word = _TYPE_WORDS.get(inner, inner if "|" in inner else inner.upper())
+        return f"{word}..." if repeated else word
+
+    return show
+
+
+_TyperParameter.display_type = _typed_display(_TyperParameter.display_type)  # type: ignore[method-assign]
+
+
+class FoldTable(Table):
+    """A table that never cuts a cell. Where its columns fit the console at their narrowest (the longest word of
+    each cell), Rich wraps the cells at spaces; where they do not, the table is stacked instead: one block per row,
+    its first cell as the heading and each other cell as 'column: value' under it. So a verdict or a number is read
+    whole at 80 columns, never as 'pr…' or '298…'."""
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        if not self.columns or self._fits(console, options):
+            yield from super().__rich_console__(console, options)
+            return
+        yield from self._stacked(console, options)
+
+    def _fits(self, console: Any, options: Any) -> bool:
+        """Whether Rich's layout gives every column at least its longest word (else it would cut with '…')."""
+        widths = self._calculate_column_widths(console, options.update_width(options.max_width - self._extra_width))
+        for column, width in zip(self.columns, widths, strict=True):
+            if self._measure_column(console, options, column).minimum > width:
+                return False
+        return True
+
+    def _stacked(self, console: Any, options: Any) -> Any:
+        from rich.padding import Padding
+
+        if self.title:
+            yield Text.assemble((str(self.title), "italic"))
+        heads = [Text.from_markup(c.header) if isinstance(c.header, str) else c.header for c in self.columns]
+        for r in range(self.row_count):
+            cells = [c._cells[r] if r < len(c._cells) else "" for c in self.columns]
+            yield Text.assemble((str(cells[0]), "bold")) if not isinstance(cells[0], Text) else cells[0]
+            for head, cell in zip(heads[1:], cells[1:], strict=True):
+                if str(cell) == "":
+                    continue
+                yield Padding(
+                    Text.assemble((f"{head}: ", "dim"), cell if isinstance(cell, Text) else str(cell)), (0, 0, 0, 2)
+                )
+        if self.caption:
+            yield Text(str(self.caption), style="dim")
+
+
+def table(title: str | None = None, **kwargs: Any) -> Table:
+    """The console's table: wraps its cells at spaces, or stacks its rows where it cannot fit (FoldTable)."""
+    return FoldTable(title=title, **kwargs)
+
+
+def scenario_or_none(source: str) -> Scenario | None:
+    """The scenario a plan names, when it can be loaded (only for names in output), else None."""
+    from forceplan.scenario import ScenarioError, load_scenario
+
+    try:
+        return load_scenario(source)
+    except (ScenarioError, OSError, ValueError):
+        return None
+
+
 def fail(message: str, hint: str | None = None) -> NoReturn:
     """Print a clear message on stderr and exit with code 2 (bad input)."""
     err_console.print(Text.assemble(("error:", "bold red"), " ", message))
@@ -97,7 +189,16 @@ def report_problems(exc: ScenarioError) -> NoReturn:
 def load_or_exit(source: str) -> Scenario:
     """Load a scenario (bundled name or path); on any problem print them all and exit with code 2."""
     from forceplan.scenario import ScenarioError, load_scenario
+    from forceplan.scenario.bundled import bundled_path, list_bundled
+    from forceplan.scenario.problems import nearest
 
+    if bundled_path(str(source)) is None and not Path(source).exists():
+        bundled = list_bundled()
+        best = nearest(str(source), bundled)
+        fail(
+            f"no scenario file or bundled scenario named {str(source)!r}",
+            f"did you mean {best!r}?" if best else f"bundled scenarios: {', '.join(bundled)}; or give a file path",
+        )
     try:
         return load_scenario(source)
     except ScenarioError as exc:

@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from forceplan.cli.common import console, fail, write_atomic
+from forceplan.cli.common import console, fail, scenario_or_none, table, write_atomic
 from forceplan.fsutil import InputFileError, check_output_folder, output_folder
+from forceplan.names import short_threat
 
 
 def compare(
@@ -29,17 +29,19 @@ def compare(
         pa, pb = read_plan(a), read_plan(b)
     except InputFileError as exc:
         fail(str(exc), "give two plan.json files (or the folders 'forceplan plan --out' wrote)")
-    d = compare_plans(pa, pb)
-    t = Table(title="The attacker's chance of reaching its objective: A → B")
-    for col in ("threat", "A", "B", "change", "Monte Carlo bound", ""):
-        t.add_column(col)
+    d = compare_plans(pa, pb, scenario_or_none(pb.meta.scenario))
+    t = table("The attacker's chance of reaching its objective: A → B")
+    t.add_column("threat", ratio=3)
+    for col in ("A", "B", "change", "Monte Carlo bound"):
+        t.add_column(col, justify="right", no_wrap=True)
+    t.add_column("", ratio=1)
     for p in d.probabilities:
         t.add_row(
-            p.threat,
-            f"{p.p_a:.2f}",
-            f"{p.p_b:.2f}",
-            f"{p.delta:+.3f}",
-            f"±{p.mc_error:.3f}",
+            short_threat(p.name),
+            f"{100 * p.p_a:.0f} %",
+            f"{100 * p.p_b:.0f} %",
+            f"{100 * p.delta:+.1f} pts",
+            f"±{100 * p.mc_error:.1f} pts",
             "significant" if p.significant else "within noise",
         )
     console.print(t)
@@ -47,11 +49,12 @@ def compare(
         if not rows:
             console.print(f"{title}: no change")
             continue
-        st = Table(title=title)
-        for col in ("what", "A", "B", "change"):
-            st.add_column(col)
-        for c in rows:
-            st.add_row(c.what, str(c.a), str(c.b), "" if c.delta is None else f"{c.delta:+g}")
+        st = table(title)
+        st.add_column("what", ratio=1)
+        for col in ("A", "B", "change"):
+            st.add_column(col, justify="right", no_wrap=True)
+        for row in rows:
+            st.add_row(*row)
         console.print(st)
     if json_file is not None:
         write_atomic(json_file, d.model_dump_json(indent=2) + "\n")

@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
-from forceplan.cli.common import console, fail, load_or_exit, progress_bar, report_problems, write_atomic
+from forceplan.cli.common import console, fail, load_or_exit, progress_bar, report_problems, table, write_atomic
 from forceplan.cli.options import (
     AssessTrials,
     Case,
@@ -26,10 +25,12 @@ from forceplan.cli.options import (
     threat_ids,
 )
 from forceplan.defaults import ASSESS_TRIALS, SEED
+from forceplan.names import in_words, short_threat
 
 if TYPE_CHECKING:
     from forceplan.engagement.assess import AssessResult
     from forceplan.engagement.calibrate import Skill
+    from forceplan.scenario import Scenario
     from forceplan.timeline.result import Quantiles
 
 
@@ -76,7 +77,7 @@ def engage(
         "p_objective_reached": float(out.reached.mean()) if spec.advance else None,
     }
     console.print(f"{n} trial(s), {spec.days:g} days in steps of {spec.dt_hours:g} h, law {summary['law']}")
-    t = Table(title="Strength (median over trials)")
+    t = table(title="Strength (median over trials)")
     for col in ("day", "attacker", "defender") + (("penetration km",) if spec.advance else ()):
         t.add_column(col, justify="right")
     per_day = max(1, round(24 / (spec.dt_hours * stride)))
@@ -111,7 +112,8 @@ def calibrate(
     seed: Annotated[int, typer.Option(help="Bootstrap seed", min=0)] = 0,
     cdb90: Annotated[bool, typer.Option("--cdb90", help="Fit attacker success on CDB90 and derive defaults")] = False,
     validate: Annotated[
-        bool, typer.Option("--validate", help="With --cdb90: run the engine on every CDB90 battle against history")
+        bool,
+        typer.Option("--validate", help="With --cdb90: held-out skill, battles outside CDB90, the engine on history"),
     ] = False,
     trials_per_battle: Annotated[
         int, typer.Option(help="Engine trials per battle (--validate)", min=10, max=5000)
@@ -119,7 +121,8 @@ def calibrate(
     json_file: Annotated[Path | None, typer.Option("--json", help="Write the fit as JSON")] = None,
 ) -> None:
     """Fit attrition coefficients (and exponents) to daily battle data, or the CDB90 success model; with
-    --cdb90 --validate, judge the engine against the history it is calibrated on (exit 1 if a band leaves its CI)."""
+    --cdb90 --validate, judge the outcome model out of sample (one war held out at a time, and battles outside CDB90)
+    and the engine against history: exit 1 if the model does not beat a constant forecast or a band leaves its CI."""
     from forceplan.engagement.calibrate import DataError, fit_loglinear, fit_nls, read_daily
     from forceplan.engagement.engine import LAWS
 
@@ -176,6 +179,12 @@ def calibrate(
     if json_file is not None:
         write_atomic(json_file, json.dumps(out, indent=2) + "\n")
         console.print(f"wrote {json_file}")
+    if cdb90 and validate and not out.get("passed", False):
+        console.print(
+            "Validation FAILED: the outcome model does not beat a constant forecast out of sample, or the engine's "
+            "win rates leave history's intervals (see above)."
+        )
+        raise typer.Exit(1)
 
 
 def _cdb90_report(validate: bool, trials_per_battle: int, seed: int) -> dict[str, object]:
@@ -203,6 +212,9 @@ def _cdb90_report(validate: bool, trials_per_battle: int, seed: int) -> dict[str
         "k_att_p10_p50_p90": d.k_att_p10_p50_p90,
         "k_def_p10_p50_p90": d.k_def_p10_p50_p90,
     }
+    ov = _outcome_report(seed, validate)
+    out["outcome_model"] = ov
+    out["exploitation_pace"] = _pace_report()
     if not validate:
         skills = [cross_validate(c, None, "all", seed=seed), cross_validate(c, c.year >= 1939, "since 1939", seed=seed)]
         _print_skill(skills)
@@ -214,8 +226,9 @@ def _cdb90_report(validate: bool, trials_per_battle: int, seed: int) -> dict[str
         bar.update(task, completed=1, total=1)
     out["validation"] = []
     for sv in v.subsets:
-        t = Table(
-            title=f"Engine against history: {sv.subset} ({sv.battles} battles, {v.trials_per_battle} trials each)"
+        t = table(
+            title=f"Engine against history, in sample (it reproduces its calibration; the held-out check is above): "
+            f"{sv.subset} ({sv.battles} battles, {v.trials_per_battle} trials each)"
         )
         for col in ("force ratio", "battles", "history", "95 % CI", "engine", "inside", "previous engine"):
             t.add_column(col, justify="right")
@@ -261,8 +274,125 @@ def _cdb90_report(validate: bool, trials_per_battle: int, seed: int) -> dict[str
         )
     _print_skill([sv.skill for sv in v.subsets])
     out["skill"] = [_skill_dict(sv.skill) for sv in v.subsets]
-    out["passed"] = v.passed
+    out["passed"] = v.passed and bool(ov["passed"])
     return out
+
+
+def _outcome_report(seed: int, validate: bool) -> dict[str, object]:
+    """The outcome model's coefficients and its held-out skill (and, with --validate, the external check)."""
+    from forceplan.engagement.holdout import coefficient_rows, validate_outcome
+    from forceplan.engagement.outcome import default_outcome_model, force_ratio_model
+
+    models = {m.label: m for m in (default_outcome_model(), force_ratio_model())}
+    out: dict[str, object] = {"default": default_outcome_model().label, "models": {}}
+    for m in models.values():
+        t = table(title=f"Outcome model: {m.label} ({m.n_battles} CDB90 battles; ridge prior sd 2.5)")
+        for col in ("coefficient", "estimate", "95 % CI", "odds ×"):
+            t.add_column(col, justify="left" if col == "coefficient" else "right")
+        rows = coefficient_rows(m)
+        for name, est, lo, hi, odds in rows:
+            t.add_row(name, f"{est:+.3f}", f"{lo:+.3f} to {hi:+.3f}", f"{odds:.2f}")
+        console.print(t)
+        out["models"][m.label] = {  # type: ignore[index]
+            "names": list(m.names),
+            "coef": [float(v) for v in m.coef],
+            "ci95": [[float(lo), float(hi)] for lo, hi in m.ci()],
+            "log_ratio_bounds": list(m.log_ratio_bounds),
+            "battles": m.n_battles,
+        }
+    with progress_bar() as bar:
+        task = bar.add_task("holding out one war at a time", total=None)
+        v = validate_outcome(seed)
+        bar.update(task, completed=1, total=1)
+    t = table(title="Held-out skill (leave one war out; 95 % intervals by bootstrap over wars)")
+    for col in ("battles", "model", "Brier", "base rate's Brier", "Brier skill [95 % CI]", "AUC [95 % CI]", "log loss"):
+        t.add_column(col)
+    for c in (v.all_battles, v.modern):
+        for sc in (c.rich, c.ratio_only):
+            t.add_row(
+                f"{c.battles}{c.subset}",
+                sc.model,
+                f"{sc.brier:.3f}",
+                f"{sc.brier_base:.3f}",
+                f"{sc.brier_skill:+.1%} [{sc.brier_skill_ci[0]:+.1%}, {sc.brier_skill_ci[1]:+.1%}]",
+                f"{sc.auc:.2f} [{sc.auc_ci[0]:.2f}, {sc.auc_ci[1]:.2f}]",
+                f"{sc.log_loss:.3f}",
+            )
+    console.print(t)
+    sentences = v.sentences()
+    if validate:
+        for c in (v.all_battles, v.modern):
+            t = table(title=f"Reliability of the held-out forecasts: {c.battles} CDB90 battles{c.subset}")
+            for col in ("forecast P band", "battles", "mean forecast", "attacker won", "95 % CI"):
+                t.add_column(col, justify="right")
+            for r in c.reliability:
+                t.add_row(
+                    f"{r.low:.1f}-{min(r.high, 1.0):.1f}",
+                    str(r.battles),
+                    f"{r.forecast:.0%}",
+                    f"{r.observed:.0%}",
+                    f"{r.observed_ci[0]:.0%}-{r.observed_ci[1]:.0%}",
+                )
+            console.print(t)
+        ext = v.external
+        t = table(title=f"Battles outside CDB90: {ext.data} ({ext.score.battles} battles) — reliability")
+        for col in ("forecast P band", "battles", "mean forecast", "attacker won", "95 % CI"):
+            t.add_column(col, justify="right")
+        for r in ext.reliability:
+            t.add_row(
+                f"{r.low:.1f}-{min(r.high, 1.0):.1f}",
+                str(r.battles),
+                f"{r.forecast:.0%}",
+                f"{r.observed:.0%}",
+                f"{r.observed_ci[0]:.0%}-{r.observed_ci[1]:.0%}",
+            )
+        console.print(t)
+    else:
+        sentences = sentences[:-2]  # the external check and the verdict belong to --validate
+    for line in sentences:
+        console.print(line)
+    out["passed"] = v.passed
+    out["sentences"] = sentences
+    out["held_out"] = [
+        {
+            "subset": f"{c.battles} battles{c.subset}",
+            "wars": c.wars,
+            "brier_gain": c.brier_gain,
+            "brier_gain_ci95": list(c.brier_gain_ci),
+            "models": [_score_dict(sc) for sc in (c.rich, c.ratio_only)],
+        }
+        for c in (v.all_battles, v.modern)
+    ]
+    if validate:
+        out["external"] = {
+            "data": v.external.data,
+            "score": _score_dict(v.external.score),
+            "ratio_only": _score_dict(v.external_ratio_only.score),
+            "observed_rate": v.external.observed_rate,
+        }
+    return out
+
+
+def _pace_report() -> dict[str, object]:
+    """The exploitation pace after a won battle, fitted to this war's offensives (docs/model.md §7.8)."""
+    from forceplan.engagement.pace import PHASES, exploitation_pace
+
+    t = table(title="Advance after a breakthrough, 2022-2025 offensives (lognormal; km/day)")
+    for col in ("offensives", "phase", "median", "10th-90th percentile"):
+        t.add_column(col, justify="right")
+    out: dict[str, object] = {}
+    for phase in PHASES:
+        p = exploitation_pace(phase)
+        t.add_row(str(p.n_offensives), phase, f"{p.median_kmday:.1f}", f"{p.low_kmday:.2g}-{p.high_kmday:.2g}")
+        out[phase] = {"median_kmday": p.median_kmday, "low_kmday": p.low_kmday, "high_kmday": p.high_kmday}
+    console.print(t)
+    return out
+
+
+def _score_dict(sc: object) -> dict[str, object]:
+    from dataclasses import asdict, is_dataclass
+
+    return asdict(sc) if is_dataclass(sc) and not isinstance(sc, type) else {}
 
 
 def _skill_dict(s: Skill) -> dict[str, object]:
@@ -281,7 +411,7 @@ def _skill_dict(s: Skill) -> dict[str, object]:
 def _print_skill(skills: list[Skill]) -> None:
     from forceplan.engagement.stats import SKILL_SENTENCE
 
-    t = Table(title="Predictive skill of force ratio (repeated 5-fold cross-validation, 20 repeats)")
+    t = table(title="Predictive skill of force ratio (repeated 5-fold cross-validation, 20 repeats)")
     for col in ("battles", "subset", "AUC [95 % CI]", "Brier skill vs base rate [95 % CI]"):
         t.add_column(col)
     for s in skills:
@@ -295,7 +425,7 @@ def _print_skill(skills: list[Skill]) -> None:
     console.print(SKILL_SENTENCE)
 
 
-def print_assessment(r: AssessResult) -> None:
+def print_assessment(r: AssessResult, sc: Scenario | None = None) -> None:
     from forceplan.engagement.stats import SKILL_SENTENCE
 
     console.rule(Text(f"Deterrence assessment: {r.scenario}", style="bold"))
@@ -304,7 +434,7 @@ def print_assessment(r: AssessResult) -> None:
         f"the CDB90 odds (slope {r.calibration['b1']:.2f}, 95 % CI {r.calibration['b1_ci_low']:.2f}-"
         f"{r.calibration['b1_ci_high']:.2f}); 30 days"
     )
-    t = Table(
+    t = table(
         title="Would the attacker reach its objective within 30 days?",
         caption="P: the attacker's probability [5th-95th percentile over the model's uncertain inputs]; "
         "±: Monte Carlo error; hours to objective and attacker losses (battalion-equivalents): P50 (P10-P90)",
@@ -317,7 +447,7 @@ def print_assessment(r: AssessResult) -> None:
     for th in r.threats:
         pr = th.p_reached
         t.add_row(
-            th.threat,
+            short_threat(th.name),
             f"{th.distance_km:.0f}",
             f"{pr.p:.2f} [{pr.ci_low:.2f}-{pr.ci_high:.2f}]",
             f"±{pr.mc_error:.3f}",
@@ -331,25 +461,26 @@ def print_assessment(r: AssessResult) -> None:
         SKILL_SENTENCE + " The interval (5th-95th percentile) carries the calibration's uncertainty and the stated "
         "strength ranges; the verdict names a band only when the whole interval lies in it."
     )
+    names = {th.threat: short_threat(th.name) for th in r.threats}
     for off in r.offensives:
-        t = Table(title=f"Simultaneous offensive {off.offensive}: {off.name} (the force shared by HiGHS)")
+        t = table(title=f"{off.name} (the force shared by HiGHS)")
         for col in ("axis", "P [interval]", "verdict", "combat power received", "receives"):
             t.add_column(col)
         for ax in off.axes:
             pr = ax.p_reached
             t.add_row(
-                ax.threat,
+                names.get(ax.threat, ax.threat),
                 f"{pr.p:.2f} [{pr.ci_low:.2f}-{pr.ci_high:.2f}]",
                 ax.verdict,
                 f"{ax.power_received:.1f}",
-                "; ".join(ax.received[:6]) + (" ..." if len(ax.received) > 6 else ""),
+                in_words("; ".join(ax.received[:6]), sc) + (" ..." if len(ax.received) > 6 else ""),
             )
         console.print(t)
         guards = sum(len(v) for v in off.guards.values())
         console.print(f"  {guards} units stay as guards at {len(off.guards)} protected sites")
     if any(th.sensitivity for th in r.threats):
         for th in r.threats:
-            s = Table(title=f"Sensitivity of {th.threat}: change in P (same draws, common random numbers)")
+            s = table(title=f"Sensitivity, {short_threat(th.name)}: change in P (same draws, common random numbers)")
             s.add_column("case")
             s.add_column("P", justify="right")
             s.add_column("change", justify="right")
@@ -387,12 +518,12 @@ def assess_cmd(
 
             results.append((label, assess(sc, threat, trials, seed, opts, sensitivity=sensitivity, progress=step)))
     r = results[0][1]
-    print_assessment(r)
+    print_assessment(r, sc)
     if len(results) > 1:
-        t = Table(title="What-if cases: the attacker's chance of reaching its objective [90 % interval]")
+        t = table(title="What-if cases: the attacker's chance of reaching its objective [90 % interval]")
         t.add_column("case")
         for th in r.threats:
-            t.add_column(th.threat, justify="right")
+            t.add_column(short_threat(th.name), justify="right")
         for label, rr in results:
             t.add_row(
                 label,

@@ -51,8 +51,7 @@ def explore(
         list[str] | None,
         typer.Option(
             "--lever",
-            help="NAME=V1,V2: lever values to explore (posture, personnel_cap, us_backstop, "
-            "strikes_into_aggressor); default the three postures",
+            help="NAME=V1,V2: lever values to explore (the levers are listed above); default the three postures",
         ),
     ] = None,
     threshold: Annotated[
@@ -73,6 +72,9 @@ def explore(
     """Explore which force deters across what nobody knows: uncertainties × levers → outcomes on Dask; Sobol
     indices, PRIM boxes, robustness, and the next capability requests.
 
+    Levers (--lever NAME=V1,V2): posture (reassurance, tripwire, forward), personnel_cap, us_backstop,
+    strikes_into_aggressor.
+
     Each experiment runs the plan's pipeline with its own seed stream, so results do not depend on the workers.
     Ctrl-C keeps the finished experiments in OUT.partial/ (rerun with --resume)."""
     import pyarrow as pa
@@ -80,9 +82,9 @@ def explore(
 
     from forceplan import __version__
     from forceplan.cluster.runner import run_on_dask
-    from forceplan.explore.experiments import plan_exploration, summarise, table
-    from forceplan.explore.space import DESIGNS, default_policies, parse_lever
-    from forceplan.report.explore_html import render_explore
+    from forceplan.explore.experiments import plan_exploration, policy_label, summarise, table
+    from forceplan.explore.space import DESIGNS, default_policies, describe_policy, parse_lever
+    from forceplan.report.explore_html import ask_sentences, render_explore
     from forceplan.scenario import scenario_digest
 
     if design not in DESIGNS:
@@ -181,7 +183,16 @@ def explore(
     doc = {"meta": meta, "uncertainties": [u.__dict__ for u in plan.uncertainties],
            "policies": plan.policies, "failures": failures, **summary}  # fmt: skip
     write_atomic(out / "summary.json", json.dumps(_clean(doc), indent=1, sort_keys=True) + "\n")
-    html = render_explore(f"{sc.name}: which force deters across what we do not know", meta, cols, _clean(summary))
+    described = [{"label": policy_label(p), "description": describe_policy(p)} for p in plan.policies]
+    html = render_explore(
+        f"{sc.name}: which force deters across what we do not know",
+        meta,
+        cols,
+        _clean(summary),
+        sc=sc,
+        policies=described,
+        uncertainties=plan.uncertainties,
+    )
     write_atomic(out / "explore.html", html)
     if pdf:
         from forceplan.cli.plan_cmd import print_pdf
@@ -194,14 +205,13 @@ def explore(
     shutil.rmtree(partial, ignore_errors=True)
     for r in summary["robustness"]:
         console.print(
-            f"{r['policy']}: meets P ≤ {threshold} in {100 * r['share_meeting_threshold']:.0f} % of "
-            f"{r['futures']} futures; worst-threat P mean {r['p_worst_mean']:.2f}; max regret {r['regret_max']:.3f}"
+            f"{r['policy'].capitalize()}: deters (worst threat's chance ≤ {100 * threshold:.0f} %) in "
+            f"{r['meeting_threshold']} of {r['futures']} futures ({100 * r['share_meeting_threshold']:.0f} %, 95 % "
+            f"interval {100 * r['share_ci_low']:.0f}-{100 * r['share_ci_high']:.0f} %); mean chance "
+            f"{100 * r['p_worst_mean']:.0f} %; largest regret {100 * r['regret_max']:.1f} points"
         )
-    for rank, a in enumerate(summary.get("asks", []), start=1):
-        sure = "" if a["distinguishable"] else " (not distinguishable from zero with these futures)"
-        console.print(f"ask {rank}: {a['ask']} — worst-threat P −{a['p_worst_reduction']:.3f} "
-                      f"± {2 * (a['standard_error'] or 0):.3f} ({a['reduction_per_1000_personnel']:.3f} per 1,000 "
-                      f"personnel){sure}")  # fmt: skip
+    for rank, text in enumerate(ask_sentences(_clean(summary)), start=1):
+        console.print(f"ask {rank}: {text}")
     if stats:
         eff = sum(stats.task_s) / (stats.wall_s * stats.workers) if stats.wall_s else 0
         console.print(f"{len(todo)} tasks on {stats.workers} worker(s) in {stats.wall_s:.1f} s "

@@ -6,23 +6,25 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
-from forceplan.cli.common import console, fail, load_or_exit, write_atomic, write_csv_tables
+from forceplan.cli.common import console, fail, load_or_exit, table, write_atomic, write_csv_tables
 from forceplan.cli.options import Case, ScenarioArg, UsBackstop, Without, nation_codes
 from forceplan.defaults import PLEDGE_STATUSES as STATUSES
+from forceplan.names import in_words, label, reason_text
 
 if TYPE_CHECKING:
     from forceplan.forcegen import ForcegenResult
     from forceplan.forcegen.result import CaseSummary
+    from forceplan.scenario import Scenario
 
 
 def _pct(x: float) -> str:
     return f"{100 * x:.0f} %"
 
 
-def print_result(r: ForcegenResult, cases: list[CaseSummary]) -> None:
+def print_result(r: ForcegenResult, cases: list[CaseSummary], sc: Scenario | None = None) -> None:
+    """The force-generation result in words (names from ``sc``; ids only in the JSON and CSV files)."""
     t = r.totals
     console.rule(Text(f"Force generation: {r.scenario}", style="bold"))
     stages = ", ".join(
@@ -42,15 +44,14 @@ def print_result(r: ForcegenResult, cases: list[CaseSummary]) -> None:
         f"nations contributing {t.nations_contributing} of {t.nations_pledging} pledging"
     )
 
-    st = Table(title="Slots: required, filled, by whom")
-    for col in ("slot", "capability", "phase", "filled", "personnel", "filled by"):
+    st = table(title="The requirement: required, filled, by whom")
+    for col in ("requirement", "phase", "filled", "personnel", "filled by"):
         st.add_column(col, justify="right" if col in ("filled", "personnel") else "left")
     for s in r.slots:
         who = ", ".join(f"{a.nation} {a.units}" for a in s.assignments)
         st.add_row(
-            s.slot,
-            s.capability,
-            s.phase,
+            label("slot", s.slot, sc),
+            label("phase", s.phase, sc),
             Text(f"{s.filled_units}/{s.required_units}", style="red" if s.shortfall_units else ""),
             f"{s.personnel:,}",
             who,
@@ -59,37 +60,37 @@ def print_result(r: ForcegenResult, cases: list[CaseSummary]) -> None:
 
     short = [s for s in r.slots if s.shortfall_units]
     if short:
-        sh = Table(title="Shortfalls and why")
-        sh.add_column("slot")
+        sh = table(title="Shortfalls and why")
+        sh.add_column("requirement")
         sh.add_column("short", justify="right")
         sh.add_column("reasons")
         for s in short:
-            reasons = "\n".join(f"{x.code}: {x.detail}" for x in s.shortfall_reasons)
-            sh.add_row(s.slot, str(s.shortfall_units), reasons)
+            reasons = "\n".join(reason_text(x.code, x.detail, sc) for x in s.shortfall_reasons)
+            sh.add_row(label("slot", s.slot, sc), str(s.shortfall_units), reasons)
         console.print(sh)
 
     if r.unused:
-        un = Table(title="Unused pledges and why")
+        un = table(title="Unused pledges and why")
         for col in ("pledge", "nation", "capability", "status", "units", "reasons"):
             un.add_column(col)
         for u in r.unused:
             un.add_row(
                 u.pledge,
                 u.nation,
-                u.capability,
+                label("capability", u.capability, sc),
                 u.status,
                 str(u.units_unused),
-                "; ".join(x.code for x in u.reasons),
+                "; ".join(reason_text(x.code, "", sc) for x in u.reasons),
             )
         console.print(un)
 
-    rd = Table(title="Readiness: matched personnel able to move by day")
+    rd = table(title="Readiness: matched personnel able to move by day")
     for p in r.readiness:
         rd.add_column(f"day {p.day}", justify="right")
     rd.add_row(*[f"{p.personnel:,} ({_pct(p.fraction)})" for p in r.readiness])
     console.print(rd)
 
-    bt = Table(title="Burden sharing")
+    bt = table(title="Burden sharing")
     for col in ("nation", "offered", "matched", "share", "per million pop.", "per USD bn GDP"):
         bt.add_column(col, justify="left" if col == "nation" else "right")
     for b in r.burden:
@@ -103,7 +104,7 @@ def print_result(r: ForcegenResult, cases: list[CaseSummary]) -> None:
         )
     console.print(bt)
 
-    lc = Table(title="Pledge lifecycle: how much of the offered force is real")
+    lc = table(title="Pledge lifecycle: how much of the offered force is real")
     for col in ("status", "pledges", "units", "personnel offered", "of offered", "matched"):
         lc.add_column(col, justify="left" if col == "status" else "right")
     for row in r.lifecycle:
@@ -118,7 +119,7 @@ def print_result(r: ForcegenResult, cases: list[CaseSummary]) -> None:
     console.print(lc)
 
     if len(cases) > 1:
-        ct = Table(title="What-if cases")
+        ct = table(title="What-if cases")
         for col in (
             "case",
             "fill",
@@ -139,7 +140,7 @@ def print_result(r: ForcegenResult, cases: list[CaseSummary]) -> None:
                 str(c.units_matched),
                 str(c.shortfall_units),
                 str(c.nations_contributing),
-                ", ".join(c.top_shortfalls),
+                in_words(", ".join(c.top_shortfalls), sc),
             )
         console.print(ct)
 
@@ -252,7 +253,7 @@ def forcegen(
         fail(str(exc), 'example: --case "without FRA and committed only"')
     except CbcUnavailable as exc:
         fail(str(exc), "or use the default --solver highs")
-    print_result(result, summaries)
+    print_result(result, summaries, sc)
     if json_file is not None:
         write_atomic(json_file, result.to_json() + "\n")
         console.print(f"wrote {json_file}")

@@ -10,11 +10,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
-from forceplan.cli.common import EXIT_BAD_INPUT, HelpGroup, console, err_console, fail, load_or_exit, write_atomic
-from forceplan.fsutil import InputFileError, read_text_checked
+from forceplan.cli.audit_cmd import audit_cmd, read_trust, witness_cmd
+from forceplan.cli.common import (
+    EXIT_BAD_INPUT,
+    HelpGroup,
+    console,
+    err_console,
+    fail,
+    load_or_exit,
+    table,
+    write_atomic,
+)
 
 if TYPE_CHECKING:
     from forceplan.monitoring.log import (
@@ -146,7 +154,7 @@ def status_cmd(
         except ValueError:
             fail(f"--at {at!r} is not an ISO 8601 time", "for example 2026-03-01T12:00")
         when = when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when
-    t = Table(title=f"Escalation at {when.isoformat()}")
+    t = table(title=f"Escalation at {when.isoformat()}")
     for col in ("sector", "level", "name", "since", "options unlocked", "incidents (7 days)"):
         t.add_column(col)
     for sector, ch in levels_at(sc, log.records, when).items():
@@ -263,31 +271,6 @@ def checkpoint_cmd(
     console.print(f"checkpoint: size {cp['tree_size']}, root {cp['root']}; wrote {target}")
 
 
-def read_trust(trust: list[str] | None, trust_file: Path | None) -> dict[str, str]:
-    """Trusted signers: NAME=PUBLIC.pem options, and the lines of a trust file (NAME=PATH, relative to the file)."""
-    from forceplan.monitoring.log import LogError, check_key_name, public_key_b64
-
-    entries = [(t, Path.cwd()) for t in trust or []]
-    if trust_file is not None:
-        try:
-            text = read_text_checked(trust_file, 64 * 1024, "trust file")
-        except InputFileError as exc:
-            fail(str(exc), "one NAME=PUBLIC.pem per line")
-        entries += [
-            (line.strip(), trust_file.parent) for line in text.splitlines() if line.strip() and not line.startswith("#")
-        ]
-    out: dict[str, str] = {}
-    for entry, base in entries:
-        name, eq, path = entry.partition("=")
-        if not eq or not name.strip() or not path.strip():
-            fail(f"--trust {entry!r}: expected NAME=PUBLIC.pem", "e.g. --trust coalition=keys/coalition.pub")
-        try:
-            out[check_key_name(name.strip())] = public_key_b64(base / path.strip())
-        except LogError as exc:
-            fail(str(exc), "give the signer's public key (NAME.pub)")
-    return out
-
-
 @app.command("verify")
 def verify_cmd(
     log_dir: LogOpt,
@@ -332,11 +315,20 @@ def verify_cmd(
     if v.findings:
         raise typer.Exit(1)
     signers = sorted({s for names in v.witnesses.values() for s in names})
-    console.print(
-        f"intact: {v.records} records; {v.witnessed} witnessed by {v.trusted_checkpoints} trusted checkpoint(s)"
-        + (f" signed by {', '.join(signers)}" if signers else "")
-    )
-    if v.unwitnessed:
+    if v.records == 0:
+        console.print("empty: the log holds no records, so there is nothing to verify")
+    elif v.witnessed == 0:
+        console.print(
+            f"not verified: {v.records} well-formed record(s), none covered by a trusted checkpoint; nothing proves "
+            "them until a checkpoint signed by a key you trust does",
+            style="yellow",
+        )
+    else:
+        console.print(
+            f"intact: {v.witnessed} of {v.records} records witnessed by {v.trusted_checkpoints} trusted "
+            "checkpoint(s)" + (f" signed by {', '.join(signers)}" if signers else "")
+        )
+    if v.unwitnessed and v.witnessed:
         console.print(
             f"{v.unwitnessed} record(s) after record {v.witnessed} are unwitnessed: well-formed, but not verified. "
             "Only a later checkpoint held by another party can prove them.",
@@ -416,142 +408,5 @@ def consistency_cmd(
         raise typer.Exit(1)
 
 
-def _print_finding(f: object, out: Path | None, n: int) -> None:
-    from forceplan.monitoring.witness import Finding
-
-    assert isinstance(f, Finding)
-    err_console.print(Text.assemble((f"{f.kind}: ", "bold red"), f.detail))
-    if out is not None and f.evidence:
-        path = out / f"evidence-{n:02d}-{f.kind}.json"
-        write_atomic(path, json.dumps({"finding": f.kind, "detail": f.detail, "checkpoints": f.evidence}, indent=2))
-        err_console.print(f"  evidence (the signed checkpoints): {path}")
-
-
-@app.command("witness")
-def witness_cmd(
-    url: Annotated[str, typer.Argument(help="The log's server, e.g. http://127.0.0.1:8000")],
-    key: Annotated[Path, typer.Option(help="This witness's private key (PEM)")],
-    signer: Annotated[str, typer.Option(help="This witness's name, as the log knows it")],
-    state: Annotated[Path, typer.Option(help="Folder where this witness keeps the last checkpoint it accepted")],
-    trust: Annotated[list[str] | None, typer.Option(help="NAME=PUBLIC.pem of the log's signer (repeatable)")] = None,
-    trust_file: Annotated[Path | None, typer.Option(help="File of NAME=PUBLIC.pem lines")] = None,
-) -> None:
-    """Check the log's newest checkpoint extends the last one this witness accepted, countersign it and post the
-    cosignature back.
-
-    The signature must be the log's trusted key's and the consistency proof must verify. A rollback, a rewritten
-    history (equivocation) or a bad signature exits 1 and countersigns nothing."""
-    from forceplan.monitoring.log import LogError, check_key_name, countersign, load_checkpoint, load_private_key
-    from forceplan.monitoring.witness import check_extends, check_signed_by_log
-    from forceplan.registry.client import LogClient, RemoteError
-
-    trusted = read_trust(trust, trust_file)
-    if not trusted:
-        fail("a witness needs the log's public key", "--trust log=keys/log.pub")
-    try:
-        check_key_name(signer)
-        k = load_private_key(key)
-    except LogError as exc:
-        fail(str(exc), "give the NAME.key file that 'forceplan monitor keygen' wrote")
-    last_path = state / "last-checkpoint.json"
-    try:
-        last = load_checkpoint(last_path) if last_path.exists() else None
-    except LogError as exc:
-        fail(str(exc), f"the witness state in {state} is damaged; restore it from a backup")
-    client = LogClient(url)
-    try:
-        new = client.checkpoint()
-        new = {k2: v for k2, v in new.items() if k2 != "witnessed"}
-        bad = check_signed_by_log(new, trusted)
-        proof = None
-        if bad is None and last is not None and int(new["tree_size"]) > int(last["tree_size"]):
-            proof = client.consistency(int(last["tree_size"]), int(new["tree_size"]))
-        finding = bad or check_extends(last, new, proof)
-        if finding is not None:
-            state.mkdir(parents=True, exist_ok=True)
-            _print_finding(finding, state, 0)
-            raise typer.Exit(1)
-        signed = countersign(
-            {**new, "signatures": [s for s in new["signatures"] if s.get("signer") != signer]}, k, signer
-        )
-        mine = signed["signatures"][-1]
-        back = client.cosign(int(new["tree_size"]), mine)
-    except RemoteError as exc:
-        fail(str(exc), "check the URL and that the server runs")
-    finally:
-        client.close()
-    state.mkdir(parents=True, exist_ok=True)
-    write_atomic(last_path, json.dumps(signed, indent=2) + "\n")
-    w = back.get("witnessed", {})
-    console.print(
-        f"cosigned size {new['tree_size']} root {new['root'][:16]}… as {signer}; witnessed by "
-        f"{w.get('count', '?')} of {w.get('of', '?')} (quorum {w.get('quorum', '?')})"
-    )
-
-
-@app.command("audit")
-def audit_cmd(
-    url: Annotated[str, typer.Argument(help="The log's server")],
-    peer: Annotated[
-        list[str] | None,
-        typer.Option("--peer", help="Another party's view: a server URL or a checkpoint file (repeatable)"),
-    ] = None,
-    trust: Annotated[list[str] | None, typer.Option(help="NAME=PUBLIC.pem of the log's signer (repeatable)")] = None,
-    trust_file: Annotated[Path | None, typer.Option(help="File of NAME=PUBLIC.pem lines")] = None,
-    out: Annotated[Path | None, typer.Option(help="Folder for evidence files (both signed checkpoints)")] = None,
-) -> None:
-    """Verify a served log from scratch and compare it with the checkpoints other parties hold; exit 1 on a split
-    view or a rollback.
-
-    Every record is hashed into a fresh tree and every checkpoint the log published is checked against it. A split
-    view (two checkpoints of one size with different roots, or a newer one that does not extend an older one), a
-    rollback, bad records or a bad signature exit 1, with both signed checkpoints written as evidence."""
-    from forceplan.monitoring.log import LogError, load_checkpoint
-    from forceplan.monitoring.witness import check_signed_by_log, compare_views, rebuild
-    from forceplan.registry.client import LogClient, RemoteError
-
-    trusted = read_trust(trust, trust_file)
-    client = LogClient(url)
-    held: list[tuple[str, dict]] = []
-    try:
-        latest = {k: v for k, v in client.checkpoint().items() if k != "witnessed"}
-        own = {}
-        for size in client.checkpoint_sizes():
-            own[size] = {k: v for k, v in client.checkpoint(size).items() if k != "witnessed"}
-        for p in peer or []:
-            if p.startswith(("http://", "https://")):
-                c = LogClient(p)
-                try:
-                    held.append((f"peer {p}", {k: v for k, v in c.checkpoint().items() if k != "witnessed"}))
-                finally:
-                    c.close()
-            else:
-                try:
-                    held.append((f"checkpoint file {p}", load_checkpoint(Path(p))))
-                except LogError as exc:
-                    fail(str(exc))
-        sizes = {int(c["tree_size"]) for c in [latest, *own.values()] + [c for _, c in held]}
-        lines = client.entries(int(latest["tree_size"]))
-    except RemoteError as exc:
-        fail(str(exc), "check the URL and that the server runs")
-    finally:
-        client.close()
-    findings = []
-    if trusted:
-        for cp in [latest, *own.values()]:
-            bad = check_signed_by_log(cp, trusted)
-            if bad:
-                findings.append(bad)
-    rebuilt = rebuild(lines, sizes)
-    findings += rebuilt.findings
-    findings += compare_views(rebuilt, held, own)
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-    for n, f in enumerate(findings):
-        _print_finding(f, out, n)
-    if findings:
-        raise typer.Exit(1)
-    console.print(
-        f"consistent: {rebuilt.size} records rebuilt; root {latest['root'][:16]}… matches the newest checkpoint; "
-        f"{len(own)} published checkpoint(s) and {len(held)} peer view(s) agree with the records"
-    )
+app.command("witness")(witness_cmd)
+app.command("audit")(audit_cmd)

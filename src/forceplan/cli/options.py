@@ -28,7 +28,12 @@ Without = Annotated[
 UsBackstop = Annotated[bool, typer.Option("--us-backstop", help="Assume the US backstop (its assets count)")]
 Case = Annotated[
     list[str] | None,
-    typer.Option("--case", help="A what-if case beside the baseline, repeatable: " + "; ".join(CASE_FORMS)),
+    typer.Option(
+        "--case",
+        help="A what-if case beside the baseline, repeatable: "
+        # Spaced, so that help at 80 columns wraps the choices instead of cutting them.
+        + "; ".join(f.replace("|", " | ").replace("  ", " ") for f in CASE_FORMS),
+    ),
 ]
 Threat = Annotated[
     list[str] | None,

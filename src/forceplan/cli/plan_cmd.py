@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from forceplan.cli.common import (
     console,
@@ -18,6 +17,7 @@ from forceplan.cli.common import (
     load_log_records,
     load_or_exit,
     progress_bar,
+    table,
     write_atomic,
 )
 from forceplan.cli.options import (
@@ -34,6 +34,7 @@ from forceplan.cli.options import (
 )
 from forceplan.defaults import ASSESS_TRIALS, RESPONSE_TRIALS, SEED
 from forceplan.fsutil import InputFileError, check_output_folder, output_folder
+from forceplan.names import short_threat
 
 if TYPE_CHECKING:
     from forceplan.plan import PlanResult
@@ -44,7 +45,7 @@ CHROMIUM = ("chromium", "chromium-browser", "google-chrome")
 
 def print_summary(p: PlanResult) -> None:
     t = p.forcegen.totals
-    tab = Table(title=f"The plan: {p.meta.scenario}")
+    tab = table(title=f"The plan: {p.meta.scenario}")
     tab.add_column("question")
     tab.add_column("answer")
     tab.add_row(
@@ -60,7 +61,7 @@ def print_summary(p: PlanResult) -> None:
     )
     for a in p.assessment.threats:
         tab.add_row(
-            a.threat,
+            short_threat(a.name),
             f"attacker reaches its objective in 30 days: {a.p_reached.p:.2f} [{a.p_reached.ci_low:.2f}-"
             f"{a.p_reached.ci_high:.2f}]: {a.verdict}",
         )
@@ -82,9 +83,11 @@ def print_pdf(html: Path, pdf: Path) -> str | None:
         "--no-first-run",
         "--virtual-time-budget=15000",
         # Lay the page out at the printable width of A4 landscape (297 mm − 2 × 9 mm at 96 dpi), so the map and
-        # the charts are drawn at the size they print at; Chromium's header and footer carry the title (scenario,
-        # digest, report date) and the page numbers.
+        # the charts are drawn at the size they print at. Chromium's own header and footer would print the file's
+        # temporary path and a US-style date: off; the report's @page footer carries the scenario, digest, date
+        # (ISO 8601) and page numbers.
         "--window-size=1054,1400",
+        "--no-pdf-header-footer",
         f"--print-to-pdf={pdf}",
         html.resolve().as_uri(),
     ]
@@ -193,7 +196,7 @@ def phases(
     opts = base_options(sc, without, us_backstop)
     fg = match_force(sc, opts)
     result = plan_phases(sc, fg, station_force(sc, fg), opts, records)
-    t = Table(title="Phases")
+    t = table(title="Phases")
     for col in ("phase", "starts (day)", "units", "personnel", "complete by (day)", "gate"):
         t.add_column(col)
     for ph in result:

@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from forceplan.cli.common import HelpGroup, console, err_console, fail, load_or_exit
+from forceplan.cli.common import HelpGroup, console, err_console, fail, load_or_exit, table
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -226,7 +225,7 @@ def _demo(engine: Engine) -> None:
     nations = sorted({p["nation"] for p in store.list_pledges(engine, SYSTEM)})
     wanted = [("admin", "admin", None), ("planner", "planner", None), ("observer", "observer", None)]
     wanted += [(f"editor-{n.lower()}", "editor", n) for n in nations]
-    t = Table(title="Demo accounts (one-time passwords: shown once; reset with forceplan users reset-password)")
+    t = table(title="Demo accounts (one-time passwords: shown once; reset with forceplan users reset-password)")
     for col in ("username", "role", "nation", "password"):
         t.add_column(col)
     for name, role, nation in wanted:
@@ -292,7 +291,7 @@ def users_list(db: Db = None) -> None:
 
     with _engine(db) as engine:
         users = auth.list_users(engine)
-    t = Table(title="Accounts")
+    t = table(title="Accounts")
     for col in ("username", "role", "nation", "state", "created"):
         t.add_column(col)
     for u in users:

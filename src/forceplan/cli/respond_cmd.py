@@ -6,13 +6,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from forceplan.cli.common import (
     console,
     load_or_exit,
     progress_bar,
+    table,
     write_atomic,
     write_csv_tables,
 )
@@ -29,8 +29,11 @@ from forceplan.cli.options import (
     threat_ids,
 )
 from forceplan.defaults import RESPONSE_TRIALS, SEED
+from forceplan.names import in_words, short_threat
+from forceplan.names import label as name_of
 
 if TYPE_CHECKING:
+    from forceplan.scenario import Scenario
     from forceplan.timeline import RespondResult
     from forceplan.timeline.result import Quantiles
 
@@ -41,14 +44,14 @@ def _q(q: Quantiles) -> str:
     return f"{q.p50:.0f} h ({q.p10:.0f}-{q.p90:.0f})" if q.p90 is not None else f"{q.p50:.0f} h ({q.p10:.0f}-never)"
 
 
-def print_result(r: RespondResult) -> None:
+def print_result(r: RespondResult, sc: Scenario | None = None) -> None:
     mode = "deterministic (modes)" if r.deterministic else f"{r.trials:,} trials, seed {r.seed}"
     console.rule(Text(f"Response timelines: {r.scenario}", style="bold"))
     console.print(f"{mode}; t = 0 when the violation is detected; times as P50 (P10-P90) hours")
     if r.decision_delay_h is not None:
         console.print(f"what-if: decision delay fixed at {r.decision_delay_h:g} h")
     for th in r.threats:
-        t = Table(title=f"{th.threat}: {th.name} (attack {th.warning_time_h:+g} h after detection)")
+        t = table(title=f"{th.name} (attack {th.warning_time_h:+g} h after detection)")
         for col in (
             "option",
             "elements",
@@ -61,7 +64,7 @@ def print_result(r: RespondResult) -> None:
             t.add_column(col, justify="left" if col == "option" else "right")
         for c in th.options:
             t.add_row(
-                c.option,
+                name_of("option", c.option),
                 str(c.elements),
                 str(c.unreachable),
                 f"{c.combat_power:.1f}",
@@ -80,8 +83,9 @@ def print_result(r: RespondResult) -> None:
             console.print(f"  bottleneck {bn.name}: {bn.units_queued} units, longest wait {_q(bn.max_wait_h)}")
         guards = [w for w in th.withheld if "guard" in w]
         if guards:
+            shown = in_words("; ".join(guards[:4]), sc)
             console.print(
-                f"  stay behind as guards of protected sites: {len(guards)} units ({'; '.join(guards[:4])}"
+                f"  stay behind as guards of protected sites: {len(guards)} units ({shown}"
                 + (", ..." if len(guards) > 4 else "")
                 + ")"
             )
@@ -186,18 +190,20 @@ def respond_cmd(
             r_case = respond(sc, threat, trials, seed, deterministic, decision_delay_h, opts, progress=step)
             results.append((label, r_case))
     r = results[0][1]
-    print_result(r)
+    print_result(r, sc)
     if len(results) > 1:
-        t = Table(title="What-if cases: first effect of each option, P50 hours after detection")
+        t = table(title="What-if cases: first effect of each option, P50 hours after detection")
         t.add_column("case")
         t.add_column("threat")
         opts_seen = sorted({c.option for _, rr in results for th in rr.threats for c in th.options})
         for o in opts_seen:
-            t.add_column(o.replace("_", " "), justify="right")
+            t.add_column(name_of("option", o).lower(), justify="right")
         for label, rr in results:
             for th in rr.threats:
                 by = {c.option: c for c in th.options}
-                t.add_row(label, th.threat, *[_p50(by[o].first_effect_h) if o in by else "-" for o in opts_seen])
+                t.add_row(
+                    label, short_threat(th.name), *[_p50(by[o].first_effect_h) if o in by else "-" for o in opts_seen]
+                )
         console.print(t)
     if json_file is not None:
         write_atomic(json_file, r.to_json() + "\n")

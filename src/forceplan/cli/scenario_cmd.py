@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
-from forceplan.cli.common import HelpGroup, console, fail, load_or_exit
+from forceplan.cli.common import HelpGroup, console, fail, load_or_exit, table
 from forceplan.cli.options import ScenarioArg
 
 app = typer.Typer(
@@ -51,7 +50,7 @@ def show(scenario: ScenarioArg) -> None:
         console.print(sc.description)
     if s.illustrative:
         console.print(f"Illustrative: {s.illustrative}", style="yellow")
-    t = Table(title="Pledges by status", show_footer=True)
+    t = table(title="Pledges by status", show_footer=True)
     t.add_column("status", footer="offered in all (not withdrawn)")
     t.add_column("personnel", justify="right", footer=f"{s.personnel_offered:,}")
     for status, n in s.personnel_by_status.items():
@@ -70,7 +69,7 @@ def show(scenario: ScenarioArg) -> None:
     if s.occupied_sites:
         console.print(f"Sites in occupied territory (never stations): {', '.join(s.occupied_sites)}")
     console.print(f"Line of contact: {s.line_of_contact_km:,.0f} km; standoff {s.standoff_km:g} km")
-    th = Table(title="Threats (violation scenarios)")
+    th = table(title="Threats (violation scenarios)")
     th.add_column("id")
     th.add_column("name")
     for tid, name in s.threats:
@@ -123,7 +122,7 @@ def ids_cmd(
         "place": [(x.id, x.name) for x in sc.places],
         "pledge": [(x.id, f"{x.nation}: {x.quantity} × {x.capability}") for x in sc.pledges],
     }
-    t = Table(title=f"Ids in {sc.name}")
+    t = table(title=f"Ids in {sc.name}")
     for col in ("kind", "id", "name"):
         t.add_column(col)
     for k in [kind] if kind else KINDS:

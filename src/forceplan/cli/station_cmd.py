@@ -7,17 +7,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
-from forceplan.cli.common import console, fail, load_or_exit, write_atomic
+from forceplan.cli.common import console, fail, load_or_exit, table, write_atomic
 from forceplan.cli.options import Case, ScenarioArg, UsBackstop, Without, base_options, case_options
+from forceplan.names import in_words, label, reason_text, short_threat
 
 if TYPE_CHECKING:
+    from forceplan.scenario import Scenario
     from forceplan.stationing.result import StationingResult
 
 
-def print_result(r: StationingResult) -> None:
+def print_result(r: StationingResult, sc: Scenario | None = None) -> None:
     console.rule(Text(f"Stationing: {r.scenario}", style="bold"))
     stages = ", ".join(f"{s.stage} {s.status}" + (f" (gap {100 * s.gap:.2f} %)" if s.gap else "") for s in r.solve)
     console.print(f"Solver (HiGHS): {stages or 'nothing to solve'}")
@@ -25,14 +26,14 @@ def print_result(r: StationingResult) -> None:
         f"Placed {r.units_placed} of {r.units_total} units ({r.personnel_placed:,} personnel); standoff "
         f"{r.standoff_km:g} km from a line of contact of {r.line_of_contact_km:,.0f} km"
     )
-    gt = Table(title="Garrisons")
+    gt = table(title="Garrisons")
     num = ("units", "personnel", "capacity", "combat power", "to line km", "to occupied km")
     for col in ("site", "kind", "country", *num, "to hostile borders km", "nations"):
         gt.add_column(col, justify="right" if col in num else "left")
     for g in r.garrisons:
         gt.add_row(
             g.name,
-            g.kind,
+            label("site_kind", g.kind),
             g.country,
             str(g.units),
             f"{g.personnel:,}",
@@ -44,7 +45,7 @@ def print_result(r: StationingResult) -> None:
             ", ".join(g.nations),
         )
     console.print(gt)
-    ct = Table(title="Protected sites")
+    ct = table(title="Protected sites")
     for col in ("site", "priority", "radius km", "power within / needed", "covered", "why not"):
         ct.add_column(col)
     for c in r.coverage:
@@ -54,25 +55,33 @@ def print_result(r: StationingResult) -> None:
             f"{c.radius_km:g}",
             f"{c.combat_power_within_radius:.1f} / {c.required_combat_power:g}",
             Text("yes", style="green") if c.covered else Text("no", style="red"),
-            c.detail or "",
+            in_words(c.detail or "", sc),
         )
     console.print(ct)
-    rt = Table(title="Reach by road: combat power able to arrive at each axis within")
+    rt = table(title="Reach by road: combat power able to arrive at each axis within")
     rt.add_column("threat")
     hours = list(r.reach[0].combat_power_by_hour) if r.reach else []
     for h in hours:
         rt.add_column(h, justify="right")
     rt.add_column("nearest garrison")
     for a in r.reach:
-        near = f"{a.nearest_garrison} ({a.nearest_hours:.1f} h)" if a.nearest_garrison else "-"
-        rt.add_row(a.threat, *[f"{a.combat_power_by_hour[h]:.1f}" for h in hours], near)
+        near = f"{label('site', a.nearest_garrison, sc)} ({a.nearest_hours:.1f} h)" if a.nearest_garrison else "-"
+        rt.add_row(
+            short_threat(label("threat", a.threat, sc)), *[f"{a.combat_power_by_hour[h]:.1f}" for h in hours], near
+        )
     console.print(rt)
     if r.unplaced:
-        ut = Table(title="Unplaced units")
+        ut = table(title="Unplaced units")
         for col in ("pledge", "nation", "capability", "units", "reason"):
             ut.add_column(col)
         for u in r.unplaced:
-            ut.add_row(u.pledge, u.nation, u.capability, str(u.units), f"{u.reason}: {u.detail[:160]}")
+            ut.add_row(
+                u.pledge,
+                u.nation,
+                label("capability", u.capability, sc),
+                str(u.units),
+                reason_text(u.reason, u.detail, sc),
+            )
         console.print(ut)
 
 
@@ -106,9 +115,9 @@ def station(
     cases = case_options(sc, base_options(sc, without, us_backstop), case)
     fg = match_force(sc, cases[0][1])
     r = station_force(sc, fg, standoff_km, time_limit, gap)
-    print_result(r)
+    print_result(r, sc)
     if len(cases) > 1:
-        t = Table(title="What-if cases")
+        t = table(title="What-if cases")
         for col in ("case", "garrisons", "units placed", "personnel placed", "protected sites covered"):
             t.add_column(col)
         for label, opts in cases:

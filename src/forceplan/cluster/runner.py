@@ -75,6 +75,22 @@ class RunStats:
         return gaps
 
 
+#: Loggers of Dask and the libraries under it; quiet unless the user asked for logs (forceplan --verbose).
+DASK_LOGGERS = ("distributed", "tornado", "asyncio", "bokeh")
+
+
+def quiet_dask_logs() -> int:
+    """Dask's INFO lines (scheduler and nanny start, connections) and its shutdown noise (a CommClosedError
+    traceback when a worker closes first) are not for a planner: keep them to --verbose (the root logger at INFO),
+    else show nothing from them. Failed experiments are reported by the command itself, with their inputs.
+    Returns the level for the workers' logs. Called after ``distributed`` is imported, which sets its own levels."""
+    verbose = logging.getLogger().isEnabledFor(logging.INFO)
+    level = logging.INFO if verbose else logging.CRITICAL + 1
+    for name in DASK_LOGGERS:
+        logging.getLogger(name).setLevel(level)
+    return level
+
+
 def run_on_dask(
     sc: Scenario,
     tasks: list[Task],
@@ -92,6 +108,7 @@ def run_on_dask(
 
     from distributed import Client, LocalCluster, as_completed
 
+    quiet = quiet_dask_logs()
     t0 = time.perf_counter()
     cluster = None
     if scheduler == "local":
@@ -107,7 +124,7 @@ def run_on_dask(
             processes=True,
             host="127.0.0.1",
             dashboard_address=None,
-            silence_logs=logging.ERROR,
+            silence_logs=quiet,
             # One numba thread per worker process: the workers are the parallelism.
             env={"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"},
         )

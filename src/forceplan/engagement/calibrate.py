@@ -237,6 +237,24 @@ class Cdb90:
     """NaN where not recorded."""
 
 
+def fill_years(dates: list[str], wars: list[str], campaigns: list[str] | None = None) -> list[int]:
+    """The year of each battle from its ISO date. An empty or malformed date takes the median year of the dated
+    battles of the same campaign (CDB90 leaves two 1944 battles in Italy undated: Aprilia II at Anzio and San
+    Martino on the road to Rome), else of the same war, else 0."""
+    years = [int(d[:4]) if d[:4].isdigit() else None for d in dates]
+    groups = campaigns or [""] * len(dates)
+    by: dict[tuple[str, str], list[int]] = {}
+    for y, w, c in zip(years, wars, groups, strict=True):
+        if y is not None:
+            by.setdefault((w, c), []).append(y)
+            by.setdefault((w, "\0war"), []).append(y)
+    fill = {k: int(np.median(v)) for k, v in by.items()}
+    return [
+        y if y is not None else fill.get((w, c), fill.get((w, "\0war"), 0))
+        for y, w, c in zip(years, wars, groups, strict=True)
+    ]
+
+
 def load_cdb90(path: Path | None = None) -> Cdb90:
     path = path or data_dir() / "combat" / "cdb90_flat_attacker_defender.csv"
     with open(path, encoding="utf-8") as f:
@@ -254,7 +272,9 @@ def load_cdb90(path: Path | None = None) -> Cdb90:
     dc = np.array([num(r, "def_cas") for r in rows])
     dur = np.array([num(r, "duration1_days") for r in rows])
     w = np.array([num(r, "wina") for r in rows])
-    year = np.array([int(r["datetime_mid"][:4]) if r["datetime_mid"][:4].isdigit() else 0 for r in rows])
+    year = np.array(
+        fill_years([r["datetime_mid"] for r in rows], [r["war"] for r in rows], [r["campgn"] for r in rows])
+    )
     ok = (a > 0) & (d > 0) & np.isfinite(w)
     lost = ok & (w == -1) & np.isfinite(ac)
     won = ok & (w == 1) & np.isfinite(dc)

@@ -9,6 +9,10 @@ for the engine's outcomes inside the bootstrap 95 % interval of the historical A
 
 The previous engine (breakpoints and an advance ramp, no outcome layer) is run on the same battles for
 comparison: it is what this model replaced, and why.
+
+These bands are **in sample**: the engine draws its outcomes from a logistic fitted to these very battles, so they
+show that it reproduces its calibration, not that it predicts (a constant 61 % would pass them). The check that
+can fail — the outcome model scored on wars and battles it was not fitted on — is ``engagement.holdout``.
 """
 
 from __future__ import annotations

@@ -34,7 +34,26 @@ def sobol_indices(us: list[Uncertainty], y: np.ndarray, seed: int) -> list[dict[
     return sorted(rows, key=lambda r: -r["ST"])
 
 
-def prim_box(x: dict[str, np.ndarray], fails: np.ndarray, threshold: float = 0.8) -> dict[str, Any] | None:
+#: A PRIM limit that keeps more than this share of an uncertainty's range does not narrow it: not shown.
+NARROWS_BELOW = 0.8
+
+
+def wilson_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval (95 % by default) of a share k/n; (0, 1) when n = 0. Wilson (1927), JASA 22(158)."""
+    if n <= 0:
+        return 0.0, 1.0
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+
+
+def prim_box(
+    x: dict[str, np.ndarray],
+    fails: np.ndarray,
+    threshold: float = 0.8,
+    bounds: dict[str, tuple[float, float]] | None = None,
+) -> dict[str, Any] | None:
     """PRIM (Friedman and Fisher 1999; the ``prim`` package): the box of the uncertainty space where the cases of
     interest (``fails``) concentrate, peeled until the density reaches ``threshold``; its limits on the
     uncertainties it restricts, its coverage (share of all failing cases inside) and density (share of cases
@@ -54,8 +73,16 @@ def prim_box(x: dict[str, np.ndarray], fails: np.ndarray, threshold: float = 0.8
         inside &= (df[name].to_numpy() >= lim["min"]) & (df[name].to_numpy() <= lim["max"])
     coverage = float((inside & fails).sum() / fails.sum())
     density = float((inside & fails).sum() / max(inside.sum(), 1))
+    # How much of each uncertainty's range the box keeps: a limit keeping most of it narrows nothing, and a box
+    # that narrows nothing says only that failures are spread over the space (not shown as a finding).
+    kept = {}
+    for name, lim in limits.items():
+        lo, hi = (bounds or {}).get(name, (float(df[name].min()), float(df[name].max())))
+        kept[name] = float((min(lim["max"], hi) - max(lim["min"], lo)) / (hi - lo)) if hi > lo else 1.0
+    narrowed = {n: lim | {"share_of_range": kept[n]} for n, lim in limits.items() if kept[n] <= NARROWS_BELOW}
     return {"limits": limits, "coverage": coverage, "density": density, "cases_inside": int(inside.sum()),
-            "cases_failing": int(fails.sum())}  # fmt: skip
+            "cases_failing": int(fails.sum()), "cases": len(fails), "base_rate": float(fails.mean()),
+            "share_of_range": kept, "narrowed": narrowed, "narrows": bool(narrowed)}  # fmt: skip
 
 
 def robustness(rows: list[dict[str, Any]], threshold: float) -> list[dict[str, Any]]:
@@ -75,11 +102,18 @@ def robustness(rows: list[dict[str, Any]], threshold: float) -> list[dict[str, A
                 regrets.append(fut[pol] - min(fut.values()))
         if not ps:
             continue
+        meeting = int(np.sum(np.array(ps) <= threshold))
+        low, high = wilson_interval(meeting, len(ps))
+        best = sum(1 for fut in by_future.values() if pol in fut and fut[pol] <= min(fut.values()) + 1e-12)
         out.append(
             {
                 "policy": pol,
                 "futures": len(ps),
+                "meeting_threshold": meeting,
                 "share_meeting_threshold": float(np.mean(np.array(ps) <= threshold)),
+                "share_ci_low": low,
+                "share_ci_high": high,
+                "futures_best": best,
                 "p_worst_mean": float(np.mean(ps)),
                 "p_worst_p90": float(np.quantile(ps, 0.9)),
                 "regret_mean": float(np.mean(regrets)),

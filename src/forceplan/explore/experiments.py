@@ -141,7 +141,8 @@ def summarise(
         if plan.design == "sobol" and len(idx) == len(plan.points):
             out["sobol"][pol] = sobol_indices(plan.uncertainties, y, seed)
         x = {u.name: np.array([cols[u.name][i] for i in idx]) for u in plan.uncertainties}
-        out["prim"][pol] = prim_box(x, y > threshold)
+        bounds = {u.name: (u.low, u.high) for u in plan.uncertainties}
+        out["prim"][pol] = prim_box(x, y > threshold, bounds=bounds)
     if top_asks and plan.asks:
         first = policy_label(plan.policies[0])
         base = {cols["future"][i]: cols["p_worst"][i] for i in ok if cols["policy"][i] == first}

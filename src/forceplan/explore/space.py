@@ -95,6 +95,23 @@ def levers(sc: Scenario) -> list[Lever]:
     ]
 
 
+def describe_policy(policy: dict[str, Any]) -> str:
+    """A policy (lever values) in words: its posture's description, then the other levers."""
+    posture = str(policy.get("posture", "reassurance"))
+    words = [POSTURES.get(posture, {}).get("description", posture.capitalize())]
+    if "personnel_cap" in policy:
+        words.append(f"personnel cap {int(policy['personnel_cap']):,}")
+    if "us_backstop" in policy:
+        words.append("US backstop assumed" if policy["us_backstop"] else "no US backstop")
+    if "strikes_into_aggressor" in policy:
+        words.append(
+            "strikes into the aggressor's territory allowed"
+            if policy["strikes_into_aggressor"]
+            else "no strikes into the aggressor's territory"
+        )
+    return "; ".join(words)
+
+
 def default_policies(sc: Scenario) -> dict[str, tuple[Any, ...]]:
     """Levers explored by default: the three postures; the others at the scenario's own values."""
     return {

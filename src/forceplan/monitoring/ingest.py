@@ -1,4 +1,9 @@
-"""Ingest: read incidents, classify them, append the valid and new ones to the log (idempotent by event id)."""
+"""Ingest: read incidents, classify them, append the valid and new ones to the log (idempotent by event id).
+
+An incident whose event id is already in the log (or earlier in the same batch) is a duplicate only if it says the
+same thing; one that re-uses a known id with different content is refused with :class:`EventConflict`, and
+nothing of its batch is appended: a logged incident is never changed, a correction needs its own event id.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from typing import Any
 
 from forceplan.monitoring.classify import Classification, classify
 from forceplan.monitoring.incidents import Incident, Rejected, read_incidents
-from forceplan.monitoring.log import Log
+from forceplan.monitoring.log import Log, LogError
 from forceplan.scenario import Scenario
 
 
@@ -21,6 +26,25 @@ class IngestSummary:
     appended: int = 0
     tree_size: int = 0
     root: str = ""
+
+
+class EventConflict(LogError):
+    """Incidents that re-use a known event id with different content: the whole batch is refused."""
+
+    def __init__(self, conflicts: list[str]):
+        shown = "; ".join(conflicts[:5]) + (f"; and {len(conflicts) - 5} more" if len(conflicts) > 5 else "")
+        super().__init__(
+            f"{len(conflicts)} incident(s) re-use an event id already logged, with different content; nothing was "
+            f"appended: {shown}. A logged incident cannot be changed: give a correction its own event id"
+        )
+        self.conflicts = conflicts
+
+
+def differing_fields(logged: dict[str, Any], inc: Incident) -> list[str]:
+    """The incident's fields whose value differs from the logged record's (fields the record lacks, written by an
+    older version, are not compared; the classification is the log's, not the reporter's)."""
+    new = inc.model_dump(mode="json")
+    return [k for k, v in new.items() if k in logged and logged[k] != v]
 
 
 def record_of(inc: Incident, c: Classification) -> dict[str, Any]:
@@ -50,15 +74,25 @@ def ingest(sc: Scenario, path: Path, log_dir: Path, strict: bool = False) -> Ing
 def _ingest_locked(
     sc: Scenario, log: Log, incidents: list[Incident], rejected: list[Rejected], n_read: int, strict: bool
 ) -> IngestSummary:
-    seen = log.event_ids()
+    batch: dict[str, Incident] = {}
     fresh: list[Incident] = []
+    conflicts: list[str] = []
     dup = 0
     for inc in incidents:
-        if inc.event_id in seen:
-            dup += 1
+        index = log.index_of(inc.event_id)
+        first = batch.get(inc.event_id)
+        if index is None and first is None:
+            batch[inc.event_id] = inc
+            fresh.append(inc)
             continue
-        seen.add(inc.event_id)
-        fresh.append(inc)
+        logged = log.record(index) if index is not None else first.model_dump(mode="json")  # type: ignore[union-attr]
+        diff = differing_fields(logged, inc)
+        if diff:
+            where = f"logged at seq {index}" if index is not None else "given earlier in this batch"
+            conflicts.append(f"event {inc.event_id!r} ({where}) differs in {', '.join(diff)}")
+        dup += 1
+    if conflicts:
+        raise EventConflict(conflicts)
     summary = IngestSummary(read=n_read, accepted=len(fresh), duplicate=dup, rejected=rejected)
     if strict and rejected:
         summary.accepted = 0

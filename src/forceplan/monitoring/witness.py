@@ -5,6 +5,11 @@ accepted (RFC 9162 consistency proof); a smaller size is a rollback, the same si
 proof is equivocation. An auditor rebuilds the tree from every record and compares it with every checkpoint the
 log and its peers hold: two checkpoints of one size with different roots, or one that the records do not extend,
 is a split view, reported with both signed checkpoints as evidence.
+
+Both trust only signatures. A peer's checkpoint is compared only after a trusted key's signature on it verifies
+(:func:`peer_problem`; an unsigned or wrongly signed one proves nothing and accuses no one), the log's own
+checkpoints that fail their signature are findings and are not compared, and records past the newest signed
+checkpoint are reported as unwitnessed: nobody signed them, so they may be forged.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from forceplan.monitoring.merkle import Frontier, leaf_hash, verify_consistency
 
 @dataclass
 class Finding:
-    kind: str  # rollback | equivocation | inconsistent | bad_signature | bad_records
+    kind: str  # rollback | equivocation | inconsistent | bad_signature | bad_records | unwitnessed
     detail: str
     evidence: list[dict[str, Any]] = field(default_factory=list)
 
@@ -128,3 +133,70 @@ def compare_views(
                 )
             )
     return out
+
+
+def peer_problem(cp: object, trusted: dict[str, str]) -> str | None:
+    """Why a peer's checkpoint may not be compared (None: it carries a valid signature by a trusted key)."""
+    problem = checkpoint_shape_problem(cp)
+    if problem:
+        return f"not a checkpoint ({problem})"
+    assert isinstance(cp, dict)
+    if not trusted_signers(cp, trusted):
+        signers = sorted({str(s.get("signer")) for s in cp["signatures"]})
+        if not signers:
+            return "carries no signature at all (unsigned)"
+        return (
+            f"carries no valid signature by a trusted key (signed as {', '.join(signers)[:200]}: by a key you do not "
+            "trust, or a signature that does not verify)"
+        )
+    return None
+
+
+@dataclass
+class Audit:
+    """What an auditor established about a served log."""
+
+    findings: list[Finding]
+    records: int
+    witnessed: int
+    """Records covered by the newest checkpoint with a trusted signature (0: none)."""
+    checkpoints: int
+    """The log's own checkpoints with a trusted signature, all compared with the records."""
+    peers: int
+
+
+def audit_log(
+    lines: list[bytes], own: dict[int, dict[str, Any]], held: list[tuple[str, dict[str, Any]]], trusted: dict[str, str]
+) -> Audit:
+    """Check every record the log served (``lines``, all of them) against the log's own checkpoints (``own``, by
+    size) and the peers' (``held``: label, checkpoint). Only checkpoints with a trusted signature are compared; the
+    log's others are ``bad_signature`` findings (peers' are refused before, with :func:`peer_problem`). Records
+    past the newest signed checkpoint are an ``unwitnessed`` finding."""
+    findings: list[Finding] = []
+    signed_own: dict[int, dict[str, Any]] = {}
+    for size, cp in sorted(own.items()):
+        bad = check_signed_by_log(cp, trusted)
+        if bad is not None:
+            bad.detail = f"the log's checkpoint {size}: {bad.detail}"
+            findings.append(bad)
+        else:
+            signed_own[size] = cp
+    peers = [(label, cp) for label, cp in held if peer_problem(cp, trusted) is None]
+    sizes = {int(c["tree_size"]) for c in [*signed_own.values(), *(c for _, c in peers)]}
+    rebuilt = rebuild(lines, sizes)
+    findings += rebuilt.findings
+    findings += compare_views(rebuilt, peers, signed_own)
+    witnessed = max((s for s in sizes if s <= rebuilt.size), default=0)
+    if rebuilt.size > witnessed:
+        newest = max(signed_own) if signed_own else None
+        findings.append(
+            Finding(
+                "unwitnessed",
+                f"records {witnessed} to {rebuilt.size - 1} ({rebuilt.size - witnessed} of {rebuilt.size}) lie past "
+                + (f"the newest signed checkpoint (size {witnessed})" if witnessed else "every signed checkpoint")
+                + ": no trusted key signed them, so nothing proves they were logged as served; they may be forged "
+                "(an honest log signs after every batch)",
+                [signed_own[newest]] if newest is not None else [],
+            )
+        )
+    return Audit(findings, rebuilt.size, witnessed, len(signed_own), len(peers))

@@ -11,11 +11,13 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from forceplan.engagement.stats import SKILL_SENTENCE
+from forceplan.names import OPTIONS, REASONS, field_label, label, reason_text, short_threat
 from forceplan.plan import PlanResult
 from forceplan.report.assets import inline_script, read_asset, script_json
-from forceplan.report.map import SIDC_BY_CAPABILITY, _base_countries, garrison_sidc, used_symbols
+from forceplan.report.map import SIDC_BY_CAPABILITY, _base_countries, garrison_sidc, map_names, used_symbols
 from forceplan.scenario import Scenario, line_of_contact
-from forceplan.scenario.parameters import PARAMETERS
+from forceplan.scenario.model import Triangular
+from forceplan.scenario.parameters import PARAMETERS, parameter
 from forceplan.stationing.geojson import laydown_geojson
 from forceplan.timeline.result import Quantiles
 
@@ -28,7 +30,8 @@ def _q(q: Quantiles) -> str:
     return f"{q.p50:.0f} ({q.p10:.0f}–{q.p90:.0f})" if q.p90 is not None else f"{q.p50:.0f} ({q.p10:.0f}–never)"
 
 
-def chart_data(p: PlanResult, cap_names: dict[str, str] | None = None) -> dict[str, Any]:
+def chart_data(p: PlanResult, sc: Scenario | None = None) -> dict[str, Any]:
+    """The charts' data, every category in words (capability and nation names, threats' short names)."""
     fg, resp, ass = p.forcegen, p.response, p.assessment
     caps: dict[str, list[int]] = {}
     for s in fg.slots:
@@ -41,14 +44,14 @@ def chart_data(p: PlanResult, cap_names: dict[str, str] | None = None) -> dict[s
             if c.first_effect_h.p10 is None:
                 continue
             end = c.full_power_h.p90 if c.full_power_h.p90 is not None else c.first_effect_h.p10
-            gantt["label"].append(f"{th.name.split(':')[0]} · {dict(OPTION_NAMES).get(c.option, c.option)}")
+            gantt["label"].append(f"{short_threat(th.name)} · {label('option', c.option).lower()}")
             gantt["start"].append(max(c.first_effect_h.p10, 0.5))
             gantt["span"].append(max(end - c.first_effect_h.p10, 0.5))
             gantt["first50"].append(c.first_effect_h.p50)
             gantt["full50"].append(c.full_power_h.p50)
     tornado = [
         {
-            "threat": _short(th.name),
+            "threat": short_threat(th.name),
             "case": [s.case for s in th.sensitivity],
             "delta": [s.delta for s in th.sensitivity],
         }
@@ -56,12 +59,12 @@ def chart_data(p: PlanResult, cap_names: dict[str, str] | None = None) -> dict[s
     ]
     return {
         "fill": {
-            "capability": [(cap_names or {}).get(c, c) for c in caps],
+            "capability": [label("capability", c, sc) for c in caps],
             "required": [v[0] for v in caps.values()],
             "filled": [v[1] for v in caps.values()],
         },
         "burden": {
-            "nation": [b.nation for b in fg.burden],
+            "nation": [b.name or label("nation", b.nation, sc) for b in fg.burden],
             "matched": [b.personnel_matched for b in fg.burden],
             "offered": [b.personnel_offered for b in fg.burden],
         },
@@ -74,43 +77,34 @@ def chart_data(p: PlanResult, cap_names: dict[str, str] | None = None) -> dict[s
         },
         "gantt": gantt,
         "prob": {
-            "threat": [_short(t.name) for t in ass.threats],
+            "threat": [short_threat(t.name) for t in ass.threats],
             "p": [t.p_reached.p for t in ass.threats],
             "plus": [t.p_reached.ci_high - t.p_reached.p for t in ass.threats],
             "minus": [t.p_reached.p - t.p_reached.ci_low for t in ass.threats],
         },
         "tornado": tornado,
-        "power": [{"title": t.name, **t.paths.model_dump()} for t in ass.threats],
+        "power": [{"title": f"{short_threat(t.name)}: combat power", **t.paths.model_dump()} for t in ass.threats],
     }
 
 
-OPTION_NAMES = (
-    ("in_theatre", "forces in place"),
-    ("reinforcements", "reinforcements from home"),
-    ("air_power", "air power"),
-    ("long_range_fires", "strikes"),
-    ("stockpile_release", "stockpile release"),
-    ("naval", "naval forces"),
-)
-SHORTFALL_WORDS = {
-    "no_pledge": "no nation pledges this",
-    "without": "its nation is left out in this case",
-    "status": "not yet at the counted stage of its pledge",
-    "notice": "notice to move too long",
-    "window": "not available when needed",
-    "caveat": "a national caveat forbids it",
-    "used_elsewhere": "the pledged units fill other slots",
-    "not_enough_units": "not enough units pledged",
-    "personnel_cap": "the personnel cap is reached",
-    "nation_share_cap": "the nation's share cap is reached",
-}
+OPTION_NAMES = tuple((k, v.lower()) for k, v in OPTIONS.items())
+SHORTFALL_WORDS = {k: REASONS[k] for k in (
+    "no_pledge", "without", "status", "notice", "window", "caveat", "used_elsewhere", "not_enough_units",
+    "personnel_cap", "nation_share_cap",
+)}  # fmt: skip
 REASON_WORDS = {
-    "no_site": "no station it may use lies within its protection radius",
-    "capacity": "the stations in reach are full",
-    "force_too_small": "the force is too small to guard it as well",
+    **{k: REASONS[k] for k in ("no_site", "capacity", "force_too_small", "occupied")},
     "used_elsewhere": "the units in reach guard more important sites",
-    "occupied": "in occupied territory: the force cannot protect it",
 }
+
+
+def _shortfall_rows(sc: Scenario, p: PlanResult) -> list[dict[str, Any]]:
+    """The shortfalls, largest first, each reason in words (slot, capability and caveat ids replaced by names)."""
+    rows = []
+    for s in sorted((s for s in p.forcegen.slots if s.shortfall_units), key=lambda s: -s.shortfall_units):
+        reasons = [reason_text(x.code, x.detail, sc) for x in s.shortfall_reasons]
+        rows.append({"slot": label("slot", s.slot, sc), "units": s.shortfall_units, "reasons": reasons})
+    return rows
 
 
 def _with_baseline(p: PlanResult) -> list[Any]:
@@ -144,6 +138,18 @@ def _when(card: Any) -> str:
     return f"{t(q.p50)} ({t(q.p10)}–{t(q.p90)})"
 
 
+def css_string(text: str) -> str:
+    """``text`` as the inside of a CSS string in a <style> element: quotes, backslashes, line ends and '<' escaped
+    (so a scenario name can neither end the string nor the element)."""
+    out = []
+    for ch in text:
+        if ch in '\\"<>&' or ord(ch) < 32:
+            out.append(f"\\{ord(ch):x} ")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def render_report(sc: Scenario, p: PlanResult) -> str:
     env = Environment(loader=PackageLoader("forceplan.report", "templates"), autoescape=select_autoescape(["j2"]))
     tpl = env.get_template("report.html.j2")
@@ -164,6 +170,12 @@ def render_report(sc: Scenario, p: PlanResult) -> str:
             }
         )
     cap_names = {c.id: c.name for c in sc.capabilities}
+    countries = {
+        f["properties"]["iso_a3"]: f["properties"]["name"]
+        for f in _base_countries()["features"]
+        if f["properties"].get("iso_a3") and f["properties"].get("name")
+    }
+    nation_names = countries | {n.iso3: n.name for n in sc.nations}
     shortfall_text = [
         f"{s.shortfall_units} × {cap_names.get(s.capability, s.capability)}"
         for s in sorted((s for s in fg.slots if s.shortfall_units), key=lambda s: -s.shortfall_units)
@@ -174,6 +186,8 @@ def render_report(sc: Scenario, p: PlanResult) -> str:
     host = sc.geography.country
     in_host = by_country.get(host, 0)
     outside = sorted(((k, v) for k, v in by_country.items() if k != host), key=lambda kv: -kv[1])
+    host = nation_names.get(host, host)
+    outside = [(nation_names.get(k, k), v) for k, v in outside]
     by_reason: dict[str, list[str]] = {}  # one reason, said once, after the sites it applies to
     for cov in st.coverage:
         if not cov.covered:
@@ -186,13 +200,23 @@ def render_report(sc: Scenario, p: PlanResult) -> str:
         if s.kind.value in ("npp", "port", "city") and bool(loc.is_occupied(s.location[0], s.location[1]))
     ]
     delay = PARAMETERS["coalition_decision_delay_h"]
-    delay_text = p.response.parameters.get("coalition_decision_delay_h", "")
+    d = parameter(sc, "coalition_decision_delay_h")
+    delay_text = f"{d.mode:g} h (from {d.min:g} to {d.max:g} h)" if isinstance(d, Triangular) else f"{d.value:g} h"
     sources = [(src.id, src.citation) for src in sc.sources]
     used = {**{k: v for k, v in p.response.parameters.items()}, **p.assessment.parameters}
-    assumptions = [(name, d, PARAMETERS[name].source if name in PARAMETERS else "") for name, d in sorted(used.items())]
+    # The Assumptions appendix keeps each parameter's key beside its name: it is what a scenario file sets.
+    assumptions = [
+        (field_label(name), name, d, PARAMETERS[name].source if name in PARAMETERS else "")
+        for name, d in sorted(used.items(), key=lambda kv: field_label(kv[0]))
+    ]
     sidc = {g.site: garrison_sidc(sc, [x.model_dump() for x in g.placements]) for g in st.garrisons}
+    footer = f"{sc.name} · scenario sha256 {p.meta.scenario_digest[:12]} · {datetime.date.today().isoformat()}"
     return tpl.render(
         title=f"{sc.name}: the plan for a reassurance force",
+        footer_css=css_string(footer),
+        shortfall_rows=_shortfall_rows(sc, p),
+        nation_names=nation_names,
+        names_json=script_json(map_names(sc)),
         report_date=datetime.date.today().isoformat(),
         meta=p.meta,
         t=fg.totals,
@@ -233,7 +257,7 @@ def render_report(sc: Scenario, p: PlanResult) -> str:
         laydown_json=script_json(laydown_geojson(sc, st)),
         base_json=script_json(_base_countries()),
         sidc_json=script_json(sidc),
-        report_json=script_json(chart_data(p, cap_names)),
+        report_json=script_json(chart_data(p, sc)),
         map_js=inline_script((here / "map.js").read_text(encoding="utf-8")),
         report_js=inline_script((here / "report.js").read_text(encoding="utf-8")),
     )

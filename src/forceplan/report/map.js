@@ -5,6 +5,9 @@ const BASE = JSON.parse(document.getElementById('base-data').textContent);
 const SIDC = JSON.parse(document.getElementById('sidc-data').textContent);
 // APP-6 symbols pre-rendered by milsymbol at build time (SIDC → {svg, x, y}).
 const SYMBOLS = JSON.parse(document.getElementById('symbols-data').textContent);
+// Names for ids (capabilities, nations, site kinds): a person reads names, never ids.
+const NAMES = JSON.parse(document.getElementById('names-data').textContent);
+function nameOf(kind, id) { return (NAMES[kind] || {})[id] || String(id).replace(/_/g, ' '); }
 const map = L.map('map', { zoomSnap: 0.25, attributionControl: true });
 map.attributionControl.setPrefix(false);
 map.attributionControl.addAttribution('Borders: Natural Earth. Occupied territory: DeepStateMap. Symbols: milsymbol.');
@@ -28,7 +31,7 @@ layers['Protection radii'] = gj('protection_radius', { style: f => ({ color: f.p
 const kindColour = { npp: '#6a1b9a', port: '#0277bd', airport: '#455a64', airbase: '#37474f', city: '#212121',
   logistics_hub: '#5d4037', border_crossing: '#00897b', depot: '#795548', sea_station: '#01579b' };
 layers['Sites'] = gj('site', { pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 3.5, weight: 1,
-  color: kindColour[f.properties.kind] || '#000', fillOpacity: 0.8 }).bindTooltip(esc(f.properties.name) + ' (' + esc(f.properties.kind) + ')') }).addTo(map);
+  color: kindColour[f.properties.kind] || '#000', fillOpacity: 0.8 }).bindTooltip(esc(f.properties.name) + ' (' + esc(nameOf('site_kind', f.properties.kind)) + ')') }).addTo(map);
 layers['Air combat radii'] = gj('air_radius', { style: { color: '#1e88e5', weight: 1, dashArray: '2 4' },
   onEachFeature: (f, l) => l.bindTooltip(esc(f.properties.name)) });
 layers['Strike range rings'] = gj('fires_range', { style: { color: '#8e24aa', weight: 1, dashArray: '6 4' },
@@ -49,7 +52,8 @@ layers['Garrisons'] = gj('garrison', { pointToLayer: (f, ll) => {
   // overlapped where garrisons stand close together).
   const sym = SYMBOLS[SIDC[p.site]] || { svg: '<svg width="16" height="16"><rect width="16" height="16" fill="#80e0ff"/></svg>', x: 8, y: 8 };
   const icon = L.divIcon({ className: 'ms-icon', html: sym.svg, iconAnchor: [sym.x, sym.y] });
-  const lines = p.placements.map(x => esc(x.nation) + ' ' + esc(x.units) + ' × ' + esc(x.capability)).join('<br>');
+  const lines = p.placements.map(x => esc(nameOf('nation', x.nation)) + ': ' + esc(x.units) + ' × ' +
+    esc(nameOf('capability', x.capability))).join('<br>');
   return L.marker(ll, { icon }).bindPopup('<b>' + esc(p.name) + '</b><br>' + p.personnel.toLocaleString() +
     ' personnel, combat power ' + p.combat_power.toFixed(1) + ', ' + p.distance_to_line_km.toFixed(0) +
     ' km from the line<br>' + lines);
@@ -65,7 +69,7 @@ legend.onAdd = () => { const d = L.DomUtil.create('div', 'legend');
    '<br><i style="border:2px solid #00897b"></i>entry node (throughput)' +
    '<br><i style="border:1px dashed #1e88e5"></i>air combat radius<br><i style="border:1px dashed #8e24aa"></i>strike range' +
    '<br><b>sites</b>:<br>' + Object.entries(kindColour).map(([k, c]) =>
-     '<i style="background:' + c + ';border-radius:50%"></i>' + k.replace('_', ' ')).join(' ') +
+     '<i style="background:' + c + ';border-radius:50%"></i>' + esc(nameOf('site_kind', k))).join(' ') +
    '<br><b>garrisons</b>: APP-6 symbol of their main unit type (friendly, blue frame); click for nations and units';
   return d; };
 legend.addTo(map);

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from forceplan.names import SITE_KINDS
 from forceplan.report.assets import inline_script, read_asset, script_json
 from forceplan.scenario import Scenario
 from forceplan.scenario.io import data_dir
@@ -57,6 +58,15 @@ def _base_countries() -> dict[str, Any]:
     }
 
 
+def map_names(sc: Scenario) -> dict[str, dict[str, str]]:
+    """What the map's popups and legend show for ids: capability and nation names, site kinds in words."""
+    return {
+        "capability": {c.id: c.name for c in sc.capabilities},
+        "nation": {n.iso3: n.name for n in sc.nations},
+        "site_kind": {k: v.lower() for k, v in SITE_KINDS.items()},
+    }
+
+
 def used_symbols(sidc_by_site: dict[str, str]) -> dict[str, object]:
     """The pre-rendered APP-6 symbols (milsymbol, at build time: frontend/render-symbols.cjs) the page uses."""
     import json
@@ -103,6 +113,7 @@ PAGE = """<!doctype html>
 <script type="application/json" id="laydown-data">{data}</script>
 <script type="application/json" id="base-data">{base}</script>
 <script type="application/json" id="sidc-data">{sidc}</script>
+<script type="application/json" id="names-data">{names}</script>
 {map_js}
 </body></html>
 """
@@ -120,5 +131,6 @@ def render_map_page(sc: Scenario, r: StationingResult, title: str | None = None)
         data=script_json(data),
         base=script_json(_base_countries()),
         sidc=script_json(sidc),
+        names=script_json(map_names(sc)),
         map_js=inline_script((Path(__file__).parent / "map.js").read_text(encoding="utf-8")),
     )

@@ -9,23 +9,40 @@ function clean(v) {
 }
 const R = clean(JSON.parse(document.getElementById('report-data').textContent));
 const cfg = { displaylogo: false, responsive: true };
-const base = { margin: { l: 60, r: 20, t: 40, b: 50 }, font: { size: 11 } };
+// Titles sit at the top left, legends in one row under them (never over the plot or an axis title), and every
+// category axis shows every category (plotly would otherwise drop every other label when they crowd).
+const base = { margin: { l: 60, r: 20, t: 70, b: 50 }, font: { size: 11 },
+  title: { x: 0, xanchor: 'left', y: 0.98, yanchor: 'top', font: { size: 13 } },
+  legend: { orientation: 'h', x: 0, xanchor: 'left', y: 1, yanchor: 'bottom' } };
 const charts = [];
 function plot(id, data, layout) {
   const el = document.getElementById(id);
   if (!el) return;
-  charts.push(Plotly.newPlot(el, data, Object.assign({}, base, layout), cfg));
+  const merged = Object.assign({}, base, layout);
+  merged.title = Object.assign({}, base.title, layout.title || {});
+  merged.legend = Object.assign({}, base.legend, layout.legend || {});
+  charts.push(Plotly.newPlot(el, data, merged, cfg));
 }
-// Fill by capability.
+// A chart with one row per category grows with its rows (px per row), so every label is shown.
+function grow(id, rows, perRow, extra) {
+  const el = document.getElementById(id);
+  if (el) el.style.height = `${Math.max(330, extra + perRow * rows)}px`;
+}
+const every = (cats) => ({ automargin: true, tickmode: 'array', tickvals: cats, ticktext: cats, autorange: 'reversed' });
+// Fill by capability: horizontal bars, so long capability names read whole.
+grow('chart-fill', R.fill.capability.length, 16, 110);
 plot('chart-fill', [
-  { type: 'bar', name: 'required', x: R.fill.capability, y: R.fill.required, marker: { color: '#b0bec5' } },
-  { type: 'bar', name: 'filled', x: R.fill.capability, y: R.fill.filled, marker: { color: '#1565c0' } },
-], { title: { text: 'Units required and filled, by capability' }, barmode: 'group', xaxis: { tickangle: -40 } });
-// Burden sharing.
+  { type: 'bar', orientation: 'h', name: 'units required', y: R.fill.capability, x: R.fill.required, marker: { color: '#b0bec5' } },
+  { type: 'bar', orientation: 'h', name: 'units filled', y: R.fill.capability, x: R.fill.filled, marker: { color: '#1565c0' } },
+], { title: { text: 'Units required and filled, by capability' }, barmode: 'group', yaxis: every(R.fill.capability),
+     xaxis: { title: { text: 'units' } } });
+// Burden sharing: one row per nation, every nation named.
+grow('chart-burden', R.burden.nation.length, 16, 110);
 plot('chart-burden', [
-  { type: 'bar', name: 'matched personnel', x: R.burden.nation, y: R.burden.matched, marker: { color: '#2e7d32' } },
-  { type: 'bar', name: 'offered personnel', x: R.burden.nation, y: R.burden.offered, marker: { color: '#c5e1a5' } },
-], { title: { text: 'Burden sharing: personnel by nation' }, barmode: 'group', xaxis: { tickangle: -60 } });
+  { type: 'bar', orientation: 'h', name: 'personnel matched', y: R.burden.nation, x: R.burden.matched, marker: { color: '#2e7d32' } },
+  { type: 'bar', orientation: 'h', name: 'personnel offered', y: R.burden.nation, x: R.burden.offered, marker: { color: '#c5e1a5' } },
+], { title: { text: 'Burden sharing: personnel by nation' }, barmode: 'group', yaxis: every(R.burden.nation),
+     xaxis: { title: { text: 'personnel' }, separatethousands: true } });
 // Readiness build-up.
 plot('chart-readiness', [{ type: 'scatter', mode: 'lines+markers', x: R.readiness.day, y: R.readiness.personnel,
   line: { shape: 'hv', color: '#6a1b9a' } }],
@@ -37,12 +54,11 @@ plot('chart-phases', [
     marker: { color: '#90caf9' } },
   { type: 'scatter', mode: 'markers', name: 'complete by', y: R.phases.name, x: R.phases.complete,
     marker: { symbol: 'diamond', size: 11, color: '#0d47a1' } },
-], { title: { text: 'Phases (days after the ceasefire)' }, xaxis: { title: { text: 'day' } }, yaxis: { autorange: 'reversed', automargin: true } });
+], { title: { text: 'Phases (days after the ceasefire)' }, xaxis: { title: { text: 'days after the ceasefire' } }, yaxis: every(R.phases.name) });
 // Response Gantt: P10-P90 of first effect to full power, P50 markers. One row per label, every label shown: the
 // chart grows with its rows (plotly would otherwise drop every other label when they crowd).
 const ganttRows = [...new Set(R.gantt.label)];
-const ganttEl = document.getElementById('chart-gantt');
-if (ganttEl) ganttEl.style.height = `${Math.max(420, 110 + 22 * ganttRows.length)}px`;
+grow('chart-gantt', ganttRows.length, 16, 120);
 plot('chart-gantt', [
   { type: 'bar', orientation: 'h', name: 'first effect P10 → full power P90', y: R.gantt.label,
     x: R.gantt.span, base: R.gantt.start, marker: { color: 'rgba(21,101,192,0.35)' } },
@@ -51,16 +67,24 @@ plot('chart-gantt', [
   { type: 'scatter', mode: 'markers', name: '100 % power P50', y: R.gantt.label, x: R.gantt.full50,
     marker: { color: '#b71c1c', size: 8, symbol: 'x' } },
 ], { title: { text: 'Response timeline per threat (hours after detection)' }, xaxis: { title: { text: 'hours after detection (24 h = 1 day)' }, nticks: 12 },
-     yaxis: { autorange: 'reversed', automargin: true, tickmode: 'array', tickvals: ganttRows }, margin: { l: 230, r: 20, t: 40, b: 50 } });
+     yaxis: every(ganttRows) });
 // P(objective reached) with 95 % intervals.
-plot('chart-probability', [{ type: 'bar', x: R.prob.threat, y: R.prob.p,
-  error_y: { type: 'data', symmetric: false, array: R.prob.plus, arrayminus: R.prob.minus },
+// Horizontal bars: the threats' names read whole.
+grow('chart-probability', R.prob.threat.length, 34, 120);
+plot('chart-probability', [{ type: 'bar', orientation: 'h', y: R.prob.threat, x: R.prob.p,
+  error_x: { type: 'data', symmetric: false, array: R.prob.plus, arrayminus: R.prob.minus },
   marker: { color: R.prob.p.map(p => p < 0.1 ? '#2e7d32' : p < 0.5 ? '#9e9d24' : p < 0.9 ? '#ef6c00' : '#b71c1c') } }],
-  { title: { text: "The attacker's chance of reaching its objective within 30 days (90 % interval over the model's uncertain inputs)" }, yaxis: { range: [0, 1], tickformat: '.0%' } });
-// Sensitivity tornado.
-plot('chart-tornado', R.tornado.map(s => ({ type: 'bar', orientation: 'h', name: s.threat, y: s.case, x: s.delta })),
-  { title: { text: "Sensitivity: change in the attacker's chance of reaching its objective" }, barmode: 'group', xaxis: { tickformat: '+.0%' },
-    yaxis: { automargin: true }, margin: { l: 170, r: 20, t: 40, b: 50 } });
+  { title: { text: "The attacker's chance of reaching its objective within 30 days" }, yaxis: every(R.prob.threat),
+    xaxis: { range: [0, 1], tickformat: '.0%', title: { text: "chance, with its 90 % interval over the model's uncertain inputs" } } });
+// Sensitivity: one chart per threat (each threat's cases carry its own values, e.g. its attacker's strength),
+// one row per case; red: the case helps the attacker, blue: it hurts.
+R.tornado.forEach((s, i) => {
+  grow('chart-tornado-' + i, s.case.length, 16, 110);
+  plot('chart-tornado-' + i, [{ type: 'bar', orientation: 'h', y: s.case, x: s.delta,
+    marker: { color: s.delta.map(d => d > 0 ? '#c62828' : '#1565c0') } }],
+    { title: { text: s.threat }, showlegend: false, yaxis: every(s.case),
+      xaxis: { tickformat: '+.0%', title: { text: "change in the attacker's chance" } } });
+});
 // Defender vs attacker combat power with P10-P90 bands.
 R.power.forEach((p, i) => {
   const band = (y10, y90, colour, name) => [

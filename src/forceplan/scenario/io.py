@@ -16,7 +16,7 @@ import types
 import typing
 from importlib import resources
 from pathlib import Path as FsPath
-from typing import Any, NoReturn
+from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from ruamel.yaml import YAML
@@ -27,12 +27,12 @@ from forceplan.fsutil import (
     MAX_CSV_BYTES,
     MAX_CSV_CELL_CHARS,
     MAX_CSV_ROWS,
-    MAX_NESTING,
     MAX_YAML_BYTES,
     InputFileError,
     read_text_checked,
     resolve_inside,
 )
+from forceplan.scenario.guards import SAFE_KEY, cell_problem, check_header, scan_yaml
 from forceplan.scenario.model import Geography, Scenario
 from forceplan.scenario.problems import Path, Problem, ScenarioError, did_you_mean
 
@@ -50,8 +50,8 @@ CSV_SECTIONS: tuple[Path, ...] = (
 GEO_FIELDS = ("occupied_territory", "outline", "border_outline")
 LONLAT_FIELDS = ("location", "start", "end", "home_base", "depot", "objective", "strike_target", "sea_area")
 DATA_PREFIX = "data:"
-SAFE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,40}")
 
+LONG_QUOTED = re.compile(r"('[^']{60})[^']{20,}'")
 Positions = dict[Path, tuple[str, int | None, int | None]]
 
 
@@ -64,39 +64,6 @@ def resolve_ref(ref: str, base_dir: FsPath) -> FsPath:
     """A side-file reference: ``data:...`` under forceplan's data folder, anything else under the scenario's
     folder. Absolute paths, '..' escapes and symbolic links leading outside raise ``InputFileError``."""
     return resolve_inside(ref, base_dir, data_dir(), DATA_PREFIX)
-
-
-def scan_yaml(text: str, file: str) -> None:
-    """Refuse YAML that could exhaust memory or the stack before it is built: aliases (``*name``, the "billion
-    laughs" attack) and nesting deeper than ``MAX_NESTING``. The scan reads parser events only (linear in size)."""
-    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
-
-    def refuse(ev: Any, what: str, hint: str) -> NoReturn:
-        m = ev.start_mark
-        line, col = (m.line + 1, m.column + 1) if m else (None, None)
-        raise ScenarioError([Problem(what, file=file, line=line, column=col, hint=hint)])
-
-    depth = 0
-    try:
-        for ev in YAML(typ="safe", pure=True).parse(text):
-            if isinstance(ev, AliasEvent):
-                refuse(
-                    ev,
-                    f"YAML alias *{ev.anchor} is not allowed in a scenario file",
-                    "write the value out where it is needed (aliases can expand without bound)",
-                )
-            if isinstance(ev, CollectionStartEvent):
-                depth += 1
-                if depth > MAX_NESTING:
-                    refuse(
-                        ev,
-                        f"nested more than {MAX_NESTING} levels deep",
-                        "a scenario file is a few levels deep; check the indentation and brackets",
-                    )
-            elif isinstance(ev, CollectionEndEvent):
-                depth -= 1
-    except YAMLError:
-        return  # syntax errors are reported, located, by the full parse
 
 
 # ---------------------------------------------------------------------------------------------- YAML
@@ -223,7 +190,7 @@ def _cell(text: str) -> Any:
     if text.startswith("[") and text.endswith("]"):
         try:
             return json.loads(text)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # not JSON, or nested past the parser's depth
             return text
     return text
 
@@ -293,6 +260,9 @@ def read_csv_table(file: FsPath, section: Path, pos: Positions) -> tuple[list[di
     except csv.Error as exc:
         return [], [Problem(f"not a readable CSV header ({exc})", file=str(file), line=1)]
     header = [h.strip() for h in header]
+    header_problems = check_header(header, model, file)
+    if header_problems:
+        return [], header_problems  # one message about the header, not one per row and column
     rows: list[dict[str, Any]] = []
     try:
         numbered = list(_csv_rows(reader, file))
@@ -314,8 +284,17 @@ def read_csv_table(file: FsPath, section: Path, pos: Positions) -> tuple[list[di
         i = len(rows)
         pos[(*section, i)] = (str(file), lineno, 1)
         row: dict[str, Any] = {}
+        refused = False  # a cell refused above: the row is reported, not validated without it
         for col, (name, raw) in enumerate(zip(header, cells, strict=True), start=1):
             if raw.strip() == "":
+                continue
+            dotted = name.split(".")
+            found = cell_problem(
+                raw.strip(), model_at((*section, 0, *dotted[:-1])) if len(dotted) > 1 else model, dotted[-1]
+            )
+            if found:
+                problems.append(Problem(found[0], file=str(file), line=lineno, column=col, hint=found[1]))
+                refused = True
                 continue
             keys = name.split(".")
             target = row
@@ -341,7 +320,8 @@ def read_csv_table(file: FsPath, section: Path, pos: Positions) -> tuple[list[di
             if isinstance(value, dict):
                 for k in value:
                     pos[(*section, i, *keys, k)] = (str(file), lineno, col)
-        rows.append(row)
+        if not refused:
+            rows.append(row)
     return rows, problems
 
 
@@ -434,7 +414,11 @@ def problems_from_errors(
             if err["type"] == "value_error":
                 msg = msg.removeprefix("Value error, ")
             elif isinstance(err.get("input"), str | int | float) and not isinstance(err.get("input"), bool):
-                msg += f"; got {err['input']!r}"
+                v = err["input"]
+                huge = isinstance(v, int) and abs(v) >= 10**40
+                got = f"a number of about {int(abs(v).bit_length() * 0.30103):,} digits" if huge else repr(v)
+                msg += f"; got {got[:80]}" + ("…" if len(got) > 80 else "")
+        msg = LONG_QUOTED.sub(lambda m: m.group(1) + "…'", msg)  # a value echoed by a validator, cut short
         f, line, col = locate(path, pos, file)
         out.append(Problem(msg, path=path, file=f, line=line, column=col, hint=hint))
     return out
@@ -596,7 +580,7 @@ def load_scenario(source: str | FsPath) -> Scenario:
     problems += probs
     for p in check_document(raw, valid):
         f, line, col = locate(p.path, pos, fname)
-        problems.append(Problem(p.message, p.path, f, line, col, p.hint))
+        problems.append(Problem(LONG_QUOTED.sub(lambda m: m.group(1) + "…'", p.message), p.path, f, line, col, p.hint))
     if problems:
         raise ScenarioError(problems)
     return Scenario.model_validate(valid)

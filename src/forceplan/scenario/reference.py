@@ -46,7 +46,11 @@ LIMITS = f"""## Limits
 Every input is treated as possibly hostile. Side files (`nations: nations.csv`, GeoJSON paths) resolve inside the
 scenario's folder, and `data:` references inside forceplan's data folder; absolute paths, `..` and symbolic links
 that lead elsewhere are refused (the message names the reference, never the content it points to). YAML aliases
-(`*name`) are refused. Numbers must be finite, never `true`/`false`, at most {MAX_ABS_NUMBER:g} in magnitude, and
+(`*name`), explicit tags (`!!python/object/apply`, `!!omap`, `!!set`, `!!str`, `!custom`, …) and merge keys (`<<`)
+are refused; so are numbers that YAML versions read differently (`1_000`, `010`, `0x10`) or that no field could
+take (more than 40 digits, beyond a float's range): write plain decimals, or quote text. A CSV side file's header
+must name each column once, every name a field of its rows, every required field present (even with no rows).
+Numbers must be finite, never `true`/`false`, at most {MAX_ABS_NUMBER:g} in magnitude, and
 within these bounds by the unit in the field's name: {", ".join(f"`{k}` {v:,g}" for k, v in SUFFIX_LIMITS.items())}.
 A site or place more than 50 km outside its country whose swapped position ([lat, lon]) lies inside it is reported.
 

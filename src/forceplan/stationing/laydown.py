@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 
 from forceplan.geo import geodesic_km
 from forceplan.geo.contact import LineOfContact
+from forceplan.geo.straits import straits_closed_to
 from forceplan.milp import HighsModel, StageInfo
 from forceplan.scenario.model import Capability, Domain, Pledge, Scenario, Site, SiteKind
 
@@ -86,10 +87,33 @@ def allowed_countries(sc: Scenario, g: Group) -> frozenset[str] | None:
 
 
 def site_reasons(
-    sc: Scenario, g: Group, site: Site, occupied: bool, line_km: float, standoff_km: float, nearest: str = "the line"
+    sc: Scenario,
+    g: Group,
+    site: Site,
+    occupied: bool,
+    line_km: float,
+    standoff_km: float,
+    nearest: str = "the line",
+    beyond_straits: bool = False,
 ) -> list[tuple[str, str]]:
-    """Every rule by which ``g`` may not be stationed at ``site`` (empty: eligible), as (code, detail)."""
+    """Every rule by which ``g`` may not be stationed at ``site`` (empty: eligible), as (code, detail).
+    ``beyond_straits``: the site lies in the Black Sea basin (:func:`forceplan.geo.straits.beyond_the_straits`),
+    closed by the Montreux Convention to the warships of states outside the Black Sea and not in
+    ``geography.straits_open_to``."""
     out = []
+    if (
+        beyond_straits
+        and g.capability.domain is Domain.maritime
+        and site.kind in DOMAIN_KINDS[Domain.maritime]
+        and straits_closed_to(g.pledge.nation, sc.geography.straits_open_to)
+    ):
+        out.append(
+            (
+                "montreux",
+                f"Montreux Convention: the Straits are closed to {g.pledge.nation} warships (not a Black Sea state, "
+                "not in straits_open_to), so no port or sea station beyond them",
+            )
+        )
     if occupied:
         out.append(("occupied", f"{site.id} lies in occupied territory"))
     if site.kind not in DOMAIN_KINDS[g.capability.domain]:
@@ -126,9 +150,10 @@ class LaydownProblem:
 
 
 def solve_laydown(
-    lp: LaydownProblem, time_limit_s: float = 60.0, rel_gap: float = 0.0
+    lp: LaydownProblem, time_limit_s: float = 60.0, rel_gap: float = 0.0, last_stage: str = "reach"
 ) -> tuple[list[StageInfo], NDArray[np.int64]]:
-    """Solve the three stages; returns a report per stage and the integer units per eligible pair.
+    """Solve the three stages (or up to ``last_stage``); returns a report per stage and the integer units per
+    eligible pair.
 
     ``rel_gap`` applies to the reach stage only (placement and coverage are always solved to optimality)."""
     npair = len(lp.pair_group)
@@ -168,6 +193,8 @@ def solve_laydown(
     info, sol = m.solve("coverage", cost, "max", start=np.rint(sol))
     reports.append(info)
     if info.objective is None:
+        return reports, np.rint(sol[y]).astype(np.int64)
+    if last_stage == "coverage":
         return reports, np.rint(sol[y]).astype(np.int64)
     covered = np.rint(sol[c])
     z2 = float(lp.protect_priority @ covered)

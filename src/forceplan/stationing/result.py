@@ -74,6 +74,31 @@ class Unplaced(Out):
     detail: str
 
 
+class HeldWarship(Out):
+    pledge: str
+    nation: str
+    capability: str
+    units: int
+    combat_power: float
+    stationed_outside: int = Field(description="Units stationed at sites outside the Straits (the rest unplaced)")
+
+
+class SiteRef(Out):
+    site: str
+    name: str
+
+
+class Montreux(Out):
+    """What the Montreux Convention does to the laydown: warships of states outside the Black Sea (and not in
+    ``straits_open_to``) may not be stationed beyond the Straits."""
+
+    open_to: list[str] = Field(description="Nations besides the Black Sea states whose warships may pass")
+    held: list[HeldWarship] = Field(description="Warships refused every station beyond the Straits")
+    uncovered: list[SiteRef] = Field(
+        description="Protected sites covered when the same laydown is solved without the rule, uncovered with it"
+    )
+
+
 class StationingResult(Out):
     schema_id: str = Field(SCHEMA_ID, alias="schema")
     scenario: str
@@ -89,6 +114,10 @@ class StationingResult(Out):
     coverage: list[Coverage]
     reach: list[AxisReach]
     unplaced: list[Unplaced]
+    montreux: Montreux = Field(
+        default_factory=lambda: Montreux(open_to=[], held=[], uncovered=[]),
+        description="Warships held outside the Straits and what that leaves uncovered (absent in older results)",
+    )
     parameters: dict[str, float] = Field(description="Values used: road circuity factor (mode), standoffs")
 
     def to_json(self) -> str:

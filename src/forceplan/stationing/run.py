@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 
 import numpy as np
+from numpy.typing import NDArray
 
 from forceplan.forcegen import ForcegenResult, Options, match_force, pledge_pool
 from forceplan.geo import geodesic_km
+from forceplan.geo.straits import beyond_the_straits
 from forceplan.scenario import Scenario, line_of_contact, scenario_digest
 from forceplan.scenario.parameters import parameter
 from forceplan.stationing.laydown import (
@@ -23,7 +25,10 @@ from forceplan.stationing.result import (
     AxisReach,
     Coverage,
     Garrison,
+    HeldWarship,
+    Montreux,
     Placement,
+    SiteRef,
     SolveStage,
     StationingResult,
     Unplaced,
@@ -60,20 +65,26 @@ def station_force(
     near_km, near_what = hostile.nearest()
     circuity = parameter(sc, "road_circuity_factor").mode
 
-    # Eligibility, with reasons kept for groups that end up unplaced.
+    cxy = np.array([s.location for s in cands], dtype=float).reshape(-1, 2)
+    beyond = beyond_the_straits(cxy[:, 0], cxy[:, 1])
+
+    # Eligibility, with reasons kept for groups that end up unplaced. Pairs refused by the Montreux rule alone
+    # are kept aside: solved with them too, they show what the rule leaves uncovered.
     reasons: dict[int, list[tuple[str, str]]] = defaultdict(list)
     pairs: list[tuple[int, int]] = []
+    montreux_pairs: list[tuple[int, int]] = []
     for gi, g in enumerate(groups):
         for j, s in enumerate(cands):
-            r = site_reasons(sc, g, s, bool(occupied[j]), float(near_km[j]), standoff, near_what[j])
+            r = site_reasons(sc, g, s, bool(occupied[j]), float(near_km[j]), standoff, near_what[j], bool(beyond[j]))
             if r:
                 reasons[gi] += r
+                if [c for c, _ in r] == ["montreux"]:
+                    montreux_pairs.append((gi, j))
             else:
                 pairs.append((gi, j))
 
     protected = [s for s in sc.sites if s.protection is not None]
     _, prot_occ = line_distances(loc, protected)
-    cxy = np.array([s.location for s in cands], dtype=float).reshape(-1, 2)
     pxy = np.array([s.location for s in protected], dtype=float).reshape(-1, 2)
     dist_pk = (
         geodesic_km(pxy[:, None, 0], pxy[:, None, 1], cxy[None, :, 0], cxy[None, :, 1])
@@ -91,44 +102,54 @@ def station_force(
         if len(axy) and len(cxy)
         else np.zeros((len(cands), len(axes)))
     )
-    # Interchangeable groups (same capability, unit size and eligible sites) form one class in the MILP: fewer
-    # columns, no symmetry. The class's units at each site are handed back to its groups in order afterwards.
+
+    def build(pairs: list[tuple[int, int]]) -> tuple[LaydownProblem, list[list[int]], list[tuple[int, int]]]:
+        # Interchangeable groups (same capability, unit size and eligible sites) form one class in the MILP: fewer
+        # columns, no symmetry. The class's units at each site are handed back to its groups in order afterwards.
+        eligible: dict[int, list[int]] = defaultdict(list)
+        for gi, j in pairs:
+            eligible[gi].append(j)
+        class_of: dict[tuple, int] = {}
+        members: list[list[int]] = []
+        for gi, g in enumerate(groups):
+            key = (g.capability.id, g.personnel, tuple(eligible[gi]))
+            if key not in class_of:
+                class_of[key] = len(members)
+                members.append([])
+            members[class_of[key]].append(gi)
+        rep = [groups[m[0]] for m in members]
+        cpairs = [(ci, j) for ci, m in enumerate(members) for j in eligible[m[0]]]
+        pg = np.array([ci for ci, _ in cpairs], dtype=np.int64)
+        ps = np.array([j for _, j in cpairs], dtype=np.int64)
+        speed = np.array([g.capability.road_march_kmh or 0.0 for g in rep])
+        power = np.array([g.power for g in rep])
+        reach_cost = np.zeros(len(cpairs))
+        if len(cpairs) and len(axes):
+            moving = speed[pg] > 0
+            hours = dist_ja[ps] * circuity / np.where(moving, speed[pg], 1.0)[:, None]
+            reach_cost = np.where(moving, power[pg] * (hours @ axis_w), 0.0)
+
+        lp = LaydownProblem(
+            group_units=np.array([sum(groups[gi].units for gi in m) for m in members], dtype=np.int64),
+            group_personnel=np.array([g.personnel for g in rep], dtype=np.int64),
+            group_power=power,
+            site_capacity=np.array([s.capacity_personnel for s in cands], dtype=np.int64),
+            pair_group=pg,
+            pair_site=ps,
+            pair_reach_cost=reach_cost,
+            protect_priority=np.array([s.protection.priority_weight for s in protected if s.protection], dtype=float),
+            protect_required=np.array(
+                [s.protection.required_combat_power for s in protected if s.protection], dtype=float
+            ),
+            protect_within=within,
+            protect_possible=~prot_occ,
+        )
+        return lp, members, cpairs
+
     eligible_of: dict[int, list[int]] = defaultdict(list)
     for gi, j in pairs:
         eligible_of[gi].append(j)
-    class_of: dict[tuple, int] = {}
-    members: list[list[int]] = []
-    for gi, g in enumerate(groups):
-        key = (g.capability.id, g.personnel, tuple(eligible_of[gi]))
-        if key not in class_of:
-            class_of[key] = len(members)
-            members.append([])
-        members[class_of[key]].append(gi)
-    rep = [groups[m[0]] for m in members]
-    cpairs = [(ci, j) for ci, m in enumerate(members) for j in eligible_of[m[0]]]
-    pg = np.array([ci for ci, _ in cpairs], dtype=np.int64)
-    ps = np.array([j for _, j in cpairs], dtype=np.int64)
-    speed = np.array([g.capability.road_march_kmh or 0.0 for g in rep])
-    power = np.array([g.power for g in rep])
-    reach_cost = np.zeros(len(cpairs))
-    if len(cpairs) and len(axes):
-        moving = speed[pg] > 0
-        hours = dist_ja[ps] * circuity / np.where(moving, speed[pg], 1.0)[:, None]
-        reach_cost = np.where(moving, power[pg] * (hours @ axis_w), 0.0)
-
-    lp = LaydownProblem(
-        group_units=np.array([sum(groups[gi].units for gi in m) for m in members], dtype=np.int64),
-        group_personnel=np.array([g.personnel for g in rep], dtype=np.int64),
-        group_power=power,
-        site_capacity=np.array([s.capacity_personnel for s in cands], dtype=np.int64),
-        pair_group=pg,
-        pair_site=ps,
-        pair_reach_cost=reach_cost,
-        protect_priority=np.array([s.protection.priority_weight for s in protected if s.protection], dtype=float),
-        protect_required=np.array([s.protection.required_combat_power for s in protected if s.protection], dtype=float),
-        protect_within=within,
-        protect_possible=~prot_occ,
-    )
+    lp, members, cpairs = build(pairs)
     stages, class_units = solve_laydown(lp, time_limit_s, rel_gap)
     remaining = {gi: groups[gi].units for gi in range(len(groups))}
     yv_pairs: list[tuple[int, int, int]] = []
@@ -234,6 +255,19 @@ def station_force(
             )
         )
 
+    montreux = montreux_effect(sc, groups, montreux_pairs, placed_by_group)
+    if montreux_pairs:
+        lp_cf, members_cf, cpairs_cf = build(pairs + montreux_pairs)
+        _, units_cf = solve_laydown(lp_cf, time_limit_s, 0.0, last_stage="coverage")
+        power_cf = np.zeros(len(cands))
+        for (ci, j), n in zip(cpairs_cf, units_cf, strict=True):
+            power_cf[j] += int(n) * groups[members_cf[ci][0]].power
+        for k, s in enumerate(protected):
+            assert s.protection is not None
+            got_cf = float(power_cf[within[k]].sum()) if len(cands) else 0.0
+            if not coverage[k].covered and not prot_occ[k] and got_cf + 1e-9 >= s.protection.required_combat_power:
+                montreux.uncovered.append(SiteRef(site=s.id, name=s.name))
+
     reach = []
     for a, t in enumerate(axes):
         by_hour: dict[str, float] = {}
@@ -267,7 +301,7 @@ def station_force(
         left = g.units - int(placed_by_group[gi])
         if left <= 0:
             continue
-        own = reasons.get(gi, [])
+        own = sorted(reasons.get(gi, []), key=lambda r: r[0] != "montreux")  # the treaty first: it decides
         if not eligible_of.get(gi):
             codes = sorted({c for c, _ in own})
             reason, detail = "no_eligible_site", "; ".join(dict.fromkeys(d for _, d in own))[:600]
@@ -300,9 +334,34 @@ def station_force(
         coverage=coverage,
         reach=reach,
         unplaced=unplaced,
+        montreux=montreux,
         parameters={
             "road_circuity_factor": circuity,
             "standoff_km": standoff,
             "no_frontline_standoff_km": sc.geography.no_frontline_standoff_km,
         },
     )
+
+
+def montreux_effect(
+    sc: Scenario,
+    groups: list[Group],
+    montreux_pairs: list[tuple[int, int]],
+    placed_by_group: NDArray[np.int64],
+) -> Montreux:
+    """The warships the Montreux rule kept from every Black Sea station (``uncovered`` is filled by the caller
+    from the solve without the rule)."""
+    held = []
+    for gi in sorted({gi for gi, _ in montreux_pairs}):
+        g = groups[gi]
+        held.append(
+            HeldWarship(
+                pledge=g.pledge.id,
+                nation=g.pledge.nation,
+                capability=g.capability.id,
+                units=g.units,
+                combat_power=round(g.units * g.power, 6),
+                stationed_outside=int(placed_by_group[gi]),
+            )
+        )
+    return Montreux(open_to=sorted(sc.geography.straits_open_to), held=held, uncovered=[])

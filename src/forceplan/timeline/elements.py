@@ -15,6 +15,7 @@ import numpy as np
 
 from forceplan.forcegen import ForcegenResult, Options, pledge_pool
 from forceplan.geo import geodesic_km
+from forceplan.geo.straits import straits_closed_to
 from forceplan.scenario import Scenario
 from forceplan.scenario.model import Capability, Domain, MoveMode, Pledge, Site, SiteKind, Threat
 from forceplan.stationing import StationingResult
@@ -393,10 +394,6 @@ def _mode_speed(mode: MoveMode, params: dict[str, float], road_kmh: float) -> fl
     }[mode]
 
 
-BLACK_SEA_STATES = frozenset({"BGR", "GEO", "ROU", "RUS", "TUR", "UKR"})
-"""Riparian states of the Black Sea: the Montreux Convention lets their warships through the Straits."""
-
-
 def _may_station(p: Pledge, host: str) -> bool:
     allowed = p.caveats.station_countries
     return allowed is None or host in allowed
@@ -415,7 +412,7 @@ def _naval_refusal(sc: Scenario, p: Pledge, threat: Threat) -> str:
     """Why a warship cannot act on this threat ('' if it can): Montreux, or a land axis."""
     if threat.domain == "land" or threat.sea_area is None:
         return "a land axis: naval forces add nothing"
-    if p.nation not in BLACK_SEA_STATES and p.nation not in sc.geography.straits_open_to:
+    if straits_closed_to(p.nation, sc.geography.straits_open_to):
         return "Montreux Convention: the Straits are closed to its warships (not a Black Sea state)"
     return ""
 

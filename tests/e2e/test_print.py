@@ -1,0 +1,181 @@
+"""The report prints whole (issue #26): every PDF page is at least half used, carries the footer (scenario, digest,
+ISO date, page numbers) and never a file path; every chart label at its printed size lies inside its chart and
+clear of the others, and every category is labelled. Pictures of every page are kept in tests/artifacts/."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from forceplan.cli import app
+from tests.e2e.browser import ARTIFACTS, open_page, require_chromium
+from tests.leaks import find_leaks
+
+pytestmark = pytest.mark.e2e
+runner = CliRunner()
+
+#: The printable box of A4 landscape under the report's @page rule (mm): top 9, bottom 12.
+PAGE_H_MM, TOP_MM, BOTTOM_MM = 210.0, 9.0, 12.0
+DPI = 50
+
+#: Chart text plotly draws: title, axis titles, tick labels, legend entries.
+TEXT_SELECTOR = ".gtitle, .g-xtitle text, .g-ytitle text, .xtick text, .ytick text, .legendtext"
+
+
+def read_pgm(path: Path) -> np.ndarray:
+    """A binary PGM (pdftoppm -gray) as a 2-D uint8 array."""
+    data = path.read_bytes()
+    fields: list[bytes] = []
+    pos = 0
+    while len(fields) < 4:
+        m = re.compile(rb"\s*(#[^\n]*\n\s*)*(\S+)").match(data, pos)
+        assert m is not None, path
+        fields.append(m.group(2))
+        pos = m.end()
+    assert fields[0] == b"P5", path
+    w, h = int(fields[1]), int(fields[2])
+    return np.frombuffer(data[pos + 1 : pos + 1 + w * h], dtype=np.uint8).reshape(h, w)
+
+
+def blank_bottom_fraction(img: np.ndarray) -> float:
+    """Share of the printable box, from its foot upwards, with no ink (a page ending half way: about 0.5)."""
+    px_per_mm = img.shape[0] / PAGE_H_MM
+    top, bottom = int(TOP_MM * px_per_mm), int((PAGE_H_MM - BOTTOM_MM) * px_per_mm) - 1
+    band = img[top:bottom]
+    ink = np.flatnonzero((band < 200).any(axis=1))
+    if ink.size == 0:
+        return 1.0
+    return float((band.shape[0] - 1 - ink[-1]) / band.shape[0])
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    require_chromium()
+    if shutil.which("pdftoppm") is None or shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils (pdftoppm, pdftotext) not installed: PDF checks skipped")
+    out = tmp_path_factory.mktemp("print") / "out"
+    args = ["plan", "ukraine-2025", "--response-trials", "200", "--trials", "500", "--seed", "7", "--out", str(out)]
+    r = runner.invoke(app, args)
+    assert r.exit_code == 0, r.output
+    assert (out / "report.pdf").exists(), r.output
+    return out
+
+
+def test_every_page_is_used_and_carries_the_footer(printed: Path, tmp_path: Path) -> None:
+    pdf = printed / "report.pdf"
+    subprocess.run(["pdftoppm", "-r", str(DPI), "-gray", str(pdf), str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page-*.pgm"))
+    assert len(pages) >= 8
+    ARTIFACTS.mkdir(exist_ok=True)
+    for old in ARTIFACTS.glob("print-page-*.png"):
+        old.unlink()
+    subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(ARTIFACTS / "print-page")], check=True)
+    meta = json.loads((printed / "plan.json").read_text())["meta"]
+    today = datetime.date.today().isoformat()
+    empty = []
+    for i, page in enumerate(pages, start=1):
+        text = subprocess.run(
+            ["pdftotext", "-layout", "-f", str(i), "-l", str(i), str(pdf), "-"], capture_output=True, text=True
+        ).stdout
+        assert "file:" not in text and "/tmp" not in text, f"page {i} prints a file path"
+        assert not re.search(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b", text), f"page {i} prints a US-style date"
+        assert f"page {i} of {len(pages)}" in text, f"page {i} has no page number"
+        assert meta["scenario"] in text and meta["scenario_digest"][:12] in text and today in text, i
+        if i < len(pages):
+            frac = blank_bottom_fraction(read_pgm(page))
+            if frac > 0.5:
+                empty.append((i, round(frac, 2)))
+    assert not empty, f"pages more than half empty (page, blank share): {empty}"
+
+
+def test_no_heading_is_left_at_the_foot_of_a_page(printed: Path) -> None:
+    """The last line of each page's text (above the footer) is never a section or card heading."""
+    pdf = printed / "report.pdf"
+    html = (printed / "report.html").read_text(encoding="utf-8")
+    headings = {re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<h[234][^>]*>(.*?)</h[234]>", html)}
+    headings = {h for h in headings if h}
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    for i, page in enumerate(text.split("\f")[:-1], start=1):
+        lines = [ln.strip() for ln in page.splitlines() if ln.strip()]
+        body = [ln for ln in lines if not ln.startswith("page ") and "sha256" not in ln]
+        assert body, f"page {i} is empty"
+        assert body[-1] not in headings, f"heading {body[-1]!r} alone at the foot of page {i}"
+
+
+def test_chart_labels_are_whole_apart_and_all_shown(printed: Path) -> None:
+    with open_page(printed, "report.html", width=1054, height=1400) as (page, report):
+        page.wait_for_function("document.body.dataset.charts !== undefined", timeout=60_000)
+        page.emulate_media(media="print")
+        page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+        page.wait_for_timeout(300)
+        charts = page.evaluate(
+            """(sel) => [...document.querySelectorAll('.chart')].map(c => {
+                 const box = c.getBoundingClientRect();
+                 const texts = [...c.querySelectorAll(sel)].filter(t => t.textContent.trim()).map(t => {
+                   const r = t.getBoundingClientRect();
+                   const kind = t.closest('.xtick, .ytick, .legend, .g-xtitle, .g-ytitle') ? t.closest(
+                     '.xtick, .ytick, .legend, .g-xtitle, .g-ytitle').getAttribute('class') : 'title';
+                   return {text: t.textContent, kind, l: r.left, t: r.top, r: r.right, b: r.bottom}; });
+                 const ycats = (c.data && c.data[0] && typeof c.data[0].y?.[0] === 'string')
+                   ? new Set(c.data.flatMap(d => d.y || [])).size : null;
+                 const yticks = c.querySelectorAll('.ytick text').length;
+                 return {id: c.id, l: box.left, t: box.top, r: box.right, b: box.bottom, texts, ycats, yticks}; })""",
+            TEXT_SELECTOR,
+        )
+    assert report.page_errors == []
+    assert len(charts) >= 12
+    problems: list[str] = []
+    for ch in charts:
+        for x in ch["texts"]:
+            if x["l"] < ch["l"] - 1 or x["r"] > ch["r"] + 1 or x["t"] < ch["t"] - 1 or x["b"] > ch["b"] + 1:
+                problems.append(f"{ch['id']}: {x['text']!r} is cut by the chart's edge")
+        ts = ch["texts"]
+        for i, a in enumerate(ts):
+            for b in ts[i + 1 :]:
+                w = min(a["r"], b["r"]) - max(a["l"], b["l"])
+                h = min(a["b"], b["b"]) - max(a["t"], b["t"])
+                if w > 1 and h > 1:
+                    problems.append(f"{ch['id']}: {a['text']!r} overlaps {b['text']!r}")
+        if ch["ycats"] is not None:
+            assert ch["yticks"] == ch["ycats"], f"{ch['id']}: {ch['yticks']} labels for {ch['ycats']} categories"
+    assert not problems, "\n".join(problems[:20])
+
+
+def test_report_and_pdf_show_names_never_ids(printed: Path, bundled) -> None:  # type: ignore[no-untyped-def]
+    """Every page, the map's popups and tooltips, the charts and the PDF's text read names; ids only in the
+    Assumptions appendix (beside the label) and the Sources list (the scenario's citation keys)."""
+    with open_page(printed, "report.html", width=1440, height=900) as (page, report):
+        page.wait_for_selector("#map[data-ready='1']", timeout=30_000)
+        page.wait_for_function("document.body.dataset.charts !== undefined", timeout=60_000)
+        shown = page.evaluate(
+            """() => {
+              const skip = new Set(['assumptions', 'sources']);
+              const parts = [...document.querySelectorAll('header, .illustrative, main > section')]
+                .filter(s => !skip.has(s.id)).map(s => s.innerText);
+              parts.push(...[...document.querySelectorAll('.main-svg text')].map(t => t.textContent));
+              for (const name of ['Garrisons', 'Sites', 'Entry nodes', 'Air combat radii', 'Strike range rings']) {
+                for (const l of layers[name].getLayers()) {
+                  if (l.getPopup()) parts.push(l.getPopup().getContent());
+                  if (l.getTooltip()) parts.push(l.getTooltip().getContent());
+                }
+              }
+              parts.push(document.querySelector('.legend').innerText);
+              return parts.join('\\n'); }"""
+        )
+    assert report.page_errors == []
+    assert "Mechanised infantry battalion" in shown
+    leaks = find_leaks(shown, bundled)
+    assert not leaks, leaks
+    text = subprocess.run(["pdftotext", str(printed / "report.pdf"), "-"], capture_output=True, text=True).stdout
+    body = text[: text.index("Every fact the scenario cites")]
+    leaks = find_leaks(body, bundled)
+    assert not leaks, leaks
+    assert "coalition_decision_delay_h" in text, "the Assumptions appendix keeps the key a scenario file sets"
