@@ -132,24 +132,3 @@ def api(client: Any) -> Any:
         return cache[username]
 
     return get
-
-
-@pytest.fixture
-def sqlite_api(sqlite_template: Path, tmp_path: Path) -> Iterator[Any]:
-    """``sqlite_api('editor-gbr')`` on a fresh SQLite copy (for hypothesis tests, which take no parametrised
-    fixture)."""
-    from fastapi.testclient import TestClient
-
-    from forceplan.registry.api import create_app
-
-    path = tmp_path / "registry.sqlite"
-    shutil.copyfile(sqlite_template, path)
-    with TestClient(create_app(f"sqlite:///{path}", run_plans=False)) as c:
-        cache: dict[str, Api] = {}
-
-        def get(username: str) -> Api:
-            if username not in cache:
-                cache[username] = Api(c, username)
-            return cache[username]
-
-        yield get
