@@ -70,6 +70,12 @@ def test_a_plan_run_on_the_registry_equals_forceplan_plan_on_its_export(sqlite_t
         seen_by_observer = Api(client, "observer").get(f"/api/runs/{run_id}/plan.json").text
         assert not [pid for pid in every if f'"{pid}"' in seen_by_observer]
         assert gbr.get(f"/api/runs/{run_id}/report.html").status_code == 403
+        # The web app's map of the newest published run shows an editor the same: its own placements only.
+        assert client.post("/login", data={"username": "editor-gbr", "password": PASSWORD}).status_code == 200
+        frame = client.get("/map/frame")
+        assert frame.status_code == 200
+        assert not [pid for pid, n in every.items() if n != "GBR" and f'"{pid}"' in frame.text]
+        client.cookies.clear()
         assert Api(client, "observer").get(f"/api/runs/{run_id}/report.html").status_code == 403
         outlook = gbr.get("/api/outlook").json()
         assert outlook["run"]["id"] == run_id
@@ -157,6 +163,10 @@ def test_a_plan_filtered_for_a_nation_keeps_its_own_detail_and_the_totals_only()
         "by_pledge": {"GBR-01": 1, "ITA-02": 2},
         "by_nation": {"FRA": 1, "GBR": 2},
         "slots": [{"slot": "s1", "pledges": ["GBR-01", "FRA-011"], "why": "FRA-011 and GBR-01 share; FRA-01 idle"}],
+        "garrisons": [
+            {"site": "a", "placements": [{"pledge": "GBR-01", "nation": "GBR"}, {"pledge": "FRA-01", "nation": "FRA"}]},
+            {"site": "b", "placements": [{"pledge": "ITA-02", "nation": "ITA"}]},
+        ],
     }
     gbr = filter_plan(plan, "GBR", owners)
     assert gbr == {
@@ -167,6 +177,7 @@ def test_a_plan_filtered_for_a_nation_keeps_its_own_detail_and_the_totals_only()
         "by_nation": {"GBR": 2},
         "slots": [{"slot": "s1", "pledges": ["GBR-01"],
                    "why": "another nation's pledge and GBR-01 share; another nation's pledge idle"}],
+        "garrisons": [{"site": "a", "placements": [{"pledge": "GBR-01", "nation": "GBR"}]}],
     }  # fmt: skip
     observer = filter_plan(plan, None, owners)
     assert observer["burden"] == [] and observer["by_pledge"] == {} and observer["totals"] == plan["totals"]

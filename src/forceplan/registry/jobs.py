@@ -218,7 +218,7 @@ def filter_plan(plan: Any, nation: str | None, pledge_nations: dict[str, str]) -
     """A plan as a reader who is not a planner may see it, the same rule as the API: the coalition's aggregates,
     and of the pledges and nations only the reader's own (``nation``; an observer: none). Every object that names
     another nation or another nation's pledge is left out, as is every key that is one, and in free text another
-    nation's pledge id reads "another nation's pledge"."""
+    nation's pledge id reads "another nation's pledge"; a garrison holding only other nations' units is left out."""
     others_pledges = {p for p, n in pledge_nations.items() if n != nation}
     others_nations = {n for n in pledge_nations.values() if n != nation}
     hidden = others_pledges | others_nations
@@ -233,11 +233,16 @@ def filter_plan(plan: Any, nation: str | None, pledge_nations: dict[str, str]) -
     def foreign(v: Any) -> bool:
         return isinstance(v, dict) and (v.get("nation") in others_nations or v.get("pledge") in others_pledges)
 
+    def emptied(v: Any) -> bool:
+        """A garrison left with none of its placements: it held only other nations' units."""
+        return isinstance(v, dict) and "placements" in v and not v["placements"]
+
     def walk(v: Any) -> Any:
         if isinstance(v, dict):
             return {k: walk(x) for k, x in v.items() if k not in hidden and not foreign(x)}
         if isinstance(v, list):
-            return [walk(x) for x in v if not foreign(x) and not (isinstance(x, str) and x in hidden)]
+            kept = [walk(x) for x in v if not foreign(x) and not (isinstance(x, str) and x in hidden)]
+            return [x for x in kept if not emptied(x)]
         if isinstance(v, str) and pattern is not None:
             return pattern.sub("another nation's pledge", v)
         return v
@@ -258,10 +263,16 @@ def publish_run(engine: Engine, actor: Actor, run_id: int) -> dict[str, Any]:
 
 
 def latest_plan(engine: Engine, actor: Actor) -> dict[str, Any] | None:
-    """plan.json of the newest finished run the actor may see (planners: any; others: published)."""
+    """plan.json of the newest finished run the actor may see (planners: any, whole; others: published, filtered
+    as :func:`filter_plan` says)."""
     with transaction(engine, actor) as s:
         q = select(PlanRun).where(PlanRun.status == "done").order_by(PlanRun.id.desc())
         if not actor.is_planner:
             q = q.where(PlanRun.published.is_(True))
         r = s.scalars(q.limit(1)).first()
-        return {"run": run_public(r), "plan": json.loads(r.plan_json or "{}")} if r else None
+        if r is None:
+            return None
+        plan = json.loads(r.plan_json or "{}")
+        if not actor.is_planner:  # what the map and the outlook show a reader: as its plan.json
+            plan = filter_plan(plan, actor.nation, _pledge_nations(r.snapshot))
+        return {"run": run_public(r), "plan": plan}

@@ -404,6 +404,7 @@ def create_router(engine: Engine) -> APIRouter:
         from forceplan.report.compare_html import render_compare
 
         who, _csrf = _session(request, engine)
+        store.require_planner(who, "compare plan runs (a comparison names every nation's pledges)")
         pa = PlanResult.model_validate_json(jobs.get_run(engine, who, a, "plan.json"))
         pb = PlanResult.model_validate_json(jobs.get_run(engine, who, b, "plan.json"))
         return HTMLResponse(render_compare(compare_plans(pa, pb)), headers={"Content-Security-Policy": MAP_CSP})
