@@ -58,3 +58,12 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("registry") / "template.sqlite"
     seed_registry(f"sqlite:///{path}")
     return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_stage_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Stage results of the tests go to a folder of their own, never the user's ~/.cache/forceplan (CLI runs in
+    subprocesses inherit it)."""
+    import os
+
+    os.environ["FORCEPLAN_CACHE_DIR"] = str(tmp_path_factory.mktemp("stage-cache"))

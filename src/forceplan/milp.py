@@ -13,8 +13,8 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
-import highspy
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -68,12 +68,20 @@ class StageInfo:
         return d
 
 
+def _highspy() -> Any:
+    """HiGHS, imported on the first solve: a run that reads every stage from the cache, and the command line's
+    start, never load it (0.1-0.2 s)."""
+    import highspy
+
+    return highspy
+
+
 class HighsModel:
     """A MILP held in one HiGHS object, so that later stages start from the earlier solution."""
 
     def __init__(self, time_limit_s: float = 60.0, mip_rel_gap: float = 0.0, threads: int | None = None):
         with _quiet_stdout():
-            self.h = highspy.Highs()
+            self.h = _highspy().Highs()
         self.h.setOptionValue("output_flag", False)
         self.h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
         self.h.setOptionValue("random_seed", 0)
@@ -91,7 +99,7 @@ class HighsModel:
         if k:
             self.h.addVars(k, lb_a, ub_a)
             if integer:
-                kinds = np.full(k, highspy.HighsVarType.kInteger)
+                kinds = np.full(k, _highspy().HighsVarType.kInteger)
                 self.h.changeColsIntegrality(k, idx, kinds)
         self.n += k
         return idx
@@ -133,14 +141,14 @@ class HighsModel:
         c_in = np.asarray(cost, dtype=float)
         c[: len(c_in)] = c_in
         self.h.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), c)
-        self.h.changeObjectiveSense(highspy.ObjSense.kMaximize if sense == "max" else highspy.ObjSense.kMinimize)
+        self.h.changeObjectiveSense(_highspy().ObjSense.kMaximize if sense == "max" else _highspy().ObjSense.kMinimize)
         self.h.setOptionValue("time_limit", self.time_limit_s)
         self.h.setOptionValue("mip_rel_gap", float(rel_gap))
         if start is not None:
             x0 = np.zeros(self.n)
             s0 = np.asarray(start, dtype=float)
             x0[: len(s0)] = s0
-            sol = highspy.HighsSolution()
+            sol = _highspy().HighsSolution()
             sol.col_value = list(x0)
             sol.value_valid = True
             self.h.setSolution(sol)
@@ -152,7 +160,7 @@ class HighsModel:
         info = self.h.getInfo()
         has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
         x = np.asarray(self.h.getSolution().col_value, dtype=float) if has_solution else np.zeros(self.n)
-        solved = status == highspy.HighsModelStatus.kOptimal
+        solved = status == _highspy().HighsModelStatus.kOptimal
         objective = float(info.objective_function_value) if has_solution else None
         bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else objective if solved else None
         gap = float(info.mip_gap) if has_solution and np.isfinite(info.mip_gap) else (0.0 if solved else None)

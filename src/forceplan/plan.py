@@ -7,10 +7,12 @@ no wall-clock times or timestamps, so the same inputs and seed give byte-identic
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import Field
 
@@ -20,16 +22,34 @@ from forceplan.engagement.assess import DEFAULT_TRIALS, AssessResult, assess
 from forceplan.forcegen import ForcegenResult, Options, match_force, phase_windows, pledge_pool
 from forceplan.geo import geodesic_km
 from forceplan.results import Out, versioned_schema
-from forceplan.scenario import Scenario, line_of_contact, scenario_digest
+from forceplan.scenario import Scenario, line_of_contact
 from forceplan.scenario.model import MoveMode
 from forceplan.scenario.parameters import parameter
+from forceplan.stagecache import ScenarioViews, StageCache, digest_of
 from forceplan.stationing import StationingResult, station_force
+from forceplan.sustain import SustainResult, sustain_force
 from forceplan.timeline import RespondResult, respond
 from forceplan.timeline.run import guard_plans
 
+if TYPE_CHECKING:
+    from forceplan.engagement.calibrate import SuccessFit
+
 SCHEMA_ID = "forceplan.plan/1"
 log = logging.getLogger(__name__)
-STAGES = ("force generation", "stationing", "response timelines", "deterrence assessment", "phased plan")
+T = TypeVar("T", ForcegenResult, StationingResult)
+STAGES = (
+    "force generation",
+    "stationing",
+    "response timelines",
+    "deterrence assessment",
+    "phased plan",
+    "sustainment",
+)
+SUSTAIN_YEARS = 3
+SUSTAIN_ASSESS_TRIALS = 1_000
+"""The worst handover month is assessed with at most this many trials (the fewest the assessment runs): it compares
+the same force at full and reduced readiness with common random numbers, so their difference is sharper than
+either P."""
 
 
 class GateStatus(Out):
@@ -119,6 +139,9 @@ class PlanResult(Out):
     phases: list[PhaseResult]
     line_of_contact_km: float
     cases: list[PlanCase] = Field(default_factory=list, description="What-if cases beside the baseline")
+    sustain: SustainResult | None = Field(
+        None, description="Can it be sustained? The force month by month over SUSTAIN_YEARS (none: not run)"
+    )
 
     def to_json(self) -> str:
         return self.model_dump_json(by_alias=True, indent=1)
@@ -247,6 +270,92 @@ def plan_phases(
     return out
 
 
+def forcegen_cached(sc: Scenario, opts: Options, cache: StageCache, views: ScenarioViews) -> ForcegenResult:
+    """Force generation, from the cache when the scenario's force-generation inputs (:class:`ScenarioViews`) and
+    the options are unchanged; stamped with this scenario's digest, as a fresh run would be."""
+    fg = cache.get(STAGES[0], ForcegenResult, lambda: match_force(sc, opts), views.forcegen, opts)
+    return _stamped(fg, views.scenario_digest)
+
+
+def stationing_cached(sc: Scenario, fg: ForcegenResult, cache: StageCache, views: ScenarioViews) -> StationingResult:
+    """The laydown of this force, from the cache when the force and the scenario's stationing inputs are unchanged
+    (two option sets that match the same force share one laydown)."""
+    force = digest_of(fg.model_dump(mode="json", exclude={"scenario_digest"}))
+    lay = cache.get(STAGES[1], StationingResult, lambda: station_force(sc, fg), views.stationing, force)
+    return _stamped(lay, views.scenario_digest)
+
+
+def _stamped(result: T, digest: str) -> T:
+    """A stage result read back under a key that ignores parts of the scenario the stage never reads carries the
+    digest of the scenario it was computed on: give it this one's (the only field that names the scenario)."""
+    if getattr(result, "scenario_digest", digest) == digest:
+        return result
+    return result.model_copy(update={"scenario_digest": digest})
+
+
+def force_and_laydown(
+    sc: Scenario, opts: Options, cache: StageCache, views: ScenarioViews | None = None
+) -> tuple[ForcegenResult, StationingResult]:
+    """Force generation and stationing for these options, each from the cache when the inputs it reads are
+    unchanged."""
+    views = views or ScenarioViews(sc)
+    fg = forcegen_cached(sc, opts, cache, views)
+    return fg, stationing_cached(sc, fg, cache, views)
+
+
+def respond_cached(
+    sc: Scenario,
+    opts: Options,
+    fg: ForcegenResult,
+    lay: StationingResult,
+    trials: int,
+    seed: int,
+    threats: Sequence[str] | None,
+    cache: StageCache,
+    views: ScenarioViews,
+    guards: Callable[[], dict] | None = None,
+) -> RespondResult:
+    """The response timelines, from the cache when the scenario, options, trials, seed and threats are unchanged
+    (the force and laydown follow from the scenario and options)."""
+
+    def compute() -> RespondResult:
+        return respond(sc, threats, trials, seed, opts=opts, fg=fg, laydown=lay, guards=guards() if guards else None)
+
+    key_threats = sorted(set(threats)) if threats else None
+    return cache.get(STAGES[2], RespondResult, compute, views.full, opts, trials, seed, key_threats)
+
+
+def assess_cached(
+    sc: Scenario,
+    opts: Options,
+    fg: ForcegenResult,
+    lay: StationingResult,
+    assess_trials: int,
+    seed: int,
+    threats: Sequence[str] | None,
+    cache: StageCache,
+    views: ScenarioViews,
+    sensitivity: bool = True,
+    guards: Callable[[], dict] | None = None,
+    fit: SuccessFit | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> AssessResult:
+    """The deterrence assessment, from the cache when the scenario, options, trials, seed, threats and calibration
+    are unchanged. The US-backstop sensitivity case plans its force and laydown through the cache too."""
+
+    def compute() -> AssessResult:
+        return assess(
+            sc, threats, assess_trials, seed, opts, fg=fg, laydown=lay, sensitivity=sensitivity,
+            guards=guards() if guards else None, fit=fit, progress=progress,
+            plan_force=lambda o: force_and_laydown(sc, o, cache, views),
+        )  # fmt: skip
+
+    key_threats = sorted(set(threats)) if threats else None
+    return cache.get(
+        STAGES[3], AssessResult, compute, views.full, opts, assess_trials, seed, key_threats, sensitivity, fit
+    )
+
+
 def run_plan(
     sc: Scenario,
     opts: Options | None = None,
@@ -258,10 +367,15 @@ def run_plan(
     progress: Callable[[str], None] | None = None,
     cases: Sequence[tuple[str, Options]] = (),
     incident_log: IncidentLog | None = None,
+    cache: StageCache | None = None,
 ) -> PlanResult:
     """Run every stage on the scenario; ``progress`` is called with each stage's name as it starts. Each what-if
-    case (label, options) is planned beside the baseline (:func:`plan_case`)."""
+    case (label, options) is planned beside the baseline (:func:`plan_case`). ``cache``: stage results to reuse
+    and to keep (:mod:`forceplan.stagecache`); by default a fresh one in memory, so each stage runs once per call
+    (the backstop case and the what-if cases share the force and laydown of equal options)."""
     opts = opts or Options()
+    cache = cache or StageCache()
+    views = ScenarioViews(sc)
     clock = [time.perf_counter()]
 
     def stage(name: str) -> None:
@@ -272,25 +386,35 @@ def run_plan(
             progress(name)
 
     stage(STAGES[0])
-    fg = match_force(sc, opts)
+    fg = forcegen_cached(sc, opts, cache, views)
     stage(STAGES[1])
-    lay = station_force(sc, fg)
+    lay = stationing_cached(sc, fg, cache, views)
     stage(STAGES[2])
-    guards = guard_plans(sc, fg, lay, opts, threats)  # once, for the response and the assessment
-    resp = respond(sc, threats, trials, seed, opts=opts, fg=fg, laydown=lay, guards=guards)
+    guards = functools.cache(lambda: guard_plans(sc, fg, lay, opts, threats))  # once, for both stages
+    resp = respond_cached(sc, opts, fg, lay, trials, seed, threats, cache, views, guards)
     stage(STAGES[3])
-    ass = assess(sc, threats, assess_trials, seed, opts, fg=fg, laydown=lay, guards=guards)
+    ass = assess_cached(sc, opts, fg, lay, assess_trials, seed, threats, cache, views, guards=guards)
     stage(STAGES[4])
     phases = plan_phases(sc, fg, lay, opts, log_records)
+    stage(STAGES[5])
+    sust_trials = min(assess_trials, SUSTAIN_ASSESS_TRIALS)
+    key_threats = sorted(set(threats)) if threats else None
+
+    def compute_sustain() -> SustainResult:
+        return sustain_force(sc, SUSTAIN_YEARS, opts, assess_trials=sust_trials, threats=threats, seed=seed)
+
+    sust = cache.get(
+        STAGES[5], SustainResult, compute_sustain, views.full, opts, SUSTAIN_YEARS, sust_trials, seed, key_threats
+    )
     summaries = []
     for label, case_opts in cases:
         stage(f"case: {label}")
-        summaries.append(plan_case(sc, label, case_opts, assess_trials, seed, threats))
+        summaries.append(plan_case(sc, label, case_opts, assess_trials, seed, threats, cache, views))
     return PlanResult(
         meta=Meta(
             forceplan_version=__version__,
             scenario=sc.name,
-            scenario_digest=scenario_digest(sc),
+            scenario_digest=views.scenario_digest,
             seed=seed,
             trials_response=trials,
             trials_assessment=assess_trials,
@@ -308,16 +432,26 @@ def run_plan(
         phases=phases,
         line_of_contact_km=round(line_of_contact(sc).length_km, 1),
         cases=summaries,
+        sustain=sust,
     )
 
 
 def plan_case(
-    sc: Scenario, label: str, opts: Options, assess_trials: int, seed: int, threats: Sequence[str] | None = None
+    sc: Scenario,
+    label: str,
+    opts: Options,
+    assess_trials: int,
+    seed: int,
+    threats: Sequence[str] | None = None,
+    cache: StageCache | None = None,
+    views: ScenarioViews | None = None,
 ) -> PlanCase:
-    """One what-if case: force generation, stationing and the assessment (no sensitivity cases), same seed."""
-    fg = match_force(sc, opts)
-    lay = station_force(sc, fg)
-    ass = assess(sc, threats, assess_trials, seed, opts, fg=fg, laydown=lay, sensitivity=False)
+    """One what-if case: force generation, stationing and the assessment (no sensitivity cases), same seed; each
+    stage from the cache when its inputs are unchanged."""
+    cache = cache or StageCache()
+    views = views or ScenarioViews(sc)
+    fg, lay = force_and_laydown(sc, opts, cache, views)
+    ass = assess_cached(sc, opts, fg, lay, assess_trials, seed, threats, cache, views, sensitivity=False)
     return case_summary(label, fg, lay, ass)
 
 

@@ -42,8 +42,13 @@ def test_plan_json_is_complete_and_consistent(planned: Path) -> None:
         "phases",
         "line_of_contact_km",
         "cases",
+        "sustain",
     }
     assert p["cases"] == []
+    s = p["sustain"]
+    assert len(s["months"]) == 36 and s["handover_assessment"]["month"] in [m["month"] for m in s["months"]]
+    # Month 5 (days 122-152) has every phase's slots: the same requirement as the plan's force generation.
+    assert s["months"][4]["personnel_required"] == p["forcegen"]["totals"]["personnel_required"]
     t = p["forcegen"]["totals"]
     assert t["personnel_matched"] <= t["personnel_cap"]
     matched = {(a["pledge"], a["slot"]): a["units"] for a in p["forcegen"]["assignments"]}
@@ -58,9 +63,13 @@ def test_plan_json_is_complete_and_consistent(planned: Path) -> None:
 
 
 def test_same_seed_gives_byte_identical_plan(planned: Path, tmp_path: Path) -> None:
-    r = runner.invoke(app, [*ARGS, "--out", str(tmp_path)])
-    assert r.exit_code == 0
-    assert (tmp_path / "plan.json").read_bytes() == (planned / "plan.json").read_bytes()
+    # Computed afresh (no stage cache) and read back from the stage cache: the same bytes as the first run.
+    for flag in ("--no-cache", "--cache"):
+        r = runner.invoke(app, [*ARGS, flag, "--out", str(tmp_path / flag)])
+        assert r.exit_code == 0, r.output
+        assert (tmp_path / flag / "plan.json").read_bytes() == (planned / "plan.json").read_bytes()
+    assert "(from the stage cache)" in (tmp_path / "--cache" / "run.log").read_text()
+    assert "(from the stage cache)" not in (tmp_path / "--no-cache" / "run.log").read_text()
 
 
 def test_plan_schema_file_is_current() -> None:

@@ -19,6 +19,7 @@ CORE = [
     "forceplan.engagement",
     "forceplan.monitoring",
     "forceplan.plan",
+    "forceplan.sustain",
     "forceplan.explore.experiments",
 ]
 FORBIDDEN = [

@@ -19,6 +19,7 @@ from forceplan.cli import (
     scenario_cmd,
     schema_cmd,
     station_cmd,
+    sustain_cmd,
 )
 from forceplan.cli.common import HelpGroup, console
 
@@ -35,6 +36,7 @@ app.add_typer(scenario_cmd.app, name="scenario")
 app.add_typer(monitor_cmd.app, name="monitor")
 app.command("forcegen")(forcegen_cmd.forcegen)
 app.command("station")(station_cmd.station)
+app.command("sustain")(sustain_cmd.sustain)
 app.command("respond")(respond_cmd.respond_cmd)
 app.command("engage")(engage_cmd.engage)
 app.command("calibrate")(engage_cmd.calibrate)

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup, _TyperParameter
@@ -18,6 +17,8 @@ from typer.core import TyperGroup, _TyperParameter
 from forceplan.fsutil import write_atomic
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from forceplan.scenario import Scenario, ScenarioError
 
 
@@ -72,6 +73,8 @@ class InterruptedKept(typer.Exit):
 
 def progress_bar() -> Progress:
     """The progress bar of long commands: stage name, bar, count, elapsed time; cleared when done."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn  # only long commands pay for it
+
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),

@@ -503,11 +503,13 @@ def assess_cmd(
     """For each threat: the attacker's probability of reaching its objective within 30 days, with its interval over
     the model's uncertain inputs and its Monte Carlo error, time to objective, losses, and the sensitivity to air
     power, stockpiles, reinforcements, decision delay, strengths, calibration and the US backstop."""
-    from forceplan.engagement.assess import assess
+    from forceplan.plan import assess_cached, force_and_laydown
+    from forceplan.stagecache import ScenarioViews, StageCache
 
     sc = load_or_exit(scenario)
     threat = threat_ids(sc, threat)
     cases = case_options(sc, base_options(sc, without, us_backstop), case)
+    stages, views = StageCache.from_environment(), ScenarioViews(sc)  # plan's stages, and plan's results reused
     results = []
     with progress_bar() as bar:
         task = bar.add_task("force generation and stationing", total=len(threat or sc.threats) * len(cases))
@@ -516,7 +518,9 @@ def assess_cmd(
             def step(tid: str, label: str = label) -> None:
                 bar.update(task, description=f"assessing {tid} ({label})", advance=1)
 
-            results.append((label, assess(sc, threat, trials, seed, opts, sensitivity=sensitivity, progress=step)))
+            fg, lay = force_and_laydown(sc, opts, stages, views)
+            r = assess_cached(sc, opts, fg, lay, trials, seed, threat, stages, views, sensitivity, progress=step)
+            results.append((label, r))
     r = results[0][1]
     print_assessment(r, sc)
     if len(results) > 1:

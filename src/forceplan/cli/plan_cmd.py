@@ -100,6 +100,13 @@ def print_pdf(html: Path, pdf: Path) -> str | None:
     return None
 
 
+def peak_memory() -> str:
+    """The run.log line of this process's peak resident memory (Chromium, a separate process, not included)."""
+    import resource
+
+    return f"peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB (this process)"
+
+
 PLAN_OUTPUTS = frozenset({"plan.json", "report.html", "report.pdf", "run.log"})
 """What a plan run writes: a folder holding only these is an earlier run's, replaced without --force."""
 
@@ -119,12 +126,20 @@ def plan(
     log: Annotated[Path | None, typer.Option("--log", help="Incident log to evaluate the phase gates")] = None,
     pdf: Annotated[bool, typer.Option(help="Print report.pdf with headless Chromium when installed")] = True,
     force: Annotated[bool, typer.Option("--force", help="Replace an --out folder that holds other files")] = False,
+    cache: Annotated[
+        bool,
+        typer.Option(
+            help="Reuse stage results of earlier runs with the same inputs (kept in $FORCEPLAN_CACHE_DIR, else "
+            "~/.cache/forceplan; FORCEPLAN_CACHE=off turns it off)"
+        ),
+    ] = True,
 ) -> None:
     """The whole analysis: force generation → stationing → response timelines → deterrence assessment → phased
     plan; writes plan.json and a self-contained report.html (and report.pdf)."""
     from forceplan.plan import STAGES, incident_log_summary, run_plan
     from forceplan.report.assets import AssetsMissing, check_assets
     from forceplan.report.html import render_report
+    from forceplan.stagecache import StageCache
 
     sc = load_or_exit(scenario)
     try:
@@ -136,6 +151,7 @@ def plan(
     opts = base_options(sc, without, us_backstop)
     cases = case_options(sc, opts, case)[1:]
     timings: list[str] = []
+    stages = StageCache.from_environment(cache)
     t_start = time.perf_counter()
     try:
         check_output_folder(out, force, PLAN_OUTPUTS)
@@ -151,14 +167,16 @@ def plan(
             def stage(name: str) -> None:
                 now = time.perf_counter()
                 if bar.tasks[0].completed:
-                    timings.append(f"{bar.tasks[0].description}: {now - last[0]:.2f} s")
+                    done = bar.tasks[0].description
+                    reused = " (from the stage cache)" if done in stages.hits else ""
+                    timings.append(f"{done}: {now - last[0]:.2f} s{reused}")
                 last[0] = now
                 bar.update(task, description=name, advance=1)
 
             summary = incident_log_summary(log, len(records)) if log is not None and records is not None else None
             result = run_plan(
                 sc, opts, response_trials, trials, seed, threat, records, progress=stage, cases=cases,
-                incident_log=summary,
+                incident_log=summary, cache=stages,
             )  # fmt: skip
             stage("report")
             html = render_report(sc, result)
@@ -167,7 +185,7 @@ def plan(
         write_atomic(tmp / "report.html", html)
         note = print_pdf(tmp / "report.html", tmp / "report.pdf") if pdf else "report.pdf not requested"
         total = time.perf_counter() - t_start
-        log_text = "\n".join([*timings, f"total: {total:.2f} s", f"pdf: {note or 'written'}"]) + "\n"
+        log_text = "\n".join([*timings, f"total: {total:.2f} s", f"pdf: {note or 'written'}", peak_memory()]) + "\n"
         write_atomic(tmp / "run.log", log_text)
     print_summary(result)
     console.print(

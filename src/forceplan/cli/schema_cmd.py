@@ -16,6 +16,7 @@ def _schemas() -> dict[str, Callable[[], dict[str, object]]]:
     from forceplan.forcegen.result import json_schema as forcegen_schema
     from forceplan.plan import json_schema as plan_schema
     from forceplan.stationing.result import json_schema as stationing_schema
+    from forceplan.sustain.result import json_schema as sustain_schema
     from forceplan.timeline.result import json_schema as respond_schema
 
     return {
@@ -24,11 +25,12 @@ def _schemas() -> dict[str, Callable[[], dict[str, object]]]:
         "respond": respond_schema,
         "assess": assess_schema,
         "plan": plan_schema,
+        "sustain": sustain_schema,
     }
 
 
 def schema(
-    name: Annotated[str, typer.Argument(help="Which output: forcegen, stationing, respond, assess, plan")],
+    name: Annotated[str, typer.Argument(help="Which output: forcegen, stationing, respond, assess, plan, sustain")],
 ) -> None:
     """Print the JSON Schema (draft 2020-12) of a command's --json output."""
     schemas = _schemas()

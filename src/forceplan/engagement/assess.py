@@ -353,13 +353,16 @@ def assess(
     progress: Callable[[str], None] | None = None,
     guards: dict[str, AxisPlan] | None = None,
     fit: SuccessFit | None = None,
+    plan_force: Callable[[Options], tuple[ForcegenResult, StationingResult]] | None = None,
 ) -> AssessResult:
     """Assess every threat (or those named). ``trials`` is rounded up to whole draws of the uncertain inputs
     (``INNER_TRIALS`` trials each), at least ``MIN_INPUT_DRAWS`` of them. Threat i uses the response draws of
     ``respond`` (stream i) and its own engagement streams; every sensitivity case makes every draw and overrides
     only what it changes (exact common random numbers), so the differences come from the change alone.
     ``guards``: the single-axis allocations (``timeline.run.guard_plans``) when the caller has them already;
-    ``fit``: the calibration (default the CDB90 fit), e.g. with another slope for exploratory analysis."""
+    ``fit``: the calibration (default the CDB90 fit), e.g. with another slope for exploratory analysis;
+    ``plan_force``: how the US-backstop case gets its force and laydown (default: match and station afresh; the
+    pipeline passes its stage cache, so a force planned before is not planned again)."""
     opts = opts or Options()
     fg = fg or match_force(sc, opts)
     laydown = laydown or station_force(sc, fg)
@@ -389,8 +392,7 @@ def assess(
             for case in sensitivity_cases(sc, threat, opts, fit, dr):
                 if case.backstop:
                     if backstop_plan is None:
-                        f = match_force(sc, case.backstop)
-                        backstop_plan = (f, station_force(sc, f))
+                        backstop_plan = plan_force(case.backstop) if plan_force else _plan_force(sc, case.backstop)
                     _, bs_plans = plan_axes(sc, [threat], *backstop_plan, params, modes, case.backstop)
                     resp = respond_case(*backstop_plan, case.backstop, allocation=bs_plans[threat.id])
                 elif case.drop or case.delay_h is not None or case.opts is not None:
@@ -510,6 +512,11 @@ def assess_offensive(
         guards={sid: [labels.get(eid, eid) for eid in ids] for sid, ids in alloc.guards.items()},
         solver=[st.as_dict() for st in alloc.stages],
     )
+
+
+def _plan_force(sc: Scenario, opts: Options) -> tuple[ForcegenResult, StationingResult]:
+    fg = match_force(sc, opts)
+    return fg, station_force(sc, fg)
 
 
 def _describe(d: object) -> str:

@@ -26,7 +26,6 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import least_squares
 
 from forceplan.scenario.io import data_dir
 
@@ -134,6 +133,8 @@ def _nls(d: Daily, p0: float, q0: float, fit_exponents: bool) -> NDArray[np.floa
     ka0 = max(float(d.loss_b.sum() / max((d.force_a**p0 * d.force_b**q0).sum(), 1e-12)), 1e-12)
     kb0 = max(float(d.loss_a.sum() / max((d.force_b**p0 * d.force_a**q0).sum(), 1e-12)), 1e-12)
     x0 = [np.log(ka0), np.log(kb0)] + ([p0, q0] if fit_exponents else [])
+    from scipy.optimize import least_squares  # here, not at import: scipy.optimize costs 0.3-0.9 s
+
     sol = least_squares(resid, x0, method="lm" if len(d.day) * 2 > len(x0) else "trf", max_nfev=20_000)
     out = np.array([np.exp(sol.x[0]), np.exp(sol.x[1]), *(sol.x[2:4] if fit_exponents else (p0, q0))])
     return out

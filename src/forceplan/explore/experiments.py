@@ -3,6 +3,7 @@ summary of what they say."""
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from forceplan.explore.analysis import prim_box, rank_asks, robustness, sobol_in
 from forceplan.explore.model import ASK_NOTICE_DAYS, evaluate
 from forceplan.explore.space import Uncertainty, policies, sample, uncertainties
 from forceplan.scenario import Scenario
+from forceplan.stagecache import StageCache
 
 DEFAULT_THRESHOLD = EXPLORE_THRESHOLD
 ASK_FUTURES = 8
@@ -89,7 +91,14 @@ def run_task(sc: Scenario, task: Task, seed: int, trials: int, response_trials: 
     """One task, as a worker runs it."""
     if os.environ.get("FORCEPLAN_TEST_FAIL_TASK") == str(task.index):  # failure-path test hook
         raise RuntimeError(f"injected failure of task {task.index}")
-    return evaluate(sc, task.policy, task.point, task.future, seed, trials, response_trials)
+    return evaluate(sc, task.policy, task.point, task.future, seed, trials, response_trials, worker_cache())
+
+
+@functools.lru_cache(maxsize=1)
+def worker_cache() -> StageCache:
+    """This process's stage cache, kept between the experiments it runs (a Dask worker runs many): in memory, and
+    on disk where the environment allows (``forceplan.stagecache``)."""
+    return StageCache.from_environment()
 
 
 def table(plan: Plan, results: dict[int, dict[str, Any]], errors: dict[int, str], seed: int) -> dict[str, list]:

@@ -4,20 +4,20 @@ the same pipeline as ``forceplan plan`` (force generation, stationing, response 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from typing import Any
 
 import numpy as np
 
-from forceplan.engagement.assess import assess
 from forceplan.engagement.calibrate import SuccessFit, default_success_fit
 from forceplan.explore.space import ATTRITION_BASE, CAVEAT_ATTRITION_FACTOR, POSTURES
-from forceplan.forcegen import Options, match_force
+from forceplan.forcegen import Options
+from forceplan.plan import assess_cached, force_and_laydown, respond_cached
 from forceplan.scenario import Scenario
 from forceplan.scenario.model import Caveats, Fixed, Pledge, PledgeStatus, Triangular
 from forceplan.scenario.parameters import parameter
-from forceplan.stationing import station_force
-from forceplan.timeline import respond
+from forceplan.stagecache import ScenarioViews, StageCache
 from forceplan.timeline.run import guard_plans
 
 OPTIONS = ("in_theatre", "reinforcements", "air_power", "long_range_fires", "stockpile_release", "naval")
@@ -146,18 +146,22 @@ def evaluate(
     seed: int,
     trials: int,
     response_trials: int,
+    cache: StageCache | None = None,
 ) -> dict[str, Any]:
     """Outcomes of one experiment: P(the attacker reaches its objective) per threat and the worst, the median time
     to first effect of each response option (the fastest threat axis), personnel matched and stationed, unfilled
-    slots. Deterministic in (policy, point, future, seed)."""
+    slots. Deterministic in (policy, point, future, seed). ``cache``: stage results to reuse (a worker's, kept
+    between its experiments): experiments whose futures leave the pledges, the requirement and the axes alone share
+    one force and laydown, and a repeated experiment is read back whole."""
     pipeline_seed, rng = seeds(seed, future)
     sc2, opts, fit, failed = apply(sc, policy, point, rng, default_success_fit())
-    fg = match_force(sc2, opts)
-    lay = station_force(sc2, fg)
-    guards = guard_plans(sc2, fg, lay, opts, None)
-    resp = respond(sc2, None, response_trials, pipeline_seed, opts=opts, fg=fg, laydown=lay, guards=guards)
-    ass = assess(sc2, None, trials, pipeline_seed, opts, fg=fg, laydown=lay, sensitivity=False, guards=guards,
-                 fit=fit)  # fmt: skip
+    cache = cache or StageCache()
+    views = ScenarioViews(sc2)
+    fg, lay = force_and_laydown(sc2, opts, cache, views)
+    guards = functools.cache(lambda: guard_plans(sc2, fg, lay, opts, None))
+    resp = respond_cached(sc2, opts, fg, lay, response_trials, pipeline_seed, None, cache, views, guards)
+    ass = assess_cached(sc2, opts, fg, lay, trials, pipeline_seed, None, cache, views, sensitivity=False,
+                        guards=guards, fit=fit)  # fmt: skip
     out: dict[str, Any] = {}
     for t in ass.threats:
         out[f"p_reached.{t.threat}"] = t.p_reached.p

@@ -116,6 +116,8 @@ class PledgeRow(Base):
     available_from_day: Mapped[float] = mapped_column(Float, default=0.0)
     available_until_day: Mapped[float | None] = mapped_column(Float)
     note: Mapped[str | None] = mapped_column(Text)
+    force: Mapped[str] = mapped_column(String(16), default="regular")
+    rotation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     withdrawn_reason: Mapped[str | None] = mapped_column(Text)
     expires_on: Mapped[dt.date | None] = mapped_column(Date)
     position: Mapped[int] = mapped_column(Integer, default=0)

@@ -7,6 +7,7 @@ equals ``forceplan plan`` on ``forceplan registry export`` byte for byte.
 
 from __future__ import annotations
 
+import functools
 import json
 import multiprocessing
 import re
@@ -14,13 +15,16 @@ import tempfile
 import traceback
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from forceplan.registry.db import SYSTEM, Actor, PlanRun, make_engine, transaction, utcnow
 from forceplan.registry.store import Forbidden, NotFound, require_planner, snapshot_files
+
+if TYPE_CHECKING:
+    from forceplan.stagecache import StageCache
 
 MAX_TRIALS = 200_000
 
@@ -71,6 +75,15 @@ def _set(engine: Engine, run_id: int, **values: Any) -> None:
                 setattr(run, k, v)
 
 
+@functools.lru_cache(maxsize=1)
+def worker_cache() -> StageCache:
+    """The worker process's stage cache, kept between runs (the worker is reused): in memory, and on disk where
+    the environment allows (``forceplan.stagecache``), so a run of an unchanged snapshot reuses every stage."""
+    from forceplan.stagecache import StageCache
+
+    return StageCache.from_environment()
+
+
 def execute_run(db_url: str, run_id: int) -> str:
     """Run one queued plan (in the worker process): the pipeline, then the report; progress is written as each
     stage starts. Returns the final status."""
@@ -96,7 +109,9 @@ def execute_run(db_url: str, run_id: int) -> str:
 
         with tempfile.TemporaryDirectory(prefix="forceplan-run-") as tmp:
             sc = _load_snapshot(files, Path(tmp))
-            result = run_plan(sc, Options(), response_trials, trials, seed, None, None, progress=stage)
+            result = run_plan(
+                sc, Options(), response_trials, trials, seed, None, None, progress=stage, cache=worker_cache()
+            )
             stage("report")
             html = render_report(sc, result)
         _set(

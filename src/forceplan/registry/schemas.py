@@ -84,6 +84,10 @@ class PledgePublic(Public):
     available_from_day: float
     available_until_day: float | None
     note: str | None
+    force: str = Field(description="Kind of force: regular, reserve or conscript")
+    rotation: dict[str, Any] = Field(
+        description="Rotation policy: tour_months, dwell_ratio, overlap_days, rotations (unset: the scenario's default)"
+    )
     withdrawn_reason: str | None
     expires_on: str | None
     stale: bool = Field(description="Renewal is overdue (the nation has not confirmed the pledge in six months)")

@@ -59,6 +59,8 @@ EDITABLE_PLEDGE_FIELDS: tuple[str, ...] = (
     "available_from_day",
     "available_until_day",
     "note",
+    "force",
+    "rotation",
 )
 
 # (to status) -> (from statuses, who may: 'planner' | 'nation' | 'either', needs a reason)
@@ -179,6 +181,8 @@ def pledge_dict(row: PledgeRow) -> dict[str, Any]:
         "available_from_day": row.available_from_day,
         "available_until_day": row.available_until_day,
         "note": row.note,
+        "force": row.force,
+        "rotation": row.rotation or {},
     }
     return out
 
@@ -245,6 +249,7 @@ def check_pledge_references(s: Session, pledge: dict[str, Any]) -> None:
 def _pledge_values(p: Pledge) -> dict[str, Any]:
     d = p.model_dump(mode="json")
     d["caveats"] = p.caveats.model_dump(mode="json", exclude_defaults=True)
+    d["rotation"] = p.rotation.model_dump(mode="json", exclude_none=True)
     return d
 
 

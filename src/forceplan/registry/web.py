@@ -347,6 +347,7 @@ def create_router(engine: Engine) -> APIRouter:
             awaiting=store.list_pledges(engine, who, status="offered"), names=names(cat), latest=latest,
             shortfalls=[s for s in (fg or {}).get("slots", []) if s["shortfall_units"] > 0],
             readiness=(fg or {}).get("readiness", []),
+            sustain=(latest["plan"].get("sustain") if latest else None),
         ))  # fmt: skip
 
     # ------------------------------------------------------------------------------------------ map

@@ -15,6 +15,7 @@ from forceplan.names import OPTIONS, REASONS, field_label, label, reason_text, s
 from forceplan.plan import PlanResult
 from forceplan.report.assets import inline_script, read_asset, script_json
 from forceplan.report.map import SIDC_BY_CAPABILITY, _base_countries, garrison_sidc, map_names, used_symbols
+from forceplan.report.sustain_html import sustain_chart, sustain_context
 from forceplan.scenario import Scenario, line_of_contact
 from forceplan.scenario.model import Triangular
 from forceplan.scenario.parameters import PARAMETERS, parameter
@@ -260,4 +261,7 @@ def render_report(sc: Scenario, p: PlanResult) -> str:
         report_json=script_json(chart_data(p, sc)),
         map_js=inline_script((here / "map.js").read_text(encoding="utf-8")),
         report_js=inline_script((here / "report.js").read_text(encoding="utf-8")),
+        sustain_json=script_json(sustain_chart(p.sustain)) if p.sustain else "",
+        sustain_js=inline_script((here / "sustain.js").read_text(encoding="utf-8")) if p.sustain else "",
+        **(sustain_context(p.sustain) if p.sustain else {"sustain": None}),
     )

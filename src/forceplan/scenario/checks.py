@@ -71,6 +71,8 @@ REFERENCES: tuple[tuple[Path, Path, str], ...] = (
     (("agreement", "escalation", "*"), ("options", "*"), "response option"),
     (("offensives", "*"), ("threats", "*"), "threat"),
     (("capabilities", "*"), ("fills", "*"), "capability"),
+    (("sustain", "rotation_defaults", "*"), ("capabilities", "*"), "capability"),
+    (("sustain", "costs", "*"), ("capabilities", "*"), "capability"),
 )
 
 

@@ -9,103 +9,31 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import math
-import types
-import typing
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 import pycountry
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from forceplan.scenario.base import (  # re-exported: other modules import them from here
+    MAX_ABS_NUMBER,
+    SUFFIX_LIMITS,
+    Frozen,
+    FrozenPlain,
+    Id,
+    check_number,
+)
+from forceplan.scenario.sustain import ForceKind, RotationPolicy, Sustain, check_overlap
+
+__all__ = ["MAX_ABS_NUMBER", "SUFFIX_LIMITS", "FrozenPlain", "check_number"]
+
 SCHEMA_VERSION = 1
-
-
-MAX_ABS_NUMBER = 1e9
-"""No input number is larger in magnitude: anything beyond is a typo or an attack, not a plan."""
-SUFFIX_LIMITS: dict[str, float] = {
-    "_h": 87_600.0,  # ten years
-    "_days": 3_650.0,
-    "_km": 20_040.0,  # half the Earth's circumference
-    "_kmh": 5_000.0,
-    "personnel": 5_000_000.0,
-    "combat_power": 100_000.0,
-    "_mm": 2_000.0,
-}
-"""Plausible upper bounds by the unit in a field's name (docs/scenario.md, "Limits")."""
-
-
-def _numeric(tp: Any) -> bool:
-    """Whether a field's annotation is a number, or a tuple of numbers (Optional and Annotated unwrapped)."""
-    while True:
-        origin = typing.get_origin(tp)
-        if origin is Annotated:
-            tp = typing.get_args(tp)[0]
-        elif origin in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(tp) if a is not type(None)]
-            return any(_numeric(a) for a in args)
-        elif origin is tuple:
-            return any(_numeric(a) for a in typing.get_args(tp) if a is not Ellipsis)
-        else:
-            return tp in (int, float)
-
-
-def check_number(v: Any, name: str) -> Any:
-    """Reject booleans, non-finite and implausible values where a number belongs (before pydantic's coercion)."""
-    if isinstance(v, list | tuple):
-        return type(v)(check_number(x, name) for x in v)
-    if isinstance(v, bool):
-        raise ValueError(f"expected a number, got {str(v).lower()}")
-    x: float | None = None
-    if isinstance(v, int | float):
-        try:
-            x = float(v)
-        except OverflowError:  # an integer beyond any float
-            raise ValueError(f"{v} is implausibly large (limit {MAX_ABS_NUMBER:g}); a typo?") from None
-    elif isinstance(v, str):
-        try:
-            x = float(v.strip())
-        except ValueError:
-            return v  # pydantic's own message
-    if x is None:
-        return v
-    if not math.isfinite(x):
-        raise ValueError(f"{v!r} is not a finite number")
-    if abs(x) > MAX_ABS_NUMBER:
-        raise ValueError(f"{v!r} is implausibly large (limit {MAX_ABS_NUMBER:g}); a typo?")
-    for suffix, limit in SUFFIX_LIMITS.items():
-        if name.endswith(suffix) and abs(x) > limit:
-            raise ValueError(f"{v!r} is implausible for {name} (at most {limit:,g}); a typo?")
-    return v
-
-
-class FrozenPlain(BaseModel):
-    """Immutable, unknown keys are errors, no inf/nan (the base of the distributions, whose ``dist`` field is a
-    discriminator and so may carry no before-validator)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, allow_inf_nan=False)
-
-
-class Frozen(FrozenPlain):
-    """Base of every input model: immutable, unknown keys are errors, numbers strict (no booleans, finite,
-    within plausible bounds)."""
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _strict_numbers(cls, v: Any, info: ValidationInfo) -> Any:
-        name = info.field_name or ""
-        f = cls.model_fields.get(name)
-        if f is not None and _numeric(f.annotation):
-            return check_number(v, name)
-        return v
 
 
 # ---------------------------------------------------------------------------------------------- primitives
@@ -132,7 +60,6 @@ def _check_iso3(v: str) -> str:
 
 
 Iso3 = Annotated[str, AfterValidator(_check_iso3)]
-Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
 
 
 class Domain(StrEnum):
@@ -333,9 +260,16 @@ class Pledge(Frozen):
         None, gt=0, le=3650, description="Last day available, days after the ceasefire; none means open-ended"
     )
     note: str | None = Field(None, max_length=2000)
+    force: ForceKind = Field(ForceKind.regular, description="Kind of force: regular, reserve or conscript")
+    rotation: RotationPolicy = Field(
+        default_factory=RotationPolicy, description="Rotation policy; unset fields take the scenario's defaults"
+    )
 
     @model_validator(mode="after")
     def _window_and_dates(self) -> Pledge:
+        r = self.rotation
+        if r.tour_months is not None and r.overlap_days is not None:
+            check_overlap(r.tour_months, r.overlap_days)
         if self.available_until_day is not None and self.available_until_day <= self.available_from_day:
             raise ValueError("available_until_day must be later than available_from_day")
         ordered = [s for s in STATUS_ORDER if s in self.status_dates]
@@ -715,6 +649,9 @@ class Scenario(Frozen):
     backstop: Backstop = Field(default_factory=Backstop, description="The US backstop and its assets")
     parameters: dict[str, Distribution] = Field(
         default_factory=dict, description="Uncertain inputs; names listed under Parameters below"
+    )
+    sustain: Sustain = Field(
+        default_factory=Sustain, description="Rotation defaults, cost model and renewals of a force kept up for years"
     )
 
     # Lookups: small helpers, computed on demand (models are frozen, so no caching on the instance).

@@ -1,0 +1,20 @@
+// The chart of the section "Can it be sustained?": personnel required and deployed by month, the gap shaded,
+// handover months marked. Data: the JSON in #sustain-data; drawn like report.js's charts (plotly, inlined).
+"use strict";
+(function () {
+  const el = document.getElementById('chart-sustain');
+  const src = document.getElementById('sustain-data');
+  if (!el || !src) return;
+  const S = JSON.parse(src.textContent);
+  Plotly.newPlot(el, [
+    { x: S.month, y: S.deployed, mode: 'lines', name: 'deployed', line: { color: '#1565c0', shape: 'hv' } },
+    { x: S.month, y: S.required, mode: 'lines', name: 'required (gap shaded)', line: { color: '#b71c1c', shape: 'hv' },
+      fill: 'tonexty', fillcolor: 'rgba(183,28,28,0.18)' },
+    { x: S.handover, y: S.handover_deployed, mode: 'markers', name: 'handover (reduced readiness)',
+      marker: { symbol: 'triangle-down', size: 8, color: '#ef6c00' } },
+  ], { margin: { l: 60, r: 20, t: 40, b: 50 }, font: { size: 11 },
+       title: { text: 'Personnel deployed and required, month by month' },
+       xaxis: { title: { text: 'month after the ceasefire' }, dtick: 3 }, yaxis: { title: { text: 'personnel' }, rangemode: 'tozero' } },
+     { displaylogo: false, responsive: true }).then(() => { el.dataset.ready = '1'; });
+  window.addEventListener('beforeprint', () => Plotly.Plots.resize(el));
+})();
