@@ -140,9 +140,13 @@ def test_serve_demo_starts_on_localhost_with_accounts(tmp_path: Path) -> None:
                 time.sleep(0.1)
         r = httpx.post(f"http://127.0.0.1:{port}/api/tokens", json={"username": "planner", "password": password})
         assert r.status_code == 201, (r.text, lines)
-        n = len(httpx.get(f"http://127.0.0.1:{port}/api/pledges",
-                          headers={"Authorization": f"Bearer {r.json()['token']}"}).json())  # fmt: skip
-        assert n == 94
+        bearer = {"Authorization": f"Bearer {r.json()['token']}"}
+        # A demo password is one-time: nothing but changing it is allowed until it is changed.
+        assert httpx.get(f"http://127.0.0.1:{port}/api/pledges", headers=bearer).status_code == 403
+        r = httpx.post(f"http://127.0.0.1:{port}/api/password", headers=bearer,
+                       json={"current_password": password, "new_password": "the planner's own password"})  # fmt: skip
+        assert r.status_code == 204, r.text
+        assert len(httpx.get(f"http://127.0.0.1:{port}/api/pledges", headers=bearer).json()) == 94
         assert (tmp_path / "forceplan-registry.sqlite").exists()  # the embedded default: a file in the folder
     finally:
         proc.send_signal(signal.SIGINT)
