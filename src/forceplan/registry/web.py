@@ -84,6 +84,8 @@ def _session(request: Request, engine: Engine) -> tuple[Actor, str]:
         who, _kind, csrf = auth.authenticate(engine, token)
     except auth.Unauthorised:
         raise Redirect("/login?next=" + quote(request.url.path)) from None
+    if who.must_change_password and request.url.path != "/password":
+        raise Redirect("/password")  # a one-time password is changed before anything else
     return who, csrf or ""
 
 
@@ -194,14 +196,36 @@ def create_router(engine: Engine) -> APIRouter:
     async def login_post(request: Request) -> Response:
         form = await request.form()
         nxt = _safe_next(str(form.get("next") or "/"))
+        guard, address = request.app.state.sign_in_guard, request.client.host if request.client else "?"
         try:
-            token, _csrf, _who = auth.login(engine, str(form.get("username", "")), str(form.get("password", "")))
+            token, _csrf, who = auth.sign_in(engine, guard, address, str(form.get("username", "")),
+                                             str(form.get("password", "")))  # fmt: skip
         except (auth.Unauthorised, auth.TooManyAttempts) as exc:
             return _render("login.html", request, status=exc.status, next=nxt, error=exc.detail, who=None,
                            username=str(form.get("username", "")))  # fmt: skip
-        resp = RedirectResponse(nxt, status_code=303)
-        resp.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=auth.SESSION_HOURS * 3600)
+        resp = RedirectResponse("/password" if who.must_change_password else nxt, status_code=303)
+        resp.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=auth.SESSION_HOURS * 3600,
+                        secure=request.app.state.secure_cookies)  # fmt: skip
         return resp
+
+    @r.get("/password")
+    def password_page(request: Request) -> HTMLResponse:
+        who, csrf = _session(request, engine)
+        return _render("password.html", request, **ctx(who, csrf, error=None))
+
+    @r.post("/password")
+    async def password_post(request: Request) -> Response:
+        who, csrf = _session(request, engine)
+        form = await _form(request, csrf)
+        new = str(form.get("new_password", ""))
+        try:
+            if new != str(form.get("repeat_password", "")):
+                raise store.Invalid("the two new passwords differ")
+            auth.change_password(engine, who.username, str(form.get("current_password", "")), new)
+        except store.Invalid as exc:
+            messages = "; ".join([exc.detail, *(p.message for p in exc.problems if p.message)])
+            return _render("password.html", request, status=422, **ctx(who, csrf, error=messages))
+        return RedirectResponse("/", status_code=303)
 
     @r.post("/logout")
     async def logout(request: Request) -> Response:
@@ -209,7 +233,7 @@ def create_router(engine: Engine) -> APIRouter:
         await _form(request, csrf)
         auth.logout(engine, request.cookies.get(COOKIE, ""))
         resp = RedirectResponse("/login", status_code=303)
-        resp.delete_cookie(COOKIE)
+        resp.delete_cookie(COOKIE, httponly=True, samesite="strict", secure=request.app.state.secure_cookies)
         return resp
 
     @r.get("/")
@@ -411,6 +435,7 @@ def create_router(engine: Engine) -> APIRouter:
         from forceplan.report.compare_html import render_compare
 
         who, _csrf = _session(request, engine)
+        store.require_planner(who, "compare plan runs (a comparison names every nation's pledges)")
         pa = PlanResult.model_validate_json(jobs.get_run(engine, who, a, "plan.json"))
         pb = PlanResult.model_validate_json(jobs.get_run(engine, who, b, "plan.json"))
         return HTMLResponse(render_compare(compare_plans(pa, pb)), headers={"Content-Security-Policy": MAP_CSP})
