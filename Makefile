@@ -22,7 +22,8 @@ $(ASSETS)/.stamp: frontend/package.json frontend/package-lock.json frontend/sidc
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p $(ASSETS)
 	cp $(NODE_MODULES)/leaflet/dist/leaflet.js $(NODE_MODULES)/leaflet/dist/leaflet.css \
-	   $(NODE_MODULES)/plotly.js-basic-dist-min/plotly-basic.min.js $(NODE_MODULES)/htmx.org/dist/htmx.min.js $(ASSETS)/
+	   $(NODE_MODULES)/plotly.js-basic-dist-min/plotly-basic.min.js $(NODE_MODULES)/htmx.org/dist/htmx.min.js \
+	   $(NODE_MODULES)/swagger-ui-dist/swagger-ui-bundle.js $(NODE_MODULES)/swagger-ui-dist/swagger-ui.css $(ASSETS)/
 	node frontend/render-symbols.cjs $(ASSETS)/symbols.json
 	touch $@
 

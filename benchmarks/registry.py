@@ -292,13 +292,14 @@ def main() -> int:
     with ThrowawayPostgres() as pg:
         pg_url = pg.url_for("postgres", pg.password)
         # The application connects as a role under row-level security, as in production.
-        from forceplan.registry.db import make_engine
+        from forceplan.registry.db import make_engine, wall_key
         from forceplan.registry.migrate import upgrade
 
         e = make_engine(pg_url)
         upgrade(e)
+        key = wall_key(e).hex()  # the owner reads it; the server is given it, as in production
         e.dispose()
-        app_url = pg.create_login("fp_app", "bench-app-password")
+        app_url = pg.create_login("fp_app", "bench-app-password") + f"?wall_key={key}"
         r_pg = run_one("PostgreSQL 15 (row-level security on)", app_url, DURATION_S)
     show(r_pg, DURATION_S)
     with tempfile.TemporaryDirectory() as tmp:

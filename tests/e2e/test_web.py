@@ -130,7 +130,7 @@ def test_a_nation_offers_a_pledge_a_planner_verifies_it_another_nation_sees_noth
     page.fill("#caveat_standoff_km", "35")
     page.click(SAVE)
     # The field's error sits next to the field, in the loader's words; nothing was saved.
-    assert page.locator("#quantity-err").inner_text().startswith("Input should be greater than 0")
+    assert page.locator("#quantity-err").inner_text() == "must be more than 0"
     assert page.locator("#quantity").get_attribute("aria-invalid") == "true"
     gbr.shot("pledge-form-errors")
     page.fill("#quantity", "2")
@@ -138,7 +138,9 @@ def test_a_nation_offers_a_pledge_a_planner_verifies_it_another_nation_sees_noth
     page.wait_for_url(re.compile(r"/nation\?saved="))
     new_id = page.url.split("saved=")[1]
     row = page.locator(f'tr[data-pledge="{new_id}"]')
-    assert "Armoured" in row.inner_text() and "no frontline; standoff km 35" in row.inner_text()
+    assert (
+        "Armoured" in row.inner_text() and "never at the front line; stand-off from the line 35 km" in row.inner_text()
+    )
     assert "offered" in row.inner_text()
     gbr.shot("my-nation-after-offer")
 
@@ -151,7 +153,7 @@ def test_a_nation_offers_a_pledge_a_planner_verifies_it_another_nation_sees_noth
     assert _verified(page, "armd_bn") == before + 2
     assert "verified" in page.locator(f'tr[data-pledge="{new_id}"]').inner_text()
     page = gbr.go(f"/pledges/{new_id}/history")
-    assert "verify" in page.inner_text("main") and "planner" in page.inner_text("main")
+    assert "verified" in page.inner_text("main") and "planner" in page.inner_text("main")
     gbr.shot("history")
 
     # Another nation: no edit form, no history, not in its table, and the API refuses it too.
@@ -229,12 +231,12 @@ def test_a_planner_runs_a_plan_watches_it_and_opens_the_report(browser: Any, ser
     assert "Published" in page.inner_text("#progress")
     gbr = User(browser, server, "editor-gbr")
     text = gbr.go("/nation").inner_text("main")
-    assert "From plan run" in text and "Coalition shortfalls" in text
+    assert "From the coalition's match at" in text and "Coalition shortfalls" in text
     gbr.page.locator("h2:has-text('Gaps')").scroll_into_view_if_needed()
     gbr.shot("my-nation-gaps")
     gbr.clean()
     page = planner.go("/audit?nation=GBR")
-    assert "verify" in page.inner_text("table") or "update" in page.inner_text("table")
+    assert "verified" in page.inner_text("table") or "changed" in page.inner_text("table")
     planner.shot("audit")
     planner.clean()
 

@@ -32,7 +32,18 @@ def postgres() -> Iterator[Any]:
     with pg:
         seed_registry(pg.url)  # the template: migrated as the owner, bundled scenario imported, accounts made
         pg.app_url = pg.create_login("fp_app", APP_ROLE_PASSWORD)
+        pg.wall_key = _wall_key(pg.url_for("postgres", pg.password, "forceplan"))
         yield pg
+
+
+def _wall_key(owner_url: str) -> str:
+    """The key the application signs its transactions' actors with (only the owner may read it)."""
+    import psycopg
+
+    with psycopg.connect(owner_url) as conn:
+        row = conn.execute("SELECT encode(app_key, 'hex') FROM wall_key").fetchone()
+    assert row is not None
+    return str(row[0])
 
 
 @dataclass
@@ -53,7 +64,7 @@ def _pg_database(pg: Any) -> Iterator[Backend]:
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name} TEMPLATE forceplan")
     try:
-        app_url = pg.url_for("fp_app", APP_ROLE_PASSWORD, name)
+        app_url = pg.url_for("fp_app", APP_ROLE_PASSWORD, name) + f"?wall_key={pg.wall_key}"
         yield Backend("postgresql", app_url, pg.url_for("postgres", pg.password, name))
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:

@@ -18,15 +18,28 @@ from tests.registry_seed import PASSWORD
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def registry_app(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def registry_app(
+    request: pytest.FixtureRequest, sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Any]:
+    """The app on SQLite, and on PostgreSQL as the application's role (row-level security, the signed wall)."""
+    if request.param == "sqlite":
+        db = tmp_path_factory.mktemp("openapi") / "registry.sqlite"
+        shutil.copyfile(sqlite_template, db)
+        yield from _app(f"sqlite:///{db}")
+        return
+    from tests.registry.conftest import _pg_database
+
+    with _pg_database(request.getfixturevalue("postgres")) as b:
+        yield from _app(b.url)
+
+
+def _app(url: str) -> Iterator[Any]:
     from fastapi.testclient import TestClient
 
     from forceplan.registry.api import create_app
 
-    db = tmp_path_factory.mktemp("openapi") / "registry.sqlite"
-    shutil.copyfile(sqlite_template, db)
-    app = create_app(f"sqlite:///{db}", run_plans=False)
+    app = create_app(url, run_plans=False)
     with TestClient(app) as client:
         app.state.tokens = {
             who: client.post("/api/tokens", json={"username": who, "password": PASSWORD}).json()["token"]

@@ -56,7 +56,27 @@ def test_a_plan_run_on_the_registry_equals_forceplan_plan_on_its_export(sqlite_t
         # Unpublished: nation editors and observers do not see it; published: they do.
         assert gbr.get(f"/api/runs/{run_id}").status_code == 404
         assert planner.post(f"/api/runs/{run_id}/publish").json()["published"] is True
-        assert Api(client, "observer").get(f"/api/runs/{run_id}/plan.json").text == plan_json
+        # Published, each reader sees what the API would show it: an editor its own nation's detail and the
+        # coalition's totals, an observer the totals; the full report is for planners.
+        every = {p["id"]: p["nation"] for p in planner.get("/api/pledges").json()}
+        full = json.loads(plan_json)
+        assert any(f'"{pid}"' in plan_json for pid, n in every.items() if n != "GBR")  # the full plan names them
+        mine = gbr.get(f"/api/runs/{run_id}/plan.json")
+        assert mine.status_code == 200
+        assert not [pid for pid, n in every.items() if n != "GBR" and f'"{pid}"' in mine.text]
+        assert any(f'"{pid}"' in mine.text for pid, n in every.items() if n == "GBR")
+        totals = json.loads(mine.text)["forcegen"]["totals"]
+        assert totals["personnel_matched"] == full["forcegen"]["totals"]["personnel_matched"]
+        seen_by_observer = Api(client, "observer").get(f"/api/runs/{run_id}/plan.json").text
+        assert not [pid for pid in every if f'"{pid}"' in seen_by_observer]
+        assert gbr.get(f"/api/runs/{run_id}/report.html").status_code == 403
+        # The web app's map of the newest published run shows an editor the same: its own placements only.
+        assert client.post("/login", data={"username": "editor-gbr", "password": PASSWORD}).status_code == 200
+        frame = client.get("/map/frame")
+        assert frame.status_code == 200
+        assert not [pid for pid, n in every.items() if n != "GBR" and f'"{pid}"' in frame.text]
+        client.cookies.clear()
+        assert Api(client, "observer").get(f"/api/runs/{run_id}/report.html").status_code == 403
         outlook = gbr.get("/api/outlook").json()
         assert outlook["run"]["id"] == run_id
         assert all(u["nation"] == "GBR" for u in outlook["unused"])
@@ -120,9 +140,13 @@ def test_serve_demo_starts_on_localhost_with_accounts(tmp_path: Path) -> None:
                 time.sleep(0.1)
         r = httpx.post(f"http://127.0.0.1:{port}/api/tokens", json={"username": "planner", "password": password})
         assert r.status_code == 201, (r.text, lines)
-        n = len(httpx.get(f"http://127.0.0.1:{port}/api/pledges",
-                          headers={"Authorization": f"Bearer {r.json()['token']}"}).json())  # fmt: skip
-        assert n == 94
+        bearer = {"Authorization": f"Bearer {r.json()['token']}"}
+        # A demo password is one-time: nothing but changing it is allowed until it is changed.
+        assert httpx.get(f"http://127.0.0.1:{port}/api/pledges", headers=bearer).status_code == 403
+        r = httpx.post(f"http://127.0.0.1:{port}/api/password", headers=bearer,
+                       json={"current_password": password, "new_password": "the planner's own password"})  # fmt: skip
+        assert r.status_code == 204, r.text
+        assert len(httpx.get(f"http://127.0.0.1:{port}/api/pledges", headers=bearer).json()) == 94
         assert (tmp_path / "forceplan-registry.sqlite").exists()  # the embedded default: a file in the folder
     finally:
         proc.send_signal(signal.SIGINT)
@@ -130,3 +154,34 @@ def test_serve_demo_starts_on_localhost_with_accounts(tmp_path: Path) -> None:
         if proc.stdout:
             proc.stdout.close()
     assert PASSWORD not in "".join(lines)
+
+
+def test_a_plan_filtered_for_a_nation_keeps_its_own_detail_and_the_totals_only() -> None:
+    from forceplan.registry.jobs import filter_plan
+
+    owners = {"GBR-01": "GBR", "FRA-01": "FRA", "FRA-011": "FRA", "ITA-02": "ITA"}
+    plan = {
+        "totals": {"personnel_matched": 1500, "nations_contributing": 3},
+        "burden": [{"nation": "GBR", "personnel_matched": 700}, {"nation": "FRA", "personnel_matched": 800}],
+        "unused": [{"pledge": "FRA-01", "reason": "too slow"}, {"pledge": "GBR-01", "reason": "caveat"}],
+        "by_pledge": {"GBR-01": 1, "ITA-02": 2},
+        "by_nation": {"FRA": 1, "GBR": 2},
+        "slots": [{"slot": "s1", "pledges": ["GBR-01", "FRA-011"], "why": "FRA-011 and GBR-01 share; FRA-01 idle"}],
+        "garrisons": [
+            {"site": "a", "placements": [{"pledge": "GBR-01", "nation": "GBR"}, {"pledge": "FRA-01", "nation": "FRA"}]},
+            {"site": "b", "placements": [{"pledge": "ITA-02", "nation": "ITA"}]},
+        ],
+    }
+    gbr = filter_plan(plan, "GBR", owners)
+    assert gbr == {
+        "totals": {"personnel_matched": 1500, "nations_contributing": 3},
+        "burden": [{"nation": "GBR", "personnel_matched": 700}],
+        "unused": [{"pledge": "GBR-01", "reason": "caveat"}],
+        "by_pledge": {"GBR-01": 1},
+        "by_nation": {"GBR": 2},
+        "slots": [{"slot": "s1", "pledges": ["GBR-01"],
+                   "why": "another nation's pledge and GBR-01 share; another nation's pledge idle"}],
+        "garrisons": [{"site": "a", "placements": [{"pledge": "GBR-01", "nation": "GBR"}]}],
+    }  # fmt: skip
+    observer = filter_plan(plan, None, owners)
+    assert observer["burden"] == [] and observer["by_pledge"] == {} and observer["totals"] == plan["totals"]

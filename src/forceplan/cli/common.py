@@ -200,7 +200,9 @@ def load_or_exit(source: str) -> Scenario:
         best = nearest(str(source), bundled)
         fail(
             f"no scenario file or bundled scenario named {str(source)!r}",
-            f"did you mean {best!r}?" if best else f"bundled scenarios: {', '.join(bundled)}; or give a file path",
+            f"did you mean {best!r}?"
+            if best
+            else f"bundled scenarios: {', '.join(bundled)} (`forceplan scenario list`); or give a file path",
         )
     try:
         return load_scenario(source)

@@ -46,7 +46,7 @@ def _engine(db: str | None, migrate: bool = True) -> Iterator[Engine]:
     """An engine on the registry's database, migrations applied; every registry error becomes exit 2."""
     from sqlalchemy.exc import OperationalError
 
-    from forceplan.registry.db import make_engine
+    from forceplan.registry.db import WallKeyMissing, make_engine
     from forceplan.registry.migrate import MigrationError, ensure_current
     from forceplan.registry.store import RegistryError
     from forceplan.scenario.problems import format_path
@@ -54,6 +54,8 @@ def _engine(db: str | None, migrate: bool = True) -> Iterator[Engine]:
     url = _url(db)
     try:
         engine = make_engine(url)
+    except WallKeyMissing as exc:
+        fail(str(exc))
     except Exception as exc:  # a malformed URL or an unknown driver
         fail(f"cannot use database URL: {type(exc).__name__}: {exc}", f"give --db or {DB_ENV} as in the README")
     try:
@@ -64,7 +66,7 @@ def _engine(db: str | None, migrate: bool = True) -> Iterator[Engine]:
         for p in exc.problems:
             err_console.print(f"  {format_path(p.path)}: {p.message}" + (f" (hint: {p.hint})" if p.hint else ""))
         fail(exc.detail)
-    except MigrationError as exc:
+    except (MigrationError, WallKeyMissing) as exc:
         fail(str(exc))
     except OperationalError as exc:
         fail(
@@ -150,9 +152,9 @@ def serve(
     if witness_quorum is not None and witness_quorum > len(witnesses):
         fail(f"--witness-quorum {witness_quorum} is more than the {len(witnesses)} witnesses given")
     with _engine(db) as engine:
-        _warn_privileged(engine)
+        _refuse_privileged(engine)
         if demo:
-            _demo(engine)
+            _demo(engine, db)
     console.print(f"forceplan registry on http://{host}:{port} (database {_safe(url)}); Ctrl-C stops it")
     console.print(
         f"ceasefire log: {log.resolve()}; checkpoints {'signed as ' + log_signer if key else 'unsigned (no --log-key)'}"
@@ -181,12 +183,14 @@ def _safe(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        return make_url(url).difference_update_query(["wall_key"]).render_as_string(hide_password=True)
     except Exception:
         return "(unparsable URL)"
 
 
-def _warn_privileged(engine: Engine) -> None:
+def _refuse_privileged(engine: Engine) -> None:
+    """On PostgreSQL the server runs as a role row-level security binds: never a superuser, a BYPASSRLS role, or
+    the owner of the tables (an owner is not subject to its tables' policies)."""
     from sqlalchemy import text
 
     from forceplan.registry.db import is_postgres
@@ -195,22 +199,33 @@ def _warn_privileged(engine: Engine) -> None:
         return
     with engine.connect() as c:
         su, bypass = c.execute(text("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")).one()
-    if su or bypass:
-        err_console.print(
-            "warning: this database role is a superuser or has BYPASSRLS, so row-level security is no second wall; "
-            "serve with a role that is a member of forceplan_app (docs/registry.md)",
-            style="yellow",
+        owner = c.execute(
+            text(
+                "SELECT pg_has_role(current_user, relowner, 'MEMBER') FROM pg_class WHERE oid = to_regclass('pledges')"
+            )
+        ).scalar()
+    if su or bypass or owner:
+        what = "a superuser" if su else "a BYPASSRLS role" if bypass else "the owner of the registry's tables"
+        fail(
+            f"refusing to serve as {what}: row-level security would be no wall between nations",
+            "serve with a login role that is a member of forceplan_app and owns nothing (docs/registry.md); "
+            "run 'forceplan db upgrade' and 'forceplan db wall-key' as the owner",
         )
 
 
-def _demo(engine: Engine) -> None:
+def _demo(engine: Engine, db: str | None = None) -> None:
     from forceplan.registry import auth, store
     from forceplan.registry.db import SYSTEM
+    from forceplan.registry.demo import NEWEST_DAYS_AGO, dates_from_today
     from forceplan.scenario import load_scenario
 
     if not store.list_pledges(engine, SYSTEM):
-        counts = store.import_scenario(engine, SYSTEM, load_scenario("ukraine-2025"))
-        console.print(f"imported ukraine-2025: {counts['pledges']} pledges, {counts['materiel']} stocks")
+        sc, shift = dates_from_today(load_scenario("ukraine-2025"), store.today())
+        counts = store.import_scenario(engine, SYSTEM, sc)
+        console.print(
+            f"imported ukraine-2025: {counts['pledges']} pledges, {counts['materiel']} stocks; pledge dates moved "
+            f"{shift:+,} days so the newest is {NEWEST_DAYS_AGO} day(s) old (demo only)"
+        )
     existing = {u["username"] for u in auth.list_users(engine)}
     nations = sorted({p["nation"] for p in store.list_pledges(engine, SYSTEM)})
     wanted = [("admin", "admin", None), ("planner", "planner", None), ("observer", "observer", None)]
@@ -225,7 +240,11 @@ def _demo(engine: Engine) -> None:
     if t.row_count:
         console.print(t)
     else:
-        console.print("demo accounts exist already (forceplan users list)")
+        where = "" if db is None else f" --db {_safe(db)}"
+        console.print(
+            f"demo accounts exist already: their one-time passwords were shown when they were made. For a new one: "
+            f"forceplan users reset-password USERNAME{where} (forceplan users list{where} lists them)"
+        )
 
 
 @db_app.command("upgrade")
@@ -236,6 +255,27 @@ def db_upgrade(db: Db = None) -> None:
     with _engine(db, migrate=False) as engine:
         before, after = upgrade(engine)
     console.print(f"database at schema {after}" + ("" if before == after else f" (was {before or 'empty'})"))
+
+
+@db_app.command("wall-key")
+def db_wall_key(db: Db = None) -> None:
+    """Print the key the server signs each transaction's user with (PostgreSQL; run as the database owner). Give
+    it to the server as FORCEPLAN_DB_KEY: the application's role may not read it, so SQL run as that role cannot
+    act as anyone it was not signed in as."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from forceplan.registry.db import is_postgres
+
+    with _engine(db, migrate=False) as engine:
+        if not is_postgres(engine):
+            fail("only PostgreSQL has a wall key (SQLite has one writer and no row-level security)")
+        try:
+            with engine.connect() as c:
+                key = c.execute(text("SELECT encode(app_key, 'hex') FROM wall_key")).scalar()
+        except SQLAlchemyError:
+            fail("this role may not read the wall key", "run it as the database owner, after 'forceplan db upgrade'")
+    print(key)
 
 
 @users_app.command("add")

@@ -7,6 +7,7 @@ wording. Writes carry the version they change (``If-Match``; 428 without, 409 wi
 from __future__ import annotations
 
 import json
+import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -33,6 +34,7 @@ from forceplan.registry.schemas import (
     Me,
     NationBurden,
     Outlook,
+    PasswordChange,
     PledgePublic,
     ProblemDetails,
     RunCreate,
@@ -59,15 +61,18 @@ MAX_INCIDENT_BATCH_BYTES = 32 * 1024 * 1024
 """Incident batches may be larger (tens of thousands of incidents)."""
 LARGE_BODIES = {"/api/log/incidents": MAX_INCIDENT_BATCH_BYTES}
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+PASSWORD_CHANGE_PATHS = frozenset({"/api/password", "/api/me", "/api/session"})
 PROBLEM = "application/problem+json"
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ProblemDetails, "content": {PROBLEM: {}}, "description": why}
     for code, why in {
+        400: "An address with a NUL character or text that is not UTF-8",
         401: "Not signed in",
         403: "Not allowed for your role or nation",
         404: "Not found, or not yours to see",
         409: "Changed by someone else, or not allowed in its current state",
         422: "Invalid input: every problem with its field path",
+        413: "Request body too large",
         428: "If-Match missing",
         429: "Too many attempts",
     }.items()
@@ -100,7 +105,9 @@ def problem_response(
 
 
 class BodyLimit:
-    """Pure ASGI middleware: refuse a body over ``limit`` bytes (by Content-Length, or as it streams in)."""
+    """Pure ASGI middleware, the door every request passes: an address or query with a NUL or text that is not
+    UTF-8 is refused (400); a body over ``limit`` bytes is refused (413), by Content-Length or, for a chunked body,
+    as it streams in (a chunked body is read here, at most ``limit`` bytes, before the route sees it)."""
 
     def __init__(self, app: Any, limit: int = MAX_BODY_BYTES):
         self.app, self.limit = app, limit
@@ -109,25 +116,95 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if not _clean_address(scope):
+            await problem_response(400, "Bad request", "the address holds a NUL character or text that is not UTF-8")(
+                scope, receive, send
+            )
+            return
         limit = LARGE_BODIES.get(scope.get("path", ""), self.limit)
-        for k, v in scope.get("headers", []):
-            if k == b"content-length" and (not v.isdigit() or int(v) > limit):
-                await problem_response(413, "Too large", f"a request body here is at most {limit} bytes")(
-                    scope, receive, send
-                )
+        too_large = problem_response(413, "Too large", f"a request body here is at most {limit} bytes")
+        length = [v for k, v in scope.get("headers", []) if k == b"content-length"]
+        if length:
+            if not length[0].isdigit() or int(length[0]) > limit:
+                await too_large(scope, receive, send)
                 return
-        seen = 0
-
-        async def limited() -> Any:
-            nonlocal seen
+            await self.app(scope, receive, send)
+            return
+        # No length given (chunked): read the body here, refusing it as soon as it passes the limit.
+        chunks, seen, more = [], 0, True
+        while more:
             msg = await receive()
-            if msg["type"] == "http.request":
-                seen += len(msg.get("body", b""))
-                if seen > limit:
-                    raise store.Invalid(f"a request body here is at most {limit} bytes")
-            return msg
+            if msg["type"] != "http.request":
+                return  # the client went away
+            chunks.append(msg.get("body", b""))
+            seen += len(chunks[-1])
+            more = bool(msg.get("more_body", False))
+            if seen > limit:
+                await too_large(scope, receive, send)
+                return
+        body, sent = b"".join(chunks), False
 
-        await self.app(scope, limited, send)
+        async def replay() -> Any:
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+def _clean_address(scope: dict[str, Any]) -> bool:
+    path, query = scope.get("path", ""), scope.get("query_string", b"")
+    if "\x00" in path or _has_surrogate(path):
+        return False
+    try:
+        decoded = urllib.parse.unquote(query.decode("ascii"), errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        return False
+    return "\x00" not in decoded
+
+
+def _has_surrogate(text: str) -> bool:
+    return any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
+def _bad_strings(value: Any, path: tuple[str | int, ...] = ()) -> list[Problem]:
+    """Every string in a JSON document that holds a NUL or a lone surrogate (no database can store them)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return [Problem("holds a NUL character", path)]
+        if _has_surrogate(value):
+            return [Problem("holds a lone UTF-16 surrogate (not a character)", path)]
+        return []
+    if isinstance(value, dict):
+        out = []
+        for k, v in value.items():
+            if _bad_strings(k):
+                out.append(Problem("a field name holds a NUL character or a lone surrogate", path))
+            out += _bad_strings(v, (*path, _safe_key(k)))
+        return out
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _bad_strings(v, (*path, i))]
+    return []
+
+
+def _safe_key(k: Any) -> str:
+    return k if isinstance(k, str) and not _bad_strings(k) else "?"
+
+
+async def clean_body(request: Request) -> None:
+    """Refuse a JSON body with a NUL or a lone surrogate anywhere, naming the field (422)."""
+    if request.method not in UNSAFE or "json" not in request.headers.get("content-type", ""):
+        return
+    raw = await request.body()
+    try:
+        doc = json.loads(raw) if raw.strip() else None
+    except (ValueError, RecursionError):
+        return  # not JSON: the route's own validation says so
+    problems = _bad_strings(doc)
+    if problems:
+        raise store.Invalid("the request holds text no record can keep", problems)
 
 
 async def current_actor(
@@ -139,17 +216,33 @@ async def current_actor(
     engine = request.app.state.engine
     if authorization and authorization.lower().startswith("bearer "):
         who, _kind, _csrf = auth.authenticate(engine, authorization[7:].strip())
-        return who
+        return _password_current(request, who)
     token = request.cookies.get(COOKIE)
     if not token:
         raise auth.Unauthorised("sign in first (a session cookie, or Authorization: Bearer TOKEN)")
     who, _kind, csrf = auth.authenticate(engine, token)
     if request.method in UNSAFE and (not csrf or x_csrf_token != csrf):
         raise store.Forbidden("missing or wrong X-CSRF-Token: send the token you got when you signed in")
+    return _password_current(request, who)
+
+
+def _password_current(request: Request, who: Actor) -> Actor:
+    """An account signed in with a one-time password may only change it (and sign out, and say who it is)."""
+    if who.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
+        raise store.Forbidden(
+            "change your one-time password first: POST /api/password with current_password and new_password "
+            "(in the web app: the Change password page)"
+        )
     return who
 
 
+def client_address(request: Request) -> str:
+    """The peer's address as the server sees it (a proxy in front must be the one throttled, or pass it on)."""
+    return request.client.host if request.client else "?"
+
+
 Who = Annotated[Actor, Depends(current_actor)]
+RunId = Annotated[int, FastApiPath(ge=1, le=2**31 - 1, description="Plan run number (a 32-bit column)")]
 IfMatch = Annotated[str | None, Header(alias="If-Match", description="The ETag of the version you read")]
 
 
@@ -167,7 +260,7 @@ def create_app(
     keeper = keeper or LogKeeper(Path("ceasefire-log"))
     engine = make_engine(db_url)
     runner = jobs.Runner(db_url) if run_plans else None
-    throttle = auth.AddressThrottle()
+    guard = auth.SignInGuard()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -186,9 +279,14 @@ def create_app(
         "every change is audited.",
         lifespan=lifespan,
         responses=ERRORS,
+        docs_url=None,  # served by the web app from its own copy of Swagger UI (npm), not from a CDN
+        redoc_url=None,
+        dependencies=[Depends(clean_body)],
     )
     app.state.engine = engine
     app.state.runner = runner
+    app.state.sign_in_guard = guard
+    app.state.secure_cookies = secure_cookies
     app.add_middleware(BodyLimit)
     app.include_router(web.create_router(engine))
 
@@ -217,6 +315,9 @@ def create_app(
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = list(exc.errors())
+        if any(tuple(e["loc"]) == ("body",) for e in errors):  # no body, or not a JSON object
+            problems = [Problem("send a JSON object with the fields of this request", ("body",))]
+            return problem_response(422, "Invalid input", "the request needs a JSON body", problems)
         body_errors = [{**e, "loc": tuple(e["loc"][1:])} for e in errors if e["loc"][:1] == ("body",)]
         other = [e for e in errors if e["loc"][:1] != ("body",)]
         root = _body_model(request)
@@ -225,13 +326,7 @@ def create_app(
         return problem_response(422, "Invalid input", "the request is not valid", problems)
 
     def _login(request: Request, creds: Credentials, kind: str) -> tuple[str, str | None, Actor]:
-        address = request.client.host if request.client else "?"
-        throttle.check(address)
-        try:
-            return auth.login(engine, creds.username, creds.password, kind)
-        except auth.Unauthorised:
-            throttle.failed(address)
-            raise
+        return auth.sign_in(engine, guard, client_address(request), creds.username, creds.password, kind)
 
     def etag(response: Response, version: int) -> None:
         response.headers["ETag"] = f'"{version}"'
@@ -245,7 +340,8 @@ def create_app(
         response.set_cookie(
             COOKIE, token, httponly=True, samesite="strict", secure=secure_cookies, max_age=auth.SESSION_HOURS * 3600
         )
-        return {"username": who.username, "role": who.role, "nation": who.nation, "csrf_token": csrf}
+        return {"username": who.username, "role": who.role, "nation": who.nation, "csrf_token": csrf,
+                "must_change_password": who.must_change_password}  # fmt: skip
 
     @app.delete("/api/session", status_code=204, tags=["sign in"])
     def sign_out(request: Request, response: Response, who: Who) -> Response:
@@ -253,7 +349,7 @@ def create_app(
         if token:
             auth.logout(engine, token)
         response = Response(status_code=204)
-        response.delete_cookie(COOKIE)
+        response.delete_cookie(COOKIE, httponly=True, samesite="strict", secure=secure_cookies)
         return response
 
     @app.post("/api/tokens", response_model=TokenOut, status_code=201, tags=["sign in"])
@@ -262,9 +358,16 @@ def create_app(
         token, _csrf, _who = _login(request, creds, "bearer")
         return {"token": token, "expires_in_days": auth.BEARER_DAYS}
 
+    @app.post("/api/password", status_code=204, tags=["sign in"])
+    def change_password(body: PasswordChange, who: Who) -> Response:
+        """Replace your password (a one-time password must be replaced before anything else is allowed)."""
+        auth.change_password(engine, who.username, body.current_password, body.new_password)
+        return Response(status_code=204)
+
     @app.get("/api/me", response_model=Me, tags=["sign in"])
     def me(who: Who) -> dict[str, Any]:
-        return {"username": who.username, "role": who.role, "nation": who.nation}
+        return {"username": who.username, "role": who.role, "nation": who.nation,
+                "must_change_password": who.must_change_password}  # fmt: skip
 
     # ------------------------------------------------------------------------------------------ pledges
 
@@ -431,19 +534,19 @@ def create_app(
         return jobs.list_runs(engine, who)
 
     @app.get("/api/runs/{run_id}", response_model=RunPublic, tags=["plans"])
-    def run(run_id: int, who: Who) -> dict[str, Any]:
+    def run(run_id: RunId, who: Who) -> dict[str, Any]:
         return jobs.get_run(engine, who, run_id)
 
     @app.get("/api/runs/{run_id}/plan.json", tags=["plans"], responses={200: {"content": {"application/json": {}}}})
-    def run_plan_json(run_id: int, who: Who) -> Response:
+    def run_plan_json(run_id: RunId, who: Who) -> Response:
         return Response(jobs.get_run(engine, who, run_id, "plan.json"), media_type="application/json")
 
     @app.get("/api/runs/{run_id}/report.html", response_class=HTMLResponse, tags=["plans"])
-    def run_report(run_id: int, who: Who) -> HTMLResponse:
+    def run_report(run_id: RunId, who: Who) -> HTMLResponse:
         return HTMLResponse(jobs.get_run(engine, who, run_id, "report.html"), headers=REPORT_HEADERS)
 
     @app.post("/api/runs/{run_id}/publish", response_model=RunPublic, tags=["plans"])
-    def publish(run_id: int, who: Who) -> dict[str, Any]:
+    def publish(run_id: RunId, who: Who) -> dict[str, Any]:
         """Make a finished run readable by observers and nation editors."""
         return jobs.publish_run(engine, who, run_id)
 

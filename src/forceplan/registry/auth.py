@@ -12,25 +12,29 @@ import hashlib
 import secrets
 import threading
 import time
-from collections import deque
+from collections.abc import Callable
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from forceplan.registry.db import ROLES, SYSTEM, Actor, Token, User, transaction, utcnow
+from forceplan.registry.db import ROLES, SYSTEM, Actor, AuditRow, Token, User, transaction, utcnow
 from forceplan.registry.store import Conflict, Invalid, NotFound, RegistryError
 from forceplan.scenario import Problem
 
 SESSION_HOURS = 12
 BEARER_DAYS = 90
-MAX_FAILURES = 5
-"""Wrong passwords in a row that lock an account for LOCK_MINUTES."""
-LOCK_MINUTES = 15
-IP_WINDOW_S = 60.0
-IP_MAX_ATTEMPTS = 20
-"""Failed sign-ins from one address in IP_WINDOW_S seconds before it must wait."""
+ADDRESS_FREE_FAILURES = 10
+"""Failed sign-ins from one address (any names) before each further one makes it wait, doubling: 1 s, 2 s, 4 s ..."""
+PAIR_FREE_FAILURES = 5
+"""Failed sign-ins to one account from one address before that pair must wait, doubling."""
+ACCOUNT_FREE_FAILURES = 20
+"""Failed sign-ins to one account from anywhere before it is slowed, doubling, at most ACCOUNT_MAX_WAIT_S: from many
+addresses an attacker can slow an account but never lock it; its owner, from an address of its own, is not slowed."""
+MAX_WAIT_S = 900
+ACCOUNT_MAX_WAIT_S = 30
 MIN_PASSWORD_CHARS = 12
 
 _hasher = PasswordHasher()
@@ -70,13 +74,15 @@ def _digest(token: str) -> str:
 
 
 def add_user(engine: Engine, username: str, role: str, nation: str | None, password: str | None = None) -> str:
-    """Create an account; returns its password (the one given, or a new one-time password)."""
+    """Create an account; returns its password (the one given, or a new one-time password, which must be changed
+    at first sign-in)."""
     if role not in ROLES:
         raise Invalid(f"unknown role {role!r}", [Problem(f"use one of {', '.join(ROLES)}", ("role",))])
     if (role == "editor") != (nation is not None):
         raise Invalid("a nation editor needs --nation; other roles have none", [Problem("", ("nation",))])
     if not username or len(username) > 64 or not username.replace("-", "").replace("_", "").replace(".", "").isalnum():
         raise Invalid("usernames are 1-64 letters, digits, '-', '_' or '.'", [Problem("bad username", ("username",))])
+    one_time = password is None
     password = password or new_password()
     check_password_strength(password)
     with transaction(engine, SYSTEM) as s:
@@ -90,6 +96,7 @@ def add_user(engine: Engine, username: str, role: str, nation: str | None, passw
                 nation=nation.upper() if nation else None,
                 disabled=False,
                 failed_logins=0,
+                must_change_password=one_time,
                 created_at=utcnow(),
             )
         )
@@ -105,6 +112,7 @@ def list_users(engine: Engine) -> list[dict[str, object]]:
                 "nation": u.nation,
                 "disabled": u.disabled,
                 "locked": bool(u.locked_until and u.locked_until > utcnow()),
+                "must_change_password": u.must_change_password,
                 "created_at": u.created_at.isoformat(),
             }
             for u in s.scalars(select(User).order_by(User.username))
@@ -124,6 +132,8 @@ def set_disabled(engine: Engine, username: str, disabled: bool = True) -> None:
 
 
 def reset_password(engine: Engine, username: str, password: str | None = None) -> str:
+    """A new password (a one-time one unless given), ending the account's sessions."""
+    one_time = password is None
     password = password or new_password()
     check_password_strength(password)
     with transaction(engine, SYSTEM) as s:
@@ -131,6 +141,7 @@ def reset_password(engine: Engine, username: str, password: str | None = None) -
         if u is None:
             raise NotFound(f"no user {username!r}")
         u.password_hash, u.failed_logins, u.locked_until = hash_password(password), 0, None
+        u.must_change_password = one_time
         for t in s.scalars(select(Token).where(Token.user_id == u.id, Token.revoked.is_(False))):
             t.revoked = True
     _forget_tokens()
@@ -140,38 +151,107 @@ def reset_password(engine: Engine, username: str, password: str | None = None) -
 # ---------------------------------------------------------------------------------------------- login
 
 
-class AddressThrottle:
-    """At most IP_MAX_ATTEMPTS failed sign-ins per address per IP_WINDOW_S (in this process): guessing across
-    accounts from one address is slowed, while many people signing in rightly from one office address are not."""
+class Backoff:
+    """Failures per key (in this process): ``free`` of them pass, then each further one makes the key wait,
+    doubling from 1 s up to ``max_wait_s``; a success clears the key."""
 
-    def __init__(self, max_attempts: int = IP_MAX_ATTEMPTS, window_s: float = IP_WINDOW_S):
-        self.max_attempts, self.window_s = max_attempts, window_s
-        self._failed: dict[str, deque[float]] = {}
+    def __init__(self, free: int, max_wait_s: float, clock: Callable[[], float] = time.monotonic):
+        self.free, self.max_wait_s, self.clock = free, max_wait_s, clock
+        self._state: dict[tuple[str, ...], tuple[int, float]] = {}
         self._lock = threading.Lock()
 
-    def check(self, address: str) -> None:
-        now = time.monotonic()
+    def wait_s(self, key: tuple[str, ...]) -> float:
         with self._lock:
-            q = self._failed.get(address)
-            while q and q[0] < now - self.window_s:
-                q.popleft()
-            if q is not None and len(q) >= self.max_attempts:
-                wait = int(q[0] + self.window_s - now) + 1
-                raise TooManyAttempts("too many failed sign-ins from this address; wait a minute", wait)
+            _n, until = self._state.get(key, (0, 0.0))
+        return max(0.0, until - self.clock())
 
-    def failed(self, address: str) -> None:
-        now = time.monotonic()
+    def failed(self, key: tuple[str, ...]) -> float:
+        """Count a failure; returns the wait it starts (0 while free)."""
+        now = self.clock()
         with self._lock:
-            self._failed.setdefault(address, deque()).append(now)
-            if len(self._failed) > 10_000:  # bounded memory under a flood of addresses
-                self._failed = {k: v for k, v in self._failed.items() if v and v[-1] >= now - self.window_s}
+            n = self._state.get(key, (0, 0.0))[0] + 1
+            wait = 0.0 if n <= self.free else min(self.max_wait_s, 2.0 ** (n - self.free - 1))
+            self._state[key] = (n, now + wait)
+            if len(self._state) > 100_000:  # bounded memory under a flood of names and addresses
+                self._state = {k: v for k, v in self._state.items() if v[1] > now}
+        return wait
+
+    def succeeded(self, key: tuple[str, ...]) -> None:
+        with self._lock:
+            self._state.pop(key, None)
 
 
-def login(engine: Engine, username: str, password: str, kind: str = "session") -> tuple[str, str | None, Actor]:
-    """Check a password; returns (token, csrf token or None, actor). Wrong passwords count towards a lock; the
-    message never says whether the account exists."""
+class SignInGuard:
+    """Sign-in throttling for the API and the web form alike: per address (guessing across many names) and per
+    account and address (guessing one password); both back off exponentially instead of locking anyone out."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
+        self.addresses = Backoff(ADDRESS_FREE_FAILURES, MAX_WAIT_S, clock)
+        self.pairs = Backoff(PAIR_FREE_FAILURES, MAX_WAIT_S, clock)
+
+    def check(self, address: str, username: str) -> None:
+        for what, backoff, key in (
+            ("this address", self.addresses, (address,)),
+            ("this account from this address", self.pairs, (address, username)),
+        ):
+            wait = backoff.wait_s(key)
+            if wait > 0:
+                seconds = int(wait) + 1
+                raise TooManyAttempts(f"too many failed sign-ins for {what}; try again in {seconds} s", seconds)
+
+    def failed(self, address: str, username: str) -> float:
+        return max(self.addresses.failed((address,)), self.pairs.failed((address, username)))
+
+    def succeeded(self, address: str, username: str) -> None:
+        self.pairs.succeeded((address, username))
+
+
+def sign_in(
+    engine: Engine, guard: SignInGuard, address: str, username: str, password: str, kind: str = "session"
+) -> tuple[str, str | None, Actor]:
+    """:func:`login` behind the guard; a throttle that starts or refuses is written to the audit trail."""
+    username = username[:64]
+    try:
+        guard.check(address, username)
+    except TooManyAttempts as exc:
+        _audit_sign_in(engine, "sign-in refused", username, address, {"wait_s": exc.retry_after_s})
+        raise
+    try:
+        out = login(engine, username, password, kind, address)
+    except Unauthorised:
+        wait = guard.failed(address, username)
+        if wait > 0:
+            _audit_sign_in(engine, "sign-in throttled", username, address, {"wait_s": wait})
+        raise
+    guard.succeeded(address, username)
+    return out
+
+
+def _audit_sign_in(engine: Engine, action: str, username: str, address: str, details: dict[str, Any]) -> None:
+    with transaction(engine, SYSTEM) as s:
+        nation = s.scalars(select(User.nation).where(User.username == username)).first()
+        s.add(
+            AuditRow(
+                at=utcnow(),
+                actor="system",
+                actor_role="admin",
+                action=action,
+                kind="sign-in",
+                record_id=username,
+                nation=nation,
+                changes={"address": address[:64], **details},
+            )
+        )
+
+
+def login(
+    engine: Engine, username: str, password: str, kind: str = "session", address: str = "?"
+) -> tuple[str, str | None, Actor]:
+    """Check a password; returns (token, csrf token or None, actor). Failures in a row slow the account (never
+    lock it); the message never says whether the account exists."""
     wrong = Unauthorised("wrong username or password")
     failed = False
+    throttled = 0.0
     with transaction(engine, SYSTEM) as s:
         u = s.scalars(select(User).where(User.username == username)).first()
         if u is None:
@@ -180,17 +260,27 @@ def login(engine: Engine, username: str, password: str, kind: str = "session") -
         now = utcnow()
         if u.locked_until and u.locked_until > now:
             wait = int((u.locked_until - now).total_seconds()) + 1
-            raise TooManyAttempts(
-                f"this account is locked after {MAX_FAILURES} wrong passwords; try again in "
-                f"{wait // 60 + 1} minutes or ask an admin to reset it",
-                wait,
-            )
+            raise TooManyAttempts(f"too many failed sign-ins for this account; try again in {wait} s", wait)
         try:
             _hasher.verify(u.password_hash, password)
         except (VerificationError, InvalidHashError):
             u.failed_logins += 1
-            if u.failed_logins >= MAX_FAILURES:
-                u.locked_until, u.failed_logins = now + dt.timedelta(minutes=LOCK_MINUTES), 0
+            excess = u.failed_logins - ACCOUNT_FREE_FAILURES
+            if excess > 0:
+                throttled = min(ACCOUNT_MAX_WAIT_S, 2.0 ** (excess - 1))
+                u.locked_until = now + dt.timedelta(seconds=throttled)
+                s.add(
+                    AuditRow(
+                        at=now,
+                        actor="system",
+                        actor_role="admin",
+                        action="account slowed",
+                        kind="sign-in",
+                        record_id=u.username,
+                        nation=u.nation,
+                        changes={"address": address[:64], "failures": u.failed_logins, "wait_s": throttled},
+                    )
+                )
             failed = True  # the count is committed as the block ends; the error is raised after
         if failed:
             pass
@@ -214,10 +304,27 @@ def login(engine: Engine, username: str, password: str, kind: str = "session") -
                     revoked=False,
                 )
             )
-            actor = Actor(u.username, u.role, u.nation)
+            actor = Actor(u.username, u.role, u.nation, u.must_change_password)
     if failed:
         raise wrong
     return token, csrf, actor
+
+
+def change_password(engine: Engine, username: str, current: str, new: str) -> None:
+    """The account's owner replaces its password (a one-time one must be replaced before anything else)."""
+    check_password_strength(new)
+    if new == current:
+        raise Invalid("choose a new password", [Problem("the same as the current one", ("new_password",))])
+    with transaction(engine, SYSTEM) as s:
+        u = s.scalars(select(User).where(User.username == username)).first()
+        if u is None:
+            raise NotFound(f"no user {username!r}")
+        try:
+            _hasher.verify(u.password_hash, current)
+        except (VerificationError, InvalidHashError):
+            raise Invalid("the current password is wrong", [Problem("wrong password", ("current_password",))]) from None
+        u.password_hash, u.must_change_password = hash_password(new), False
+    _forget_tokens()
 
 
 CACHE_S = 5.0
@@ -259,7 +366,7 @@ def _authenticate(engine: Engine, token: str) -> tuple[Actor, str, str | None]:
         t, u = row
         if t.revoked or t.expires_at < utcnow() or u.disabled:
             raise Unauthorised("your session has ended; sign in again")
-        return Actor(u.username, u.role, u.nation), t.kind, t.csrf
+        return Actor(u.username, u.role, u.nation, u.must_change_password), t.kind, t.csrf
 
 
 def logout(engine: Engine, token: str) -> None:

@@ -3,11 +3,22 @@
 Every transaction runs as an :class:`Actor`. On PostgreSQL the actor's role and nation are set for that transaction
 only (``set_config(..., true)``, the function form of ``SET LOCAL``), and the row-level security policies written by
 the migration read them: the second wall behind the application's own checks.
+
+The context is signed: ``role|nation|username|expires|mac`` with mac = sha256(k || sha256(k || body)), k the
+database's wall key, which only the owner may read and the application is given in its configuration (the URL's
+``wall_key`` parameter or ``FORCEPLAN_DB_KEY``; ``forceplan db wall-key`` prints it). SQL run as the application
+role cannot make a context it was not given: ``set_config('forceplan.ctx', ...)`` with anything unsigned, expired
+or signed by another key counts as no actor at all.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import os
+import threading
+import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -55,6 +66,7 @@ class User(Base):
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
@@ -174,27 +186,50 @@ def normalise_url(url: str) -> str:
     return url
 
 
+class WallKeyMissing(RuntimeError):
+    """The application role was not given the database's wall key."""
+
+
+def _split_key(url: str) -> tuple[str, bytes | None]:
+    """The URL without its ``wall_key`` parameter, and the key (hex) from it or from FORCEPLAN_DB_KEY."""
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    given = u.query.get("wall_key") or os.environ.get("FORCEPLAN_DB_KEY")
+    if "wall_key" in u.query:
+        u = u.difference_update_query(["wall_key"])
+    try:
+        key = bytes.fromhex(str(given).strip()) if given else None
+    except ValueError:
+        raise WallKeyMissing("the wall key must be hexadecimal (forceplan db wall-key prints it)") from None
+    return u.render_as_string(hide_password=False), key
+
+
 def make_engine(url: str, pool_size: int = 20) -> Engine:
     url = normalise_url(url)
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-            dbapi_conn.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
-            cur.close()
-
-        @event.listens_for(engine, "begin")
-        def _begin(conn: Any) -> None:
-            # Take the write lock at BEGIN so two writers queue instead of failing on upgrade (SQLite's only wall).
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-
+    if not url.startswith("sqlite"):
+        url, key = _split_key(url)
+        engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        with _keys_lock:
+            _keys[engine] = key
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        # Take the write lock at BEGIN so two writers queue instead of failing on upgrade (SQLite's only wall).
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
 
 
 def is_postgres(engine: Engine) -> bool:
@@ -208,6 +243,8 @@ class Actor:
     username: str
     role: str
     nation: str | None = None
+    must_change_password: bool = False
+    """Signed in with a one-time password: nothing but changing it is allowed."""
 
     @property
     def is_planner(self) -> bool:
@@ -217,14 +254,61 @@ class Actor:
 SYSTEM = Actor("system", "admin")
 
 
+_keys: weakref.WeakKeyDictionary[Engine, bytes | None] = weakref.WeakKeyDictionary()
+_walled: weakref.WeakSet[Engine] = weakref.WeakSet()
+_keys_lock = threading.Lock()
+CONTEXT_S = 600
+"""A signed context is good this long (a transaction longer than this loses its actor and sees nothing)."""
+
+
+def wall_key(engine: Engine) -> bytes:
+    """The key this engine signs contexts with: given in its configuration, or read by the owner itself."""
+    with _keys_lock:
+        key = _keys.get(engine)
+    if key:
+        return key
+    try:
+        with engine.connect() as c:
+            key = c.execute(text("SELECT app_key FROM wall_key WHERE id = 1")).scalar()
+    except Exception:
+        key = None
+    if not key:
+        raise WallKeyMissing(
+            "this database role may not read the database's wall key and was not given it: run 'forceplan db "
+            "wall-key --db OWNER_URL' as the owner and pass the key as FORCEPLAN_DB_KEY (or ?wall_key= in the URL)"
+        )
+    with _keys_lock:
+        _keys[engine] = bytes(key)
+    return bytes(key)
+
+
+def sign_context(key: bytes, actor: Actor, now_s: float | None = None) -> str:
+    """``role|nation|username|expires|mac``: what the policies accept as the acting user (see the module note)."""
+    expires = int((time.time() if now_s is None else now_s) + CONTEXT_S)
+    body = f"{actor.role}|{actor.nation or ''}|{actor.username}|{expires}"
+    mac = hashlib.sha256(key + hashlib.sha256(key + body.encode()).digest()).hexdigest()
+    return f"{body}|{mac}"
+
+
+def _migrated(engine: Engine) -> bool:
+    """Whether the signed wall is in place (schema 0002 or later); before it, nothing to sign."""
+    with _keys_lock:
+        if engine in _walled:
+            return True
+    with engine.connect() as c:
+        found = c.execute(text("SELECT to_regclass('wall_key') IS NOT NULL")).scalar()
+    if found:
+        with _keys_lock:
+            _walled.add(engine)
+    return bool(found)
+
+
 @contextmanager
 def transaction(engine: Engine, actor: Actor) -> Iterator[Session]:
-    """A session in one transaction, committed on success; on PostgreSQL the actor is set for its row-level
-    security policies (transaction-local, so a pooled connection never carries it to another request)."""
+    """A session in one transaction, committed on success; on PostgreSQL the actor is set, signed, for its
+    row-level security policies (transaction-local, so a pooled connection never carries it to another request)."""
+    context = sign_context(wall_key(engine), actor) if is_postgres(engine) and _migrated(engine) else None
     with Session(engine, expire_on_commit=False) as s, s.begin():
-        if is_postgres(engine):
-            s.execute(
-                text("SELECT set_config('forceplan.role', :r, true), set_config('forceplan.nation', :n, true)"),
-                {"r": actor.role, "n": actor.nation or ""},
-            )
+        if context is not None:
+            s.execute(text("SELECT set_config('forceplan.ctx', :c, true)"), {"c": context})
         yield s

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import multiprocessing
+import re
 import tempfile
 import traceback
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -210,7 +211,58 @@ def get_run(engine: Engine, actor: Actor, run_id: int, part: str | None = None) 
         value = {"plan.json": r.plan_json, "report.html": r.report_html}[part]
         if value is None:
             raise NotFound(f"run {run_id} has no {part} yet (status {r.status})")
-        return value
+        if actor.is_planner:
+            return value
+        if part == "report.html":
+            raise Forbidden(
+                "the full report holds every nation's pledges and burden, for coalition planners; your plan.json "
+                f"(/api/runs/{run_id}/plan.json) holds your nation's detail and the coalition's totals"
+            )
+        return json.dumps(filter_plan(json.loads(value), actor.nation, _pledge_nations(r.snapshot)), indent=1) + "\n"
+
+
+def _pledge_nations(snapshot: str) -> dict[str, str]:
+    """Pledge id -> nation, from the run's input (its scenario.yaml)."""
+    from ruamel.yaml import YAML
+
+    doc = YAML(typ="safe").load(json.loads(snapshot).get("scenario.yaml", "")) or {}
+    return {str(p["id"]): str(p["nation"]) for p in doc.get("pledges") or [] if "id" in p and "nation" in p}
+
+
+def filter_plan(plan: Any, nation: str | None, pledge_nations: dict[str, str]) -> Any:
+    """A plan as a reader who is not a planner may see it, the same rule as the API: the coalition's aggregates,
+    and of the pledges and nations only the reader's own (``nation``; an observer: none). Every object that names
+    another nation or another nation's pledge is left out, as is every key that is one, and in free text another
+    nation's pledge id reads "another nation's pledge"; a garrison holding only other nations' units is left out."""
+    others_pledges = {p for p, n in pledge_nations.items() if n != nation}
+    others_nations = {n for n in pledge_nations.values() if n != nation}
+    hidden = others_pledges | others_nations
+    pattern = (
+        re.compile(
+            "|".join(rf"(?<![\w-]){re.escape(p)}(?![\w-])" for p in sorted(others_pledges, key=len, reverse=True))
+        )
+        if others_pledges
+        else None
+    )
+
+    def foreign(v: Any) -> bool:
+        return isinstance(v, dict) and (v.get("nation") in others_nations or v.get("pledge") in others_pledges)
+
+    def emptied(v: Any) -> bool:
+        """A garrison left with none of its placements: it held only other nations' units."""
+        return isinstance(v, dict) and "placements" in v and not v["placements"]
+
+    def walk(v: Any) -> Any:
+        if isinstance(v, dict):
+            return {k: walk(x) for k, x in v.items() if k not in hidden and not foreign(x)}
+        if isinstance(v, list):
+            kept = [walk(x) for x in v if not foreign(x) and not (isinstance(x, str) and x in hidden)]
+            return [x for x in kept if not emptied(x)]
+        if isinstance(v, str) and pattern is not None:
+            return pattern.sub("another nation's pledge", v)
+        return v
+
+    return walk(plan)
 
 
 def publish_run(engine: Engine, actor: Actor, run_id: int) -> dict[str, Any]:
@@ -226,10 +278,16 @@ def publish_run(engine: Engine, actor: Actor, run_id: int) -> dict[str, Any]:
 
 
 def latest_plan(engine: Engine, actor: Actor) -> dict[str, Any] | None:
-    """plan.json of the newest finished run the actor may see (planners: any; others: published)."""
+    """plan.json of the newest finished run the actor may see (planners: any, whole; others: published, filtered
+    as :func:`filter_plan` says)."""
     with transaction(engine, actor) as s:
         q = select(PlanRun).where(PlanRun.status == "done").order_by(PlanRun.id.desc())
         if not actor.is_planner:
             q = q.where(PlanRun.published.is_(True))
         r = s.scalars(q.limit(1)).first()
-        return {"run": run_public(r), "plan": json.loads(r.plan_json or "{}")} if r else None
+        if r is None:
+            return None
+        plan = json.loads(r.plan_json or "{}")
+        if not actor.is_planner:  # what the map and the outlook show a reader: as its plan.json
+            plan = filter_plan(plan, actor.nation, _pledge_nations(r.snapshot))
+        return {"run": run_public(r), "plan": plan}

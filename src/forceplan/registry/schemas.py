@@ -6,7 +6,6 @@ API refuses what the loader refuses, with the same words.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -45,23 +44,15 @@ _PLEDGE_INPUT = EDITABLE_PLEDGE_FIELDS  # the fields a nation writes (store.py k
 PledgeCreate: Any = create_model(
     "PledgeCreate",
     __base__=Frozen,
-    __doc__="A new pledge; it starts as offered, with renewal due in six months unless expires_on says otherwise.",
-    id=(
-        str | None,
-        Field(
-            None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$", description="Pledge id; default NATION-nn"
-        ),
-    ),
+    __doc__="A new pledge: the registry gives it its id (NATION-nn), status offered and renewal due in six months.",
     nation=(str | None, Field(None, min_length=3, max_length=3, description="ISO3; default the editor's nation")),
-    expires_on=(dt.date | None, Field(None, description="Renewal due (ISO date); default six months from today")),
     **_fields(Pledge, _PLEDGE_INPUT, optional=False),
 )
 
 PledgeUpdate: Any = create_model(
     "PledgeUpdate",
     __base__=Frozen,
-    __doc__="Fields to change; send If-Match with the version you read.",
-    expires_on=(dt.date | None, Field(None, description="Renewal due (ISO date)")),
+    __doc__="Fields to change; send If-Match with the version you read. Renewal is not a field: POST .../renewal.",
     **_fields(Pledge, _PLEDGE_INPUT, optional=True),
 )
 
@@ -173,10 +164,16 @@ class Credentials(Public):
     password: str = Field(min_length=1, max_length=1024)
 
 
+class PasswordChange(Public):
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=12, max_length=1024, description="At least 12 characters")
+
+
 class Me(Public):
     username: str
     role: str
     nation: str | None
+    must_change_password: bool = Field(False, description="Signed in with a one-time password: change it first")
 
 
 class SessionOut(Me):

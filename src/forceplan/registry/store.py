@@ -284,16 +284,20 @@ def get_pledge(engine: Engine, actor: Actor, pledge_id: str) -> dict[str, Any]:
         return pledge_public(_load_pledge(s, actor, pledge_id))
 
 
-def _next_pledge_id(s: Session, nation: str) -> str:
-    ids = set(s.scalars(select(PledgeRow.id).where(PledgeRow.id.like(f"{nation}-%"))))
-    n = len(ids) + 1
-    while f"{nation}-{n:02d}" in ids:
-        n += 1
-    return f"{nation}-{n:02d}"
+ID_ATTEMPTS = 10
+"""Generated ids tried before a create gives up (a clash needs rows the editor cannot see in its own namespace)."""
+
+
+def _next_pledge_id(s: Session, nation: str, skip: int = 0) -> str:
+    """``NATION-nn``: one past the highest number the nation's visible pledges use (``skip`` more on a retry)."""
+    ids = s.scalars(select(PledgeRow.id).where(PledgeRow.nation == nation, PledgeRow.id.like(f"{nation}-%")))
+    numbers = [int(i.split("-", 1)[1]) for i in ids if i.split("-", 1)[1].isdigit()]
+    return f"{nation}-{max(numbers, default=0) + 1 + skip:02d}"
 
 
 def create_pledge(engine: Engine, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
-    """A nation editor offers a pledge for its nation (status offered, renewal due in six months)."""
+    """A nation editor offers a pledge for its nation (status offered, renewal due in six months). The registry
+    gives it its id, in the nation's own namespace (``GBR-07``): no nation can take, block or probe another's ids."""
     require_reader(actor)
     nation = (data.get("nation") or actor.nation or "").upper()
     if actor.role != "editor" or nation != actor.nation:
@@ -301,30 +305,33 @@ def create_pledge(engine: Engine, actor: Actor, data: dict[str, Any]) -> dict[st
             "only the nation's own editor may offer its pledges"
             + (f" (you edit {actor.nation})" if actor.nation else "")
         )
-    expires_on = data.pop("expires_on", None)
-    for _attempt in range(10):
+    refused = [k for k in ("id", "expires_on", "status", "status_dates") if k in data]
+    if refused:
+        raise Invalid(
+            "the registry sets these itself: a new pledge is given its id in your nation's namespace, starts as "
+            "offered and is due for renewal in six months",
+            [Problem("set by the registry", (k,)) for k in refused],
+        )
+    for attempt in range(ID_ATTEMPTS):
         try:
-            return _insert_pledge(engine, actor, nation, data, expires_on)
+            return _insert_pledge(engine, actor, nation, data, attempt)
         except IntegrityError:
-            if data.get("id"):
-                raise Conflict(
-                    f"a pledge with id {data['id']!r} exists already", [Problem("duplicate id", ("id",))]
-                ) from None
-            # Two editors of one nation took the same generated id at once: the loser takes the next one.
-    raise Conflict("could not find a free pledge id; try again or give one")
+            continue  # the id was taken meanwhile, or by a row this editor cannot see: the next one
+    raise Conflict("could not allocate a pledge id; try again", [Problem("no free id", ("id",))])
 
 
-def _insert_pledge(engine: Engine, actor: Actor, nation: str, data: dict[str, Any], expires_on: Any) -> dict[str, Any]:
+def _insert_pledge(engine: Engine, actor: Actor, nation: str, data: dict[str, Any], attempt: int) -> dict[str, Any]:
     with transaction(engine, actor) as s:
-        pid = data.get("id") or _next_pledge_id(s, nation)
-        if data.get("id") and s.get(PledgeRow, pid) is not None:  # a generated id that was taken meanwhile: retried
-            raise Conflict(f"a pledge with id {pid!r} exists already", [Problem("duplicate id", ("id",))])
+        if s.get_bind().dialect.name == "postgresql":
+            # One allocator per nation at a time (released at commit): concurrent creates do not clash.
+            s.execute(text("SELECT pg_advisory_xact_lock(hashtext('forceplan-pledge-id:' || :n))"), {"n": nation})
+        pid = _next_pledge_id(s, nation, attempt)
         values = {**data, "id": pid, "nation": nation, "status": "offered", "status_dates": {"offered": today()}}
         pledge = validate_pledge(s, values)
         position = s.scalar(select(func.coalesce(func.max(PledgeRow.position), 0))) or 0
         row = PledgeRow(
             **_pledge_values(pledge),
-            expires_on=_date(expires_on) or today() + dt.timedelta(days=RENEWAL_DAYS),
+            expires_on=today() + dt.timedelta(days=RENEWAL_DAYS),
             position=position + 1,
             created_at=utcnow(),
             updated_at=utcnow(),
@@ -333,12 +340,6 @@ def _insert_pledge(engine: Engine, actor: Actor, nation: str, data: dict[str, An
         s.flush()
         _audit(s, actor, "create", "pledge", pid, nation, _diff({}, pledge_public(row)))
         return pledge_public(row)
-
-
-def _date(v: Any) -> dt.date | None:
-    if v is None or isinstance(v, dt.date):
-        return v
-    return dt.date.fromisoformat(str(v))
 
 
 def _save(s: Session, row: Any, current: Any) -> None:
@@ -363,14 +364,17 @@ def update_pledge(
             raise Forbidden("only the nation's own editor may change its pledges; planners verify them")
         if row.status in (PledgeStatus.deployed, PledgeStatus.withdrawn):
             raise Conflict(f"a {row.status} pledge is history and cannot be changed; offer a new pledge", (), before)
-        unknown = [k for k in changes if k not in (*EDITABLE_PLEDGE_FIELDS, "expires_on")]
+        unknown = [k for k in changes if k not in EDITABLE_PLEDGE_FIELDS]
         if unknown:
-            raise Invalid("these fields cannot be changed", [Problem("not editable", (k,)) for k in unknown])
+            raise Invalid(
+                "these fields cannot be changed (renewal is due six months after an offer or a renewal: renew the "
+                "pledge to confirm it stands)",
+                [Problem("not editable", (k,)) for k in unknown],
+            )
         stored = pledge_dict(row)
         # Validated first, then compared in the stored form: a body that restates the current values (caveats
         # with their defaults spelled out, say) changes nothing and does not send the pledge back to offered.
-        new = _pledge_values(validate_pledge(s, {**stored, **{k: v for k, v in changes.items() if k != "expires_on"}},
-                                             references=False))  # fmt: skip
+        new = _pledge_values(validate_pledge(s, {**stored, **changes}, references=False))
         substantive = any(new[k] != stored[k] for k in EDITABLE_PLEDGE_FIELDS if k != "note")
         if substantive and row.status in (PledgeStatus.verified, PledgeStatus.committed):
             new["status"] = PledgeStatus.offered.value
@@ -379,8 +383,6 @@ def update_pledge(
             check_pledge_references(s, new)
         for k, v in new.items():
             setattr(row, k, v)
-        if "expires_on" in changes:
-            row.expires_on = _date(changes["expires_on"])
         row.updated_at = utcnow()
         _save(s, row, before)
         after = pledge_public(row)
@@ -484,6 +486,21 @@ def save_materiel(
     """Create (``mid`` None) or change a stockpile record: a nation's own by its editor, a coalition stock (no
     nation) by a planner."""
     require_reader(actor)
+    if mid is None and actor.role == "editor" and not str(data.get("id", "")).startswith(f"{actor.nation}-"):
+        # A nation's stocks are named in its own namespace, so no clash can tell it of another nation's stock.
+        raise Invalid(
+            f"a new stock's id starts with your nation's code, e.g. {actor.nation}-M1",
+            [Problem(f"start the id with '{actor.nation}-'", ("id",))],
+        )
+    try:
+        return _save_materiel(engine, actor, data, mid, if_match)
+    except IntegrityError:
+        raise Conflict(f"a stock with id {data.get('id')!r} cannot be created: choose another id") from None
+
+
+def _save_materiel(
+    engine: Engine, actor: Actor, data: dict[str, Any], mid: str | None, if_match: str | None
+) -> dict[str, Any]:
     with transaction(engine, actor) as s:
         if mid is None:
             row = None

@@ -7,26 +7,43 @@ assets come from the npm registry at build time and are served from this app (no
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy.engine import Engine
 
-from forceplan.registry import auth, jobs, store
-from forceplan.registry.db import Actor
+from forceplan.registry import auth, exports, figures, jobs, store, wording
+from forceplan.registry.db import Actor, utcnow
 from forceplan.scenario import Problem
 from forceplan.scenario.model import Role
 from forceplan.scenario.problems import format_path
 
 COOKIE = "forceplan_session"
-STATIC = {"htmx.min.js": "text/javascript", "app.css": "text/css", "app.js": "text/javascript"}
+STATIC = {
+    "htmx.min.js": "text/javascript",
+    "app.css": "text/css",
+    "app.js": "text/javascript",
+    "charts.js": "text/javascript",
+    "docs.js": "text/javascript",
+    "picker.js": "text/javascript",
+    "plotly-basic.min.js": "text/javascript",
+    "leaflet.js": "text/javascript",
+    "leaflet.css": "text/css",
+    "swagger-ui-bundle.js": "text/javascript",
+    "swagger-ui.css": "text/css",
+}
+OWN_STATIC = ("app.css", "app.js", "charts.js", "docs.js", "picker.js")
+EMPTY_STYLE = "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
+"""The hash of an empty text: plotly adds an empty <style> element and fills it through the CSS object model;
+this lets exactly that empty element in, and no inline style with content."""
 PAGE_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-src 'self'; "
+    f"default-src 'self'; script-src 'self'; style-src 'self' {EMPTY_STYLE}; img-src 'self' data:; frame-src 'self'; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'self'; base-uri 'none'"
 )
 MAP_CSP = (
@@ -67,6 +84,8 @@ def _session(request: Request, engine: Engine) -> tuple[Actor, str]:
         who, _kind, csrf = auth.authenticate(engine, token)
     except auth.Unauthorised:
         raise Redirect("/login?next=" + quote(request.url.path)) from None
+    if who.must_change_password and request.url.path != "/password":
+        raise Redirect("/password")  # a one-time password is changed before anything else
     return who, csrf or ""
 
 
@@ -80,18 +99,6 @@ async def _form(request: Request, csrf: str) -> dict[str, Any]:
         values = form.getlist(k)
         out[k] = values if len(values) > 1 else values[0]
     return out
-
-
-def _caveats_text(cav: dict[str, Any]) -> str:
-    parts = []
-    for k, v in cav.items():
-        if v is True:
-            parts.append(k.replace("_", " "))
-        elif isinstance(v, list):
-            parts.append(f"{k.replace('_', ' ')}: {', '.join(map(str, v))}")
-        elif v not in (None, False, []):
-            parts.append(f"{k.replace('_', ' ')} {v:g}" if isinstance(v, int | float) else f"{k}: {v}")
-    return "; ".join(parts) or "none"
 
 
 def pledge_from_form(form: dict[str, Any]) -> dict[str, Any]:
@@ -142,7 +149,8 @@ def _field_errors(problems: list[Problem]) -> dict[str, str]:
         path = format_path(p.path)
         name = "caveat_" + path.split(".", 1)[1].split("[")[0] if path.startswith("caveats.") else path.split("[")[0]
         name = "home_base" if name.startswith("home_base") else name
-        msg = p.message + (f" ({p.hint})" if p.hint else "")
+        hint = p.hint if p.hint and "docs/" not in p.hint and "add it" not in p.hint else None
+        msg = wording.form_message(p.message) + (f" ({wording.form_message(hint)})" if hint else "")
         out[name] = out.get(name, "") + ("; " if name in out else "") + msg
     return out
 
@@ -163,13 +171,20 @@ def create_router(engine: Engine) -> APIRouter:
             "nations": {n["iso3"]: n["name"] for n in body.get("nations") or []},
             "roles": [x.value for x in Role],
             "geography": body.get("geography") or {},
+            "points": [*(body.get("places") or []), *(body.get("sites") or [])],
         }
 
     def names(cat: dict[str, Any]) -> dict[str, dict[str, str]]:
         return {"capability": dict(cat["capabilities"]), "place": dict(cat["places"]), "nation": cat["nations"]}
 
+    def wnames() -> wording.Names:
+        cat = catalogue()
+        return wording.Names(dict(cat["capabilities"]), dict(cat["places"]), dict(cat["phases"]), cat["nations"])
+
     def ctx(who: Actor, csrf: str, **kw: Any) -> dict[str, Any]:
-        return {"who": who, "csrf": csrf, "caveats_text": _caveats_text, **kw}
+        n = wnames()
+        return {"who": who, "csrf": csrf, "caveats_text": lambda c: wording.caveats_text(c, n), "w": wording,
+                "wn": n, **kw}  # fmt: skip
 
     # ------------------------------------------------------------------------------------------ sign in
 
@@ -181,14 +196,36 @@ def create_router(engine: Engine) -> APIRouter:
     async def login_post(request: Request) -> Response:
         form = await request.form()
         nxt = _safe_next(str(form.get("next") or "/"))
+        guard, address = request.app.state.sign_in_guard, request.client.host if request.client else "?"
         try:
-            token, _csrf, _who = auth.login(engine, str(form.get("username", "")), str(form.get("password", "")))
+            token, _csrf, who = auth.sign_in(engine, guard, address, str(form.get("username", "")),
+                                             str(form.get("password", "")))  # fmt: skip
         except (auth.Unauthorised, auth.TooManyAttempts) as exc:
             return _render("login.html", request, status=exc.status, next=nxt, error=exc.detail, who=None,
                            username=str(form.get("username", "")))  # fmt: skip
-        resp = RedirectResponse(nxt, status_code=303)
-        resp.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=auth.SESSION_HOURS * 3600)
+        resp = RedirectResponse("/password" if who.must_change_password else nxt, status_code=303)
+        resp.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=auth.SESSION_HOURS * 3600,
+                        secure=request.app.state.secure_cookies)  # fmt: skip
         return resp
+
+    @r.get("/password")
+    def password_page(request: Request) -> HTMLResponse:
+        who, csrf = _session(request, engine)
+        return _render("password.html", request, **ctx(who, csrf, error=None))
+
+    @r.post("/password")
+    async def password_post(request: Request) -> Response:
+        who, csrf = _session(request, engine)
+        form = await _form(request, csrf)
+        new = str(form.get("new_password", ""))
+        try:
+            if new != str(form.get("repeat_password", "")):
+                raise store.Invalid("the two new passwords differ")
+            auth.change_password(engine, who.username, str(form.get("current_password", "")), new)
+        except store.Invalid as exc:
+            messages = "; ".join([exc.detail, *(p.message for p in exc.problems if p.message)])
+            return _render("password.html", request, status=422, **ctx(who, csrf, error=messages))
+        return RedirectResponse("/", status_code=303)
 
     @r.post("/logout")
     async def logout(request: Request) -> Response:
@@ -196,7 +233,7 @@ def create_router(engine: Engine) -> APIRouter:
         await _form(request, csrf)
         auth.logout(engine, request.cookies.get(COOKIE, ""))
         resp = RedirectResponse("/login", status_code=303)
-        resp.delete_cookie(COOKIE)
+        resp.delete_cookie(COOKIE, httponly=True, samesite="strict", secure=request.app.state.secure_cookies)
         return resp
 
     @r.get("/")
@@ -211,7 +248,7 @@ def create_router(engine: Engine) -> APIRouter:
 
         if name not in STATIC:
             raise store.NotFound("no such file")
-        folder = Path(__file__).parent / "static" if name.startswith("app.") else assets_dir()
+        folder = Path(__file__).parent / "static" if name in OWN_STATIC else assets_dir()
         return Response((folder / name).read_bytes(), media_type=STATIC[name],
                         headers={"Cache-Control": "max-age=3600"})  # fmt: skip
 
@@ -225,19 +262,20 @@ def create_router(engine: Engine) -> APIRouter:
         cat = catalogue()
         pledges = store.list_pledges(engine, who)
         fill = store.fill(engine, who)
-        latest = jobs.latest_plan(engine, who)  # published runs only, for an editor
-        fg = latest["plan"].get("forcegen", {}) if latest else {}
-        unused = [u for u in fg.get("unused", []) if u["nation"] == who.nation]
-        short = [x for x in fg.get("slots", []) if x["shortfall_units"] > 0]
+        figs = figures.figures(engine, who)
+        unused = figures.unused_of(engine, who.nation or "")
+        short = [c for c in figs.capabilities if c["shortfall_units"] > 0]
         return _render("nation.html", request, **ctx(who, csrf, pledges=pledges, fill=fill, names=names(cat),
-                       nation_name=cat["nations"].get(who.nation or "", who.nation), latest=latest,
-                       unused=unused, shortfalls=short))  # fmt: skip
+                       nation_name=cat["nations"].get(who.nation or "", who.nation), figs=figs,
+                       status_units=_status_units(fill), unused=unused, shortfalls=short,
+                       exports=exports.TABLES_SHOWN, effect=_effect(request)))  # fmt: skip
 
     def form_page(request: Request, who: Actor, csrf: str, values: dict[str, Any], errors: dict[str, str],
                   pledge_id: str | None, version: int | None, conflict: dict[str, Any] | None = None,
-                  status: int = 200) -> HTMLResponse:  # fmt: skip
+                  status: int = 200, consequences: dict[str, str] | None = None) -> HTMLResponse:  # fmt: skip
         return _render("pledge_form.html", request, status=status, **ctx(who, csrf, v=values, errors=errors,
-                       pledge_id=pledge_id, version=version, cat=catalogue(), conflict=conflict))  # fmt: skip
+                       pledge_id=pledge_id, version=version, cat=catalogue(), conflict=conflict,
+                       consequences=consequences))  # fmt: skip
 
     @r.get("/nation/pledges/new")
     def new_pledge(request: Request) -> HTMLResponse:
@@ -276,6 +314,15 @@ def create_router(engine: Engine) -> APIRouter:
         data = pledge_from_form(form)
         version = str(form.get("version", ""))
         try:
+            # A stale form is a conflict first; then what the change would do, said before it is saved and
+            # confirmed only for exactly these values.
+            current = store.get_pledge(engine, who, pledge_id)
+            store.check_version(f'"{version}"', current["version"], current)
+            cons = figures.preview_change(engine, who, pledge_id, data)
+            digest = _digest(data, version)
+            if cons.matters and form.get("confirm") != digest:
+                return form_page(request, who, csrf, _form_values(data, form), {}, pledge_id, int(version or 0),
+                                 consequences={"sentence": cons.sentence(), "digest": digest})  # fmt: skip
             store.update_pledge(engine, who, pledge_id, data, f'"{version}"')
         except store.Invalid as exc:
             return form_page(request, who, csrf, _form_values(data, form), _field_errors(exc.problems), pledge_id,
@@ -284,7 +331,9 @@ def create_router(engine: Engine) -> APIRouter:
             current = exc.current or store.get_pledge(engine, who, pledge_id)
             clash = {"detail": exc.detail, "yours": _form_values(data, form)}
             return form_page(request, who, csrf, current, {}, pledge_id, current["version"], clash, status=409)
-        return RedirectResponse(f"/nation?saved={quote(pledge_id)}", status_code=303)
+        query = [("saved", pledge_id)] + ([("back", "1")] if cons.back_to_offered else [])
+        query += [("opened", f"{c}:{n}") for c, n in cons.opened] + [("closed", f"{c}:{n}") for c, n in cons.closed]
+        return RedirectResponse("/nation?" + urlencode(query), status_code=303)
 
     @r.post("/pledges/{pledge_id}/transition")
     async def transition(request: Request, pledge_id: str) -> Response:
@@ -316,13 +365,11 @@ def create_router(engine: Engine) -> APIRouter:
         who, csrf = _session(request, engine)
         store.require_planner(who, "see the coalition dashboard")
         cat = catalogue()
-        latest = jobs.latest_plan(engine, who)
-        fg = latest["plan"]["forcegen"] if latest else None
+        figs = figures.figures(engine, who)
         return _render("dashboard.html", request, **ctx(
-            who, csrf, fill=store.fill(engine, who), burden=store.burden(engine, who),
-            awaiting=store.list_pledges(engine, who, status="offered"), names=names(cat), latest=latest,
-            shortfalls=[s for s in (fg or {}).get("slots", []) if s["shortfall_units"] > 0],
-            readiness=(fg or {}).get("readiness", []),
+            who, csrf, figs=figs, fill=(fill := store.fill(engine, who)), status_units=_status_units(fill),
+            awaiting=store.list_pledges(engine, who, status="offered"), names=names(cat),
+            latest=(latest := jobs.latest_plan(engine, who)), charts=_charts(figs), exports=exports.TABLES_SHOWN,
             sustain=(latest["plan"].get("sustain") if latest else None),
         ))  # fmt: skip
 
@@ -334,6 +381,13 @@ def create_router(engine: Engine) -> APIRouter:
         latest = jobs.latest_plan(engine, who)
         geo = catalogue()["geography"]
         return _render("map.html", request, **ctx(who, csrf, latest=latest, snapshot=geo.get("snapshot_date")))
+
+    @r.get("/map/places.json")
+    def map_places(request: Request) -> Response:
+        """What the home-base picker draws: country outlines (Natural Earth) and the named places and sites."""
+        _session(request, engine)
+        return Response(_picker_json(catalogue()), media_type="application/json",
+                        headers={"Cache-Control": "private, max-age=600"})  # fmt: skip
 
     @r.get("/map/frame")
     def map_frame(request: Request) -> HTMLResponse:
@@ -381,6 +435,7 @@ def create_router(engine: Engine) -> APIRouter:
         from forceplan.report.compare_html import render_compare
 
         who, _csrf = _session(request, engine)
+        store.require_planner(who, "compare plan runs (a comparison names every nation's pledges)")
         pa = PlanResult.model_validate_json(jobs.get_run(engine, who, a, "plan.json"))
         pb = PlanResult.model_validate_json(jobs.get_run(engine, who, b, "plan.json"))
         return HTMLResponse(render_compare(compare_plans(pa, pb)), headers={"Content-Security-Policy": MAP_CSP})
@@ -402,6 +457,29 @@ def create_router(engine: Engine) -> APIRouter:
         jobs.publish_run(engine, who, run_id)
         return RedirectResponse(f"/plans/{run_id}", status_code=303)
 
+    # ------------------------------------------------------------------------------------------ downloads, API docs
+
+    @r.get("/export/{name}.{fmt}")
+    def download(request: Request, name: str, fmt: str) -> Response:
+        who, _csrf = _session(request, engine)
+        if fmt not in exports.FORMATS:
+            raise store.NotFound(f"no download as {fmt!r}; as csv or xlsx")
+        table = exports.build(engine, who, name, wnames())
+        stamp = utcnow().strftime("%Y%m%d-%H%M")
+        label = dict(exports.TABLES_SHOWN).get(name, name)
+        body = exports.to_csv(table) if fmt == "csv" else exports.to_xlsx(table, label)
+        filename = f"forceplan-{name}-{stamp}.{fmt}"
+        return Response(body, media_type=exports.FORMATS[fmt],
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})  # fmt: skip
+
+    @r.get("/docs")
+    def api_docs(request: Request) -> HTMLResponse:
+        try:  # open to all (as openapi.json is); with the menu for someone signed in
+            who, csrf = _session(request, engine)
+        except Redirect:
+            return _render("api_docs.html", request, who=None, csrf=None)
+        return _render("api_docs.html", request, who=who, csrf=csrf)
+
     # ------------------------------------------------------------------------------------------ audit
 
     @r.get("/audit")
@@ -410,9 +488,67 @@ def create_router(engine: Engine) -> APIRouter:
         store.require_planner(who, "read the whole audit trail")
         entries = store.audit_trail(engine, who, nation.strip()[:3] or None, record.strip()[:64] or None, 300)
         return _render("audit.html", request, **ctx(who, csrf, entries=entries, nation=nation, record=record,
-                       json=json))  # fmt: skip
+                       exports=exports.TABLES_SHOWN))  # fmt: skip
 
     return r
+
+
+_outline_cache: dict[str, Any] = {}
+
+
+def _picker_json(cat: dict[str, Any]) -> str:
+    from forceplan.scenario.io import data_dir
+
+    if "countries" not in _outline_cache:
+        doc = json.loads((data_dir() / "geo" / "naturalearth_lowres_europe.geojson").read_text(encoding="utf-8"))
+        _outline_cache["countries"] = {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "geometry": f["geometry"], "properties": {}} for f in doc["features"]]}  # fmt: skip
+    points = [{"id": x["id"], "name": x["name"], "lon": x["location"][0], "lat": x["location"][1]}
+              for x in cat["points"] if isinstance(x.get("location"), list)]  # fmt: skip
+    return json.dumps({"countries": _outline_cache["countries"], "places": points})
+
+
+def _digest(data: dict[str, Any], version: str) -> str:
+    """The values a confirmation was given for: a confirmed form whose values were changed again is previewed again."""
+    return hashlib.sha256(json.dumps([data, version], sort_keys=True, default=str).encode()).hexdigest()[:24]
+
+
+def _effect(request: Request) -> str | None:
+    """The saved message's account of what a change did, rebuilt from ids and counts in the redirect's query (only
+    known capabilities and whole numbers are shown: the query is not trusted to carry words)."""
+    q = request.query_params
+    pid = q.get("saved")
+    if not pid or not (q.get("back") or q.get("opened") or q.get("closed")):
+        return None
+    known = {c.id for c in figures.live_match(request.app.state.engine).scenario.capabilities}
+
+    def counts(key: str) -> list[tuple[str, int]]:
+        out = []
+        for item in q.getlist(key)[:20]:
+            cap, _, n = item.partition(":")
+            if cap in known and n.isdigit() and 0 < int(n) < 10_000:
+                out.append((cap, int(n)))
+        return out
+
+    names = {c.id: c.name for c in figures.live_match(request.app.state.engine).scenario.capabilities}
+    return figures.Consequences(pid[:64], q.get("back") == "1", counts("opened"), counts("closed"), names).sentence(
+        done=True
+    )
+
+
+def _status_units(fill: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """Pledged units per capability and status (the registry's records, before the match)."""
+    return {c["capability"]: c["units"] for c in fill["capabilities"]}
+
+
+def _charts(figs: figures.Figures) -> dict[str, Any]:
+    """The dashboard's chart data (read by static/charts.js from a JSON block: no inline script)."""
+    caps = sorted(figs.capabilities, key=lambda c: c["name"])
+    return {
+        "fill": {"names": [c["name"] for c in caps], "matched": [c["matched_units"] for c in caps],
+                 "short": [c["shortfall_units"] for c in caps]},
+        "burden": {"names": [b["name"] for b in figs.burden], "matched": [b["personnel_matched"] for b in figs.burden]},
+    }  # fmt: skip
 
 
 def _form_values(data: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:

@@ -58,12 +58,16 @@ layers['Garrisons'] = gj('garrison', { pointToLayer: (f, ll) => {
     ' personnel, combat power ' + p.combat_power.toFixed(1) + ', ' + p.distance_to_line_km.toFixed(0) +
     ' km from the line<br>' + lines);
 } }).addTo(map);
-L.control.layers(null, layers, { collapsed: false }).addTo(map);
+// On a phone the layer list and the legend fold into buttons, so they do not cover the map.
+const narrow = window.innerWidth < 700;
+L.control.layers(null, layers, { collapsed: narrow }).addTo(map);
 L.control.scale({ imperial: false, maxWidth: 160 }).addTo(map);
 // Bottom left, kept narrow: it lies over Romania and the Carpathians, away from the garrisons and the front.
 const legend = L.control({ position: 'bottomleft' });
-legend.onAdd = () => { const d = L.DomUtil.create('div', 'legend');
-  d.innerHTML = '<i style="background:#e57373"></i>occupied territory<br><i style="background:#7f0000"></i>line of contact' +
+legend.onAdd = () => { const d = L.DomUtil.create('details', 'legend');
+  d.open = !narrow;
+  L.DomEvent.disableClickPropagation(d);
+  d.innerHTML = '<summary>Legend</summary><i style="background:#e57373"></i>occupied territory<br><i style="background:#7f0000"></i>line of contact' +
    '<br><i style="background:#ffb74d"></i>standoff band<br><i style="border:2px solid #2e7d32"></i>protected, covered' +
    '<br><i style="border:2px dashed #c62828"></i>protected, not covered<br><i style="background:#d50000"></i>threat axis' +
    '<br><i style="border:2px solid #00897b"></i>entry node (throughput)' +

@@ -96,6 +96,14 @@ PAGE = """<!doctype html>
  header b {{ font-size: 1.05em; }} header span {{ color: #ffd37a; margin-left: 1em; font-size: 0.9em; }}
  .legend {{ background: #fff; padding: 6px 8px; font-size: 11px; line-height: 1.4; border-radius: 4px;
    max-width: 210px; }}
+ .legend summary {{ cursor: pointer; font-weight: 600; }}
+ .leaflet-control-layers-toggle, .leaflet-retina .leaflet-control-layers-toggle,
+ .leaflet-touch .leaflet-control-layers-toggle {{ background-image: none;
+   width: auto; height: auto; padding: 4px 9px; font: 600 12px system-ui, sans-serif; color: #1a1a1a; }}
+ .leaflet-control-layers-toggle::after {{ content: "Layers"; }}
+ @media (max-width: 700px) {{ header {{ height: auto; min-height: 3.2em; font-size: 12px; }}
+   header span {{ display: block; margin: 0; }} body {{ display: flex; flex-direction: column; }}
+   #map {{ position: relative; top: auto; flex: 1; }} .legend {{ max-width: 170px; }} }}
  .legend i {{ display: inline-block; width: 12px; height: 12px; margin-right: 5px; vertical-align: middle; }}
  .ms-icon {{ background: none; border: none; }}
  .leaflet-tooltip.country-label {{ background: none; border: none; box-shadow: none; color: #6b6b6b;

@@ -226,13 +226,13 @@ class Caveats(Frozen):
 
     no_frontline: bool = Field(False, description="Never assigned to a slot tagged 'frontline'")
     standoff_km: float | None = Field(
-        None, ge=0, description="Stationed at least this far from the line of contact, km"
+        None, ge=0, le=2000, description="Stationed at least this far from the line of contact, km"
     )
-    max_duration_days: float | None = Field(None, gt=0, description="Longest deployment accepted, days")
+    max_duration_days: float | None = Field(None, gt=0, le=3650, description="Longest deployment accepted, days")
     from_phase: str | None = Field(None, description="Phase id: available from this phase on, not before")
     requires_us_backstop: bool = Field(False, description="Deploys only if a US backstop is assumed")
     national_approval_h: float | None = Field(
-        None, ge=0, description="Extra national decision time before the unit may act, hours"
+        None, ge=0, le=720, description="Extra national decision time before the unit may act, hours"
     )
     no_offensive_strikes: bool = Field(False, description="Never strikes targets behind the aggressor's line")
     air_only: bool = Field(False, description="Only fills slots tagged 'air'")
@@ -246,20 +246,20 @@ class Pledge(Frozen):
     id: Id
     nation: Iso3 = Field(description="Contributing nation, ISO3")
     capability: Id = Field(description="Capability id from the catalogue")
-    quantity: int = Field(gt=0, description="Number of units pledged, units")
-    personnel_per_unit: int = Field(gt=0, description="Personnel in one pledged unit, personnel")
-    notice_to_move_days: float = Field(ge=0, description="Time from the order until the unit can move, days")
+    quantity: int = Field(gt=0, le=1000, description="Number of units pledged, units")
+    personnel_per_unit: int = Field(gt=0, le=20_000, description="Personnel in one pledged unit, personnel")
+    notice_to_move_days: float = Field(ge=0, le=365, description="Time from the order until the unit can move, days")
     home_base: LonLat | Id = Field(description="[lon, lat], or the id of a place or site")
     caveats: Caveats = Field(default_factory=Caveats)
     status: PledgeStatus = PledgeStatus.offered
     status_dates: dict[PledgeStatus, dt.date] = Field(
         default_factory=dict, description="Date each status was reached (ISO 8601)"
     )
-    available_from_day: float = Field(0.0, ge=0, description="First day available, days after the ceasefire")
+    available_from_day: float = Field(0.0, ge=0, le=3650, description="First day available, days after the ceasefire")
     available_until_day: float | None = Field(
-        None, gt=0, description="Last day available, days after the ceasefire; none means open-ended"
+        None, gt=0, le=3650, description="Last day available, days after the ceasefire; none means open-ended"
     )
-    note: str | None = None
+    note: str | None = Field(None, max_length=2000)
     force: ForceKind = Field(ForceKind.regular, description="Kind of force: regular, reserve or conscript")
     rotation: RotationPolicy = Field(
         default_factory=RotationPolicy, description="Rotation policy; unset fields take the scenario's defaults"
@@ -291,13 +291,13 @@ class Materiel(Frozen):
     id: Id
     item: str = Field(description="What is stocked, e.g. '155 mm howitzer'")
     nation: Iso3 | None = Field(None, description="Donor nation, ISO3")
-    quantity: int = Field(gt=0, description="Number of items, items")
+    quantity: int = Field(gt=0, le=100_000, description="Number of items, items")
     depot: LonLat | Id = Field(description="[lon, lat], or the id of a site of kind 'depot'")
     combat_power_per_item: float = Field(
-        ge=0, description="Combat power once handed over and crewed, battalion-equivalents per item"
+        ge=0, le=10, description="Combat power once handed over and crewed, battalion-equivalents per item"
     )
-    release_prep_h: float = Field(ge=0, description="Time from the release decision until loaded, hours")
-    transport_kmh: float = Field(40.0, gt=0, description="Road transport speed from the depot, km/h")
+    release_prep_h: float = Field(ge=0, le=8760, description="Time from the release decision until loaded, hours")
+    transport_kmh: float = Field(40.0, gt=0, le=200, description="Road transport speed from the depot, km/h")
     source: str | None = None
 
 

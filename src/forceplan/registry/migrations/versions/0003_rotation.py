@@ -1,7 +1,7 @@
 """Each pledge's kind of force and rotation policy (issue #25: rotation, renewal and cost over years).
 
 Revision ID: 0003
-Revises: 0001 (to be rechained onto 0002 at merge)
+Revises: 0002 (the walls between nations)
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
