@@ -3,6 +3,7 @@ the held-out skill reproduced on a fixed seed, and a verdict that must say when 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -206,8 +207,11 @@ def _score(model: str, b: float, b0: float) -> Score:
 def test_the_verdict_says_so_when_the_model_loses_to_a_constant() -> None:
     worse = _score("pre-battle factors", 0.250, 0.240)
     assert not worse.beats_constant and "does NOT beat a constant" in worse.sentence("Here")
-    better = _score("pre-battle factors", 0.230, 0.240)
-    assert better.beats_constant and "it beats a constant" in better.sentence("Here")
+    unsure = _score("pre-battle factors", 0.230, 0.240)  # its skill's interval (-0.1, 0.1) reaches zero
+    assert unsure.beats_constant and not unsure.surely_beats_constant
+    assert "NOT surely better than a constant" in unsure.sentence("Here")
+    sure = dataclasses.replace(unsure, brier_skill_ci=(0.01, 0.08))
+    assert sure.surely_beats_constant and "it beats a constant" in sure.sentence("Here")
     v = validate_outcome(seed=0, reps=100)
     assert v.passed and v.sentences()[-1].startswith("PASS")
     ratio = _score("force ratio alone", 0.245, 0.240)

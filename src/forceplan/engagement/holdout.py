@@ -63,6 +63,11 @@ class Score:
     def beats_constant(self) -> bool:
         return self.brier < self.brier_base
 
+    @property
+    def surely_beats_constant(self) -> bool:
+        """Better than a constant with the whole 95 % interval of the skill above zero."""
+        return self.beats_constant and self.brier_skill_ci[0] > 0
+
     def sentence(self, where: str) -> str:
         """The plain verdict: does the model beat a constant forecast, by the held-out Brier score?"""
         lo, hi = self.brier_skill_ci
@@ -70,11 +75,16 @@ class Score:
             f"{where}, the {self.model} model's Brier score is {self.brier:.3f} against {self.brier_base:.3f} for "
             f"the base rate (always forecasting the training battles' win rate)"
         )
-        if self.beats_constant:
-            sure = "" if lo > 0 else "; the interval reaches zero, so the skill is not sure"
+        if self.beats_constant and self.surely_beats_constant:
             return (
                 f"{head}: it beats a constant, with a Brier skill of {self.brier_skill:+.1%} "
-                f"(95 % interval {lo:+.1%} to {hi:+.1%}{sure}); AUC {self.auc:.2f}."
+                f"(95 % interval {lo:+.1%} to {hi:+.1%}); AUC {self.auc:.2f}."
+            )
+        if self.beats_constant:
+            return (
+                f"{head}: its score is better than a constant's (Brier skill {self.brier_skill:+.1%}), but the 95 % "
+                f"interval ({lo:+.1%} to {hi:+.1%}) reaches zero, so it is NOT surely better than a constant; "
+                f"AUC {self.auc:.2f}."
             )
         return (
             f"{head}: it does NOT beat a constant (Brier skill {self.brier_skill:+.1%}, 95 % interval {lo:+.1%} to "
@@ -400,8 +410,21 @@ class OutcomeValidation:
             ("the battles outside CDB90", ext.score.beats_constant),
         ]
         worse = [w for w, ok in beats if not ok]
+        unsure = [
+            w
+            for w, sc in (
+                ("all CDB90 battles", self.default_score(self.all_battles)),
+                ("CDB90 battles since 1939", self.default_score(self.modern)),
+                ("the battles outside CDB90", ext.score),
+            )
+            if not sc.surely_beats_constant
+        ]
+        qualifier = (
+            f" (not surely on {', '.join(unsure)}: the skill's 95 % interval reaches zero there)" if unsure else ""
+        )
         lines.append(
-            f"PASS: the {self.default} model beats a constant forecast out of sample on all three sets of battles."
+            f"PASS: the {self.default} model scores better than a constant forecast out of sample on all three sets "
+            f"of battles{qualifier}."
             if not worse and self.default == self.rule_choice
             else f"FAIL: the {self.default} model does not beat a constant forecast on {', '.join(worse)}."
             if worse
