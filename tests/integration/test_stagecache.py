@@ -20,7 +20,7 @@ from forceplan.stagecache import FORMAT, ScenarioViews, StageCache, default_fold
 
 pytestmark = pytest.mark.integration
 
-STAGE_NAMES = ["force generation", "stationing", "response timelines", "deterrence assessment"]
+STAGE_NAMES = ["force generation", "stationing", "response timelines", "deterrence assessment", "sustainment"]
 
 
 def small_plan(sc: Scenario, cache: StageCache | None, seed: int = 3, opts: Options | None = None) -> str:

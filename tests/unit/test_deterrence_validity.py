@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 from forceplan.engagement.assess import assess, total_interval
 from forceplan.engagement.calibrate import cross_validate, load_cdb90
 from forceplan.engagement.engine import run_battles
-from forceplan.engagement.stats import verdict_for, wilson_interval
+from forceplan.engagement.stats import wilson_interval
 from forceplan.engagement.validate import validate_engine
+from forceplan.engagement.verdict import verdict_for
 from forceplan.geo.advance import SectorDef, sector_advance
 from forceplan.geo.crs import to_lonlat
 
@@ -148,18 +149,22 @@ def test_bundled_snapshots_give_the_registry_contested_rate() -> None:
 
 
 @pytest.mark.parametrize(
-    ("low", "high", "verdict"),
+    ("low", "high", "threshold", "verdict"),
     [
-        (0.01, 0.08, "deterred"),
-        (0.08, 0.12, "uncertain: between deterred and probably denied"),
-        (0.2, 0.45, "probably denied"),
-        (0.45, 0.55, "uncertain: between probably denied and at risk"),
-        (0.3, 0.95, "uncertain: between probably denied and not deterred"),
-        (0.92, 1.0, "not deterred"),
+        (0.01, 0.08, 0.25, "deterred"),
+        (0.01, 0.2499, 0.25, "deterred"),
+        (0.2, 0.25, 0.25, "uncertain"),
+        (0.1, 0.9, 0.25, "uncertain"),
+        (0.25, 0.95, 0.25, "not deterred"),
+        (0.39, 0.45, 0.25, "not deterred"),
+        (0.39, 0.45, 0.5, "deterred"),
+        (0.05, 0.12, 0.1, "uncertain"),
     ],
 )
-def test_verdict_names_a_band_only_when_the_interval_lies_in_it(low: float, high: float, verdict: str) -> None:
-    assert verdict_for(low, high) == verdict
+def test_verdict_compares_the_interval_with_the_threshold(
+    low: float, high: float, threshold: float, verdict: str
+) -> None:
+    assert verdict_for(low, high, threshold) == verdict
 
 
 def test_total_interval_removes_monte_carlo_noise() -> None:
@@ -168,6 +173,8 @@ def test_total_interval_removes_monte_carlo_noise() -> None:
     reached = rng.random(200 * 50) < 0.3
     p = total_interval(reached, 50)
     assert p.ci_high - p.ci_low < 0.03 and p.mc_error == pytest.approx(np.sqrt(0.21 / 10_000), rel=0.2)
+    # ... but never to a point: each end at least 2 Monte Carlo errors from P.
+    assert p.ci_low <= p.p - 2 * p.mc_error + 1e-4 and p.ci_high >= p.p + 2 * p.mc_error - 1e-4
     # Two kinds of draws, P 0.1 and 0.5: the interval spans them.
     pj = np.repeat(np.where(np.arange(200) % 2 == 0, 0.1, 0.5), 50)
     p2 = total_interval(rng.random(pj.size) < pj, 50)
@@ -192,7 +199,9 @@ def test_same_seed_identical_different_seed_within_error(bundled) -> None:
     assert abs(pa.p - pc.p) <= 4 * np.hypot(pa.mc_error, pc.mc_error)
 
 
-def test_default_trials_keep_monte_carlo_error_under_one_percent(bundled) -> None:
+def test_default_trials_keep_monte_carlo_error_small(bundled) -> None:
+    """Every assumption given as a range is inside the interval now (it spans half the scale or more): an error of
+    P under 0.02 is a twentieth of it."""
     from forceplan.engagement.assess import DEFAULT_TRIALS
     from forceplan.forcegen import match_force
     from forceplan.stationing import station_force
@@ -200,7 +209,7 @@ def test_default_trials_keep_monte_carlo_error_under_one_percent(bundled) -> Non
     fg = match_force(bundled)
     r = assess(bundled, trials=DEFAULT_TRIALS, seed=0, fg=fg, laydown=station_force(bundled, fg), sensitivity=False)
     for t in r.threats:
-        assert t.p_reached.mc_error <= 0.01
+        assert t.p_reached.mc_error <= 0.02
         assert t.p_reached.ci_low <= t.p_reached.p <= t.p_reached.ci_high
         assert t.p_reached.ci_high - t.p_reached.ci_low > 2 * t.p_reached.mc_error  # model uncertainty counted
 

@@ -254,7 +254,10 @@ def test_without_air_power_and_without_strikes_change_p(bundled, bundled_plan) -
     air = {t.threat: next(s.delta for s in t.sensitivity if s.case == "without air power") for t in r.threats}
     strikes = {t.threat: next(s.delta for s in t.sensitivity if s.case == "without strikes") for t in r.threats}
     assert max(air.values()) > 0.02 and min(air.values()) >= 0
-    assert max(strikes.values()) > 0 and min(strikes.values()) >= 0
+    # A strike squadron flies either missile strikes or attack sorties, never both: without strikes its aircraft
+    # fly attack sorties from the start instead, which on the bundled axes wear the attacker down more than the
+    # missiles do on its staging areas. So dropping strikes changes P, and may lower it.
+    assert max(abs(v) for v in strikes.values()) > 0
     assert r.offensives and len(r.offensives[0].axes) == 3
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -426,17 +427,21 @@ def _print_skill(skills: list[Skill]) -> None:
 
 
 def print_assessment(r: AssessResult, sc: Scenario | None = None) -> None:
-    from forceplan.engagement.stats import SKILL_SENTENCE
+    from forceplan.engagement.stats import OUTCOME_SKILL_SENTENCE
+    from forceplan.engagement.verdict import COLOURS, verdict_sentence
 
+    c = r.calibration
     console.rule(Text(f"Deterrence assessment: {r.scenario}", style="bold"))
     console.print(
         f"{r.trials:,} trials ({r.input_draws} draws of the uncertain inputs), seed {r.seed}; battles decided at "
-        f"the CDB90 odds (slope {r.calibration['b1']:.2f}, 95 % CI {r.calibration['b1_ci_low']:.2f}-"
-        f"{r.calibration['b1_ci_high']:.2f}); 30 days"
+        f"the odds of the CDB90 outcome model ({c['battles']:.0f} battles; ln force ratio slope "
+        f"{c['log_force_ratio']:.2f}, 95 % CI {c['log_force_ratio_low']:.2f}-{c['log_force_ratio_high']:.2f}, "
+        f"flat outside force ratios {math.exp(c['log_ratio_min']):.2f}-{math.exp(c['log_ratio_max']):.1f}); "
+        "30 days"
     )
     t = table(
         title="Would the attacker reach its objective within 30 days?",
-        caption="P: the attacker's probability [5th-95th percentile over the model's uncertain inputs]; "
+        caption="P: the attacker's probability [5th-95th percentile over the uncertain inputs]; "
         "±: Monte Carlo error; hours to objective and attacker losses (battalion-equivalents): P50 (P10-P90)",
     )
     t.add_column("threat", no_wrap=True)
@@ -446,21 +451,26 @@ def print_assessment(r: AssessResult, sc: Scenario | None = None) -> None:
         t.add_column(col)
     for th in r.threats:
         pr = th.p_reached
+        colour = COLOURS.get(th.verdict, "")
         t.add_row(
             short_threat(th.name),
             f"{th.distance_km:.0f}",
-            f"{pr.p:.2f} [{pr.ci_low:.2f}-{pr.ci_high:.2f}]",
+            Text(f"{pr.p:.2f} [{pr.ci_low:.2f}-{pr.ci_high:.2f}]", style=colour),
             f"±{pr.mc_error:.3f}",
             _q(th.time_to_objective_h),
             _q(th.attacker_losses),
             f"{th.p_culminated:.2f}",
-            th.verdict,
+            Text(th.verdict, style=colour),
         )
     console.print(t)
     console.print(
-        SKILL_SENTENCE + " The interval (5th-95th percentile) carries the calibration's uncertainty and the stated "
-        "strength ranges; the verdict names a band only when the whole interval lies in it."
+        OUTCOME_SKILL_SENTENCE + " The interval (5th-95th percentile) carries the outcome model's coefficients, the "
+        "stated strength ranges and every assumption given as a range (exploitation pace, air effect and losses, "
+        "strike effect, decision delay and the lever mappings); it is never narrower than the Monte Carlo error "
+        "allows. " + verdict_sentence(r.threshold)
     )
+    for word, meaning in r.verdicts.items():
+        console.print(Text.assemble((f"  {word}", COLOURS.get(word, "")), f": {meaning}"))
     names = {th.threat: short_threat(th.name) for th in r.threats}
     for off in r.offensives:
         t = table(title=f"{off.name} (the force shared by HiGHS)")
@@ -468,10 +478,11 @@ def print_assessment(r: AssessResult, sc: Scenario | None = None) -> None:
             t.add_column(col)
         for ax in off.axes:
             pr = ax.p_reached
+            colour = COLOURS.get(ax.verdict, "")
             t.add_row(
                 names.get(ax.threat, ax.threat),
-                f"{pr.p:.2f} [{pr.ci_low:.2f}-{pr.ci_high:.2f}]",
-                ax.verdict,
+                Text(f"{pr.p:.2f} [{pr.ci_low:.2f}-{pr.ci_high:.2f}]", style=colour),
+                Text(ax.verdict, style=colour),
                 f"{ax.power_received:.1f}",
                 in_words("; ".join(ax.received[:6]), sc) + (" ..." if len(ax.received) > 6 else ""),
             )
@@ -480,12 +491,22 @@ def print_assessment(r: AssessResult, sc: Scenario | None = None) -> None:
         console.print(f"  {guards} units stay as guards at {len(off.guards)} protected sites")
     if any(th.sensitivity for th in r.threats):
         for th in r.threats:
-            s = table(title=f"Sensitivity, {short_threat(th.name)}: change in P (same draws, common random numbers)")
+            s = table(
+                title=f"Sensitivity, {short_threat(th.name)}: change in P (same draws, common random numbers)",
+                caption="change [5th-95th percentile over the uncertain inputs]; levers first, with the fitted "
+                "factor or mechanism they work through",
+            )
             s.add_column("case")
             s.add_column("P", justify="right")
-            s.add_column("change", justify="right")
-            for c in th.sensitivity:
-                s.add_row(c.case, f"{c.p_reached:.3f}", f"{c.delta:+.3f}")
+            s.add_column("change [interval]", justify="right", no_wrap=True)
+            s.add_column("why")
+            for sv in th.sensitivity:
+                s.add_row(
+                    sv.case,
+                    f"{sv.p_reached:.3f}",
+                    f"{sv.delta:+.3f} [{sv.delta_low:+.3f}, {sv.delta_high:+.3f}]",
+                    sv.why,
+                )
             console.print(s)
 
 

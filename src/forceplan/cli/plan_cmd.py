@@ -129,8 +129,8 @@ def plan(
     cache: Annotated[
         bool,
         typer.Option(
-            help="Reuse stage results of earlier runs with the same inputs (kept in $FORCEPLAN_CACHE_DIR, else "
-            "~/.cache/forceplan; FORCEPLAN_CACHE=off turns it off)"
+            help="Reuse stage results of earlier runs with the same inputs (kept in the folder named by "
+            "FORCEPLAN_CACHE_DIR, else in ~/.cache/forceplan; FORCEPLAN_CACHE=off turns it off)"
         ),
     ] = True,
 ) -> None:

@@ -1,5 +1,6 @@
 """Deterrence assessment: would each threatened offensive reach its objective within 30 days, how fast, at what
-cost — given the coalition's response (the timelines) — and how sensitive is that to each option."""
+cost — given the coalition's response (the timelines) — how sensitive is that to each assumption, and how much
+does each of the coalition's levers (air power, force in theatre, warning) move it (docs/model.md, section 7)."""
 
 from __future__ import annotations
 
@@ -12,55 +13,60 @@ import numpy as np
 from pydantic import Field
 
 from forceplan.defaults import ASSESS_TRIALS
-from forceplan.engagement.calibrate import SuccessFit, default_success_fit
-from forceplan.engagement.engine import BattleOutcome, per_step_schedule, run_battles
-from forceplan.engagement.stats import band_of, verdict_for, wilson_interval
+from forceplan.engagement.calibrate import SuccessFit
+from forceplan.engagement.engagements import (
+    DAYS,
+    ENGAGEMENT_PARAMETERS,
+    INNER_TRIALS,
+    Engagement,
+    EngagementDraws,
+    Response,
+    describe_pace,
+    draw_engagement,
+    engage_threat,
+    pace_range,
+    threat_distance_km,
+)
+from forceplan.engagement.outcome import NAMES, OutcomeModel, default_outcome_model
+from forceplan.engagement.verdict import VERDICTS, Interval, two_stage_interval, verdict_for
 from forceplan.forcegen import ForcegenResult, Options, match_force
-from forceplan.geo import geodesic_km
 from forceplan.results import Out, versioned_schema
 from forceplan.scenario import Scenario, scenario_digest
 from forceplan.scenario.model import Fixed, Offensive, Threat, Triangular, strength_range
 from forceplan.scenario.parameters import parameter
 from forceplan.stationing import StationingResult, station_force
 from forceplan.timeline.allocate import MOVABLE, AxisPlan, plan_axes
-from forceplan.timeline.elements import Element, build_elements, node_capacity_per_h
+from forceplan.timeline.elements import build_elements, node_capacity_per_h
 from forceplan.timeline.result import Quantiles
 from forceplan.timeline.run import PARAMETER_NAMES, _quantiles
-from forceplan.timeline.simulate import draw, simulate_axis
+from forceplan.timeline.simulate import simulate_axis
 
-SCHEMA_ID = "forceplan.assess/2"
-DAYS = 30
-INNER_TRIALS = 50
-"""Trials per draw of the uncertain model inputs (the inner loop of the two-stage design)."""
+__all__ = ["ENGAGEMENT_PARAMETERS", "INNER_TRIALS", "assess", "engage_threat"]
+
+SCHEMA_ID = "forceplan.assess/3"
 MIN_INPUT_DRAWS = 20
 """Fewer draws of the uncertain inputs give no interval worth printing: at least 1,000 trials are run."""
 DEFAULT_TRIALS = ASSESS_TRIALS
-"""120 draws of the model inputs × 50 trials: the Monte Carlo error of P stays under 0.01 (about 0.007)."""
-ENGAGEMENT_PARAMETERS = (
-    "attacker_lethality_per_day",
-    "defender_lethality_per_day",
-    "battle_hazard_per_day",
-    "contested_advance_km_per_day",
-    "exploitation_advance_km_per_day",
-    "pursuit_days",
-    "holding_attrition_factor",
-    "air_attrition_per_sortie",
-    "strike_kill_per_munition",
-    "attacker_arrival_factor",
-)
+"""120 draws of the model inputs × 50 trials."""
+LEVER_WARNING_H = 24.0
+"""The warning lever: the monitoring detects the offensive this many hours earlier."""
 
 
 class Probability(Out):
     p: float = Field(description="The attacker's probability of reaching its objective within 30 days")
-    ci_low: float = Field(description="5th percentile over the uncertain model inputs (calibration, strengths)")
-    ci_high: float = Field(description="95th percentile over the uncertain model inputs")
+    ci_low: float = Field(description="5th percentile over the uncertain inputs (never closer to p than the MC error)")
+    ci_high: float = Field(description="95th percentile over the uncertain inputs")
     mc_error: float = Field(description="Monte Carlo standard error of p")
 
 
 class Sensitivity(Out):
     case: str
     p_reached: float
-    delta: float = Field(description="Change from the baseline, in probability")
+    delta: float = Field(description="Change from the baseline, in probability (same draws: common random numbers)")
+    delta_low: float = Field(0.0, description="5th percentile of the change over the uncertain inputs")
+    delta_high: float = Field(0.0, description="95th percentile of the change over the uncertain inputs")
+    lever: bool = Field(False, description="A coalition lever (more air, more force in theatre, longer warning)")
+    why: str = Field("", description="Through which fitted factor or mechanism the case moves P, in words")
 
 
 class Paths(Out):
@@ -90,7 +96,13 @@ class ThreatAssessment(Out):
     defender_losses: Quantiles
     p_culminated: float = Field(description="P(the attack culminates before its objective)")
     battles_won: Quantiles = Field(description="Battles the attacker won (breakthroughs) in 30 days")
-    verdict: str = Field(description="A band only when the whole interval lies in it, else 'uncertain: between ...'")
+    verdict: str = Field(description="deterred, uncertain or not deterred: the interval against the threshold")
+    factors: dict[str, float] = Field(
+        default_factory=dict,
+        description="Mean over the trials of the first battle's pre-battle factors (posture shares, air "
+        "superiority, surprise) and P(air superiority)",
+    )
+    attack_sorties_per_day: float = Field(0.0, description="Mean attack sorties a day once all air elements fly")
     paths: Paths
     sensitivity: list[Sensitivity]
     received: list[str] = Field(default_factory=list, description="Movable elements the axis receives")
@@ -125,7 +137,12 @@ class AssessResult(Out):
     input_draws: int = Field(description="Draws of the uncertain model inputs (outer loop)")
     law: str
     outcome_model: str
-    calibration: dict[str, float]
+    calibration: dict[str, float] = Field(
+        description="The battle-outcome model's coefficients (logit scale), their 95 % bounds (name_low, "
+        "name_high), the ln(force ratio) clip range and the number of battles fitted"
+    )
+    threshold: float = Field(description="The scenario's deterrence threshold the verdicts compare the interval with")
+    verdicts: dict[str, str] = Field(description="Each verdict word and its definition")
     parameters: dict[str, str]
     threats: list[ThreatAssessment]
     offensives: list[OffensiveAssessment] = Field(default_factory=list)
@@ -134,126 +151,28 @@ class AssessResult(Out):
         return self.model_dump_json(by_alias=True, indent=2)
 
 
-def wilson(successes: int, n: int, z: float = 1.96) -> Probability:
-    """A binomial proportion with its Wilson interval (no model uncertainty: a plain Monte Carlo estimate)."""
-    lo, hi = wilson_interval(successes, n, z)
-    p = successes / n if n else 0.0
-    se = float(np.sqrt(p * (1 - p) / n)) if n else 0.0
-    return Probability(p=round(p, 4), ci_low=round(lo, 4), ci_high=round(hi, 4), mc_error=round(se, 4))
-
-
-def verdict(p: float) -> str:
-    """The band of a point value: deterred (P < 0.1), probably denied (< 0.5), at risk (< 0.9), not deterred."""
-    return band_of(p)
-
-
-def total_interval(reached: np.ndarray, inner: int, q: tuple[float, float] = (0.05, 0.95)) -> Probability:
-    """P and its interval over the uncertain inputs, from a two-stage design (``reached`` ordered by input draw,
-    ``inner`` trials per draw). The spread of the per-draw estimates is shrunk by the binomial noise of ``inner``
-    trials (method of moments), so the interval carries the model uncertainty, not the Monte Carlo noise; the Monte
-    Carlo error of P is the standard error of the per-draw means."""
-    pj = reached.reshape(-1, inner).mean(axis=1)
-    n_outer = len(pj)
-    p = float(pj.mean())
-    var_obs = float(pj.var(ddof=1)) if n_outer > 1 else 0.0
-    noise = float(np.mean(pj * (1 - pj))) / max(inner - 1, 1)
-    shrink = float(np.sqrt(max(var_obs - noise, 0.0) / var_obs)) if var_obs > 0 else 0.0
-    adj = np.clip(p + shrink * (pj - p), 0.0, 1.0)
-    lo, hi = np.quantile(adj, q)
-    se = float(np.sqrt(var_obs / n_outer)) if n_outer > 1 else 0.0
+def probability(iv: Interval) -> Probability:
     return Probability(
-        p=round(p, 4), ci_low=round(float(min(lo, p)), 4), ci_high=round(float(max(hi, p)), 4), mc_error=round(se, 4)
+        p=round(iv.mean, 4), ci_low=round(iv.low, 4), ci_high=round(iv.high, 4), mc_error=round(iv.mc_error, 4)
     )
 
 
-@dataclass(frozen=True)
-class EngagementDraws:
-    """Every random input of one threat's engagements, per trial. Made once per threat, whatever the case."""
-
-    b0: np.ndarray
-    b1: np.ndarray
-    attacker_factor: np.ndarray
-    defender_factor: np.ndarray
-    other: dict[str, np.ndarray]
-    clock_seed: np.random.SeedSequence
-
-    def with_(self, **kw: np.ndarray) -> EngagementDraws:
-        return dataclasses.replace(self, **kw)  # type: ignore[arg-type]
+def total_interval(reached: np.ndarray, inner: int = INNER_TRIALS) -> Probability:
+    """P and its interval over the uncertain inputs (``verdict.two_stage_interval``)."""
+    return probability(two_stage_interval(np.asarray(reached, dtype=float), inner))
 
 
-def draw_engagement(sc: Scenario, threat: Threat, i: int, seed: int, n_outer: int, fit: SuccessFit) -> EngagementDraws:
-    """Outer draws (calibration, attacker and defender strength) repeated over the inner trials; inner draws for
-    the rest. Stream ``SeedSequence(seed, spawn_key=(i, 1))``; the battle clocks use ``(i, 2)``."""
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(i, 1)))
-    trials = n_outer * INNER_TRIALS
-    b0, b1 = fit.draw(n_outer, rng)
-    a_lo, a_mode, a_hi = strength_range(
-        threat.attacker.initial_combat_power, threat.attacker.initial_combat_power_range
+def ratio_only_model(fit: SuccessFit, like: OutcomeModel) -> OutcomeModel:
+    """A force-ratio-only calibration (e.g. exploration's scaled slope) as an outcome model with no other factors,
+    clipped to the same range of force ratios as ``like``."""
+    return OutcomeModel(
+        names=("intercept", "log_force_ratio"),
+        coef=np.array([fit.b0, fit.b1]),
+        cov=np.array(fit.cov, dtype=float),
+        log_ratio_bounds=like.log_ratio_bounds,
+        n_battles=fit.battles,
+        label="force ratio alone",
     )
-    d_lo, d_mode, d_hi = strength_range(threat.defender_combat_power, threat.defender_combat_power_range)
-    att = rng.triangular(a_lo / a_mode, 1.0, a_hi / a_mode, size=n_outer)
-    dfd = rng.triangular(d_lo / d_mode, 1.0, d_hi / d_mode, size=n_outer) if d_mode > 0 else np.ones(n_outer)
-    other = {name: draw(parameter(sc, name), (trials,), rng) for name in ENGAGEMENT_PARAMETERS}
-
-    def rep(x: np.ndarray) -> np.ndarray:
-        return np.repeat(x, INNER_TRIALS)
-
-    return EngagementDraws(rep(b0), rep(b1), rep(att), rep(dfd), other, np.random.SeedSequence(seed, spawn_key=(i, 2)))
-
-
-@dataclass(frozen=True)
-class Response:
-    elements: list[Element]
-    times_h: np.ndarray
-    scale: np.ndarray
-
-
-def engage_threat(sc: Scenario, threat: Threat, resp: Response, dr: EngagementDraws) -> BattleOutcome:
-    """One threat's engagements over the trials: attack at H = warning time after detection."""
-    elements, times_h, air_scale = resp.elements, resp.times_h, resp.scale
-    n = times_h.shape[0]
-    keep = [k for k, el in enumerate(elements) if el.power > 0 and el.option not in ("long_range_fires", "air_power")]
-    rel = times_h[:, keep] - threat.warning_time_h  # arrival relative to the start of the attack
-    power = np.array([elements[k].power for k in keep])
-    air = [k for k, el in enumerate(elements) if el.option == "air_power" and el.reachable]
-    fires = [k for k, el in enumerate(elements) if el.option == "long_range_fires" and el.reachable]
-    o = dr.other
-    return run_battles(
-        a0=threat.attacker.initial_combat_power * dr.attacker_factor[:n],
-        d0=threat.defender_combat_power * dr.defender_factor[:n],
-        k_att=o["attacker_lethality_per_day"][:n],
-        k_def=o["defender_lethality_per_day"][:n],
-        b0=dr.b0[:n],
-        b1=dr.b1[:n],
-        hazard_per_day=float(o["battle_hazard_per_day"][0]),
-        rng=np.random.default_rng(dr.clock_seed),
-        days=DAYS,
-        dt_h=1.0,
-        hold=o["holding_attrition_factor"][:n],
-        v_contest_km_per_day=o["contested_advance_km_per_day"][:n],
-        v_exploit_km_per_day=o["exploitation_advance_km_per_day"][:n],
-        pursuit_days=o["pursuit_days"][:n],
-        att_add=per_step_schedule([(a.day, a.combat_power) for a in threat.attacker.arrivals], DAYS, 1.0),
-        att_scale=o["attacker_arrival_factor"][:n],
-        def_times_h=rel,
-        def_power=power,
-        def_scale=np.ones(n),
-        def_scaled=np.zeros(len(keep), dtype=bool),
-        air_times_h=times_h[:, air] - threat.warning_time_h,
-        air_rate_per_day=np.array([elements[k].extra["sorties_per_day"] for k in air]),
-        air_scale=air_scale * o["air_attrition_per_sortie"][:n],
-        fire_times_h=times_h[:, fires] - threat.warning_time_h,
-        fire_rate_per_day=np.array([elements[k].extra["munitions_per_day"] for k in fires]),
-        fire_cap=np.array([elements[k].extra["stock_munitions"] for k in fires]),
-        fire_scale=o["strike_kill_per_munition"][:n],
-        distance_km=threat_distance_km(sc, threat),
-        record_every_steps=24,
-    )
-
-
-def threat_distance_km(sc: Scenario, threat: Threat) -> float:
-    obj = sc.resolve_point(threat.axis.objective)
-    return float(geodesic_km(threat.axis.start[0], threat.axis.start[1], obj[0], obj[1]))
 
 
 def _respond(
@@ -268,12 +187,12 @@ def _respond(
     lay: StationingResult,
     case_opts: Options,
     drop: tuple[str, ...] = (),
-    delay: float | None = None,
+    delay: float | np.ndarray | None = None,
     allocation: AxisPlan | None = None,
 ) -> Response:
     """One case of one threat's response (timeline stream i, the same draws as ``respond``); with an allocation,
     only what it sends to this axis comes (guards and units sent elsewhere stay), and shared air and strike
-    elements bring their share."""
+    elements bring their share. ``delay``: the decision delay (one value, or one per trial: the outer draws')."""
     els, nodes = build_elements(sc, threat, f, lay, modes, case_opts)
     if allocation is not None:
         els = allocation.apply(els)
@@ -297,17 +216,43 @@ class Case:
     backstop: Options | None = None
     opts: Options | None = None
     """Other response options (the same force and laydown): e.g. strikes into the aggressor's territory."""
+    lever: str = ""
+    """For a lever: 'air', 'force' or 'warning' (how ``why`` is written)."""
 
 
-def sensitivity_cases(sc: Scenario, threat: Threat, opts: Options, fit: SuccessFit, dr: EngagementDraws) -> list[Case]:
-    """The sensitivity cases of one threat, each a change to the baseline's draws or inputs and nothing else."""
-    ones = np.ones_like(dr.b0)
+def _range(sc: Scenario, name: str) -> tuple[float, float]:
+    d = parameter(sc, name)
+    return (d.value, d.value) if isinstance(d, Fixed) else (d.min, d.max)
+
+
+def slope_fixed(model: OutcomeModel, slope: float) -> np.ndarray:
+    """The model's coefficients with the ln(force ratio) slope fixed and every other coefficient at its mean
+    conditional on it (the fit's normal approximation)."""
+    c = np.asarray(model.cov, dtype=float)
+    return np.asarray(model.coef, dtype=float) + c[:, 1] / c[1, 1] * (slope - float(model.coef[1]))
+
+
+def sensitivity_cases(
+    sc: Scenario, threat: Threat, opts: Options, dr: EngagementDraws, model: OutcomeModel
+) -> list[Case]:
+    """The sensitivity cases of one threat, each a change to the baseline's draws or inputs and nothing else;
+    the levers first."""
+    ones = np.ones_like(dr.attacker_factor)
     a_lo, a_mode, a_hi = strength_range(
         threat.attacker.initial_combat_power, threat.attacker.initial_combat_power_range
     )
     d_lo, d_mode, d_hi = strength_range(threat.defender_combat_power, threat.defender_combat_power_range)
     deep = opts.deep_strikes(sc)
+    pace_lo, pace_hi = pace_range(sc)
+    air_lo, air_hi = _range(sc, "air_attrition_per_sortie")
     cases = [
+        Case("lever: air power doubled", draws=dr.with_(aircraft_factor=2.0), lever="air"),
+        Case("lever: in-theatre force doubled", draws=dr.with_(power_factor={"in_theatre": 2.0}), lever="force"),
+        Case(
+            f"lever: warning {LEVER_WARNING_H:g} h longer",
+            draws=dr.with_(extra_warning_h=LEVER_WARNING_H),
+            lever="warning",
+        ),
         Case("without air power", drop=("air_power",)),
         Case("without strikes", drop=("long_range_fires",)),
         Case(
@@ -318,6 +263,16 @@ def sensitivity_cases(sc: Scenario, threat: Threat, opts: Options, fit: SuccessF
         Case("without reinforcements", drop=("reinforcements",)),
         Case("decision delay 6 h", delay_h=6.0),
         Case("decision delay 72 h", delay_h=72.0),
+        Case(
+            f"advance after a breakthrough {pace_lo:.1f} km/day",
+            draws=dr.with_other(exploitation_advance_km_per_day=pace_lo),
+        ),
+        Case(
+            f"advance after a breakthrough {pace_hi:.1f} km/day",
+            draws=dr.with_other(exploitation_advance_km_per_day=pace_hi),
+        ),
+        Case(f"air attrition per sortie {air_lo:g}", draws=dr.with_other(air_attrition_per_sortie=air_lo)),
+        Case(f"air attrition per sortie {air_hi:g}", draws=dr.with_other(air_attrition_per_sortie=air_hi)),
         Case(f"attacker strength {a_lo:g}", draws=dr.with_(attacker_factor=ones * a_lo / a_mode)),
         Case(f"attacker strength {a_hi:g}", draws=dr.with_(attacker_factor=ones * a_hi / a_mode)),
     ]
@@ -326,9 +281,10 @@ def sensitivity_cases(sc: Scenario, threat: Threat, opts: Options, fit: SuccessF
             Case(f"Ukrainian strength {d_lo:g}", draws=dr.with_(defender_factor=ones * d_lo / d_mode)),
             Case(f"Ukrainian strength {d_hi:g}", draws=dr.with_(defender_factor=ones * d_hi / d_mode)),
         ]
-    for label, b1 in zip(("low", "high"), fit.slope_ci(), strict=True):
-        fixed = dr.with_(b0=ones * fit.b0_given_b1(b1), b1=ones * b1)
-        cases.append(Case(f"calibration slope {label} ({b1:.2f})", draws=fixed))
+    se = float(np.sqrt(model.cov[1, 1]))
+    for label, slope in (("low", float(model.coef[1]) - 1.96 * se), ("high", float(model.coef[1]) + 1.96 * se)):
+        fixed = np.broadcast_to(slope_fixed(model, slope), dr.coef.shape).copy()
+        cases.append(Case(f"calibration slope {label} ({slope:.2f})", draws=dr.with_(coef=fixed)))
     if not opts.backstop(sc) and sc.backstop.assets:
         bs = Options(
             min_status=opts.min_status,
@@ -339,6 +295,45 @@ def sensitivity_cases(sc: Scenario, threat: Threat, opts: Options, fit: SuccessF
         )
         cases.append(Case("with US backstop", backstop=bs))
     return cases
+
+
+def _odds(model: OutcomeModel, factor: str) -> str:
+    if not model.has(factor):
+        return f"the outcome model has no {NAMES.get(factor, factor).lower()} factor, so it cannot move the odds"
+    b = float(model.coef[model.names.index(factor)])
+    return f"{NAMES.get(factor, factor).lower()} multiplies the attacker's odds by {np.exp(b):.2f}"
+
+
+def lever_why(kind: str, model: OutcomeModel, base: Engagement, case: Engagement) -> str:
+    """Which fitted factor or mechanism a lever works through, with the factor's mean value before → after."""
+
+    def mean(e: Engagement, k: str) -> float:
+        return float(np.mean(e.factors[k]))
+
+    if kind == "air":
+        return (
+            f"P(local air superiority) {mean(base, 'p_air_superiority'):.2f} → {mean(case, 'p_air_superiority'):.2f} "
+            f"({_odds(model, 'air_defender')}); attack sorties a day {float(base.attack_sorties_per_day.mean()):.0f}"
+            f" → {float(case.attack_sorties_per_day.mean()):.0f} (attrition)"
+        )
+    if kind == "warning":
+        return (
+            f"P(surprise) {mean(base, 'surprise_attacker'):.2f} → {mean(case, 'surprise_attacker'):.2f} "
+            f"({_odds(model, 'surprise_attacker')}); the coalition arrives {LEVER_WARNING_H:g} h earlier relative "
+            f"to the attack; prepared share {mean(base, 'posture_prepared'):.2f} → "
+            f"{mean(case, 'posture_prepared'):.2f}"
+        )
+    lo, hi = np.exp(model.log_ratio_bounds)
+    slope = float(model.slope(None))
+    return (
+        f"the force ratio (the odds × ratio^{slope:.2f}, flat outside {lo:.2f}-{hi:.1f}) and attrition; "
+        f"the prepared share of the first battle's defence {mean(base, 'posture_prepared'):.2f} → "
+        f"{mean(case, 'posture_prepared'):.2f}"
+    )
+
+
+def _factor_means(e: Engagement) -> dict[str, float]:
+    return {k: round(float(np.mean(v)), 4) for k, v in e.factors.items()}
 
 
 def assess(
@@ -353,6 +348,7 @@ def assess(
     progress: Callable[[str], None] | None = None,
     guards: dict[str, AxisPlan] | None = None,
     fit: SuccessFit | None = None,
+    model: OutcomeModel | None = None,
     plan_force: Callable[[Options], tuple[ForcegenResult, StationingResult]] | None = None,
 ) -> AssessResult:
     """Assess every threat (or those named). ``trials`` is rounded up to whole draws of the uncertain inputs
@@ -360,50 +356,69 @@ def assess(
     ``respond`` (stream i) and its own engagement streams; every sensitivity case makes every draw and overrides
     only what it changes (exact common random numbers), so the differences come from the change alone.
     ``guards``: the single-axis allocations (``timeline.run.guard_plans``) when the caller has them already;
-    ``fit``: the calibration (default the CDB90 fit), e.g. with another slope for exploratory analysis;
-    ``plan_force``: how the US-backstop case gets its force and laydown (default: match and station afresh; the
-    pipeline passes its stage cache, so a force planned before is not planned again)."""
+    ``model``: the battle-outcome model (default: ``outcome.default_outcome_model``); ``fit``: a force-ratio-only
+    calibration instead (e.g. exploration's scaled slope); ``plan_force``: how the US-backstop case gets its force
+    and laydown (default: match and station afresh; the pipeline passes its stage cache, so a force planned before
+    is not planned again)."""
     opts = opts or Options()
     fg = fg or match_force(sc, opts)
     laydown = laydown or station_force(sc, fg)
     n_outer = max(MIN_INPUT_DRAWS, -(-trials // INNER_TRIALS))
     trials = n_outer * INNER_TRIALS
-    fit = fit or default_success_fit()
+    model = model or default_outcome_model()
+    if fit is not None:
+        model = ratio_only_model(fit, model)
     params = {name: parameter(sc, name) for name in PARAMETER_NAMES}
     modes = {name: float(d.mode) for name, d in params.items()}
     eng_params = {name: parameter(sc, name) for name in ENGAGEMENT_PARAMETERS}
+    threshold = sc.deterrence_threshold
     backstop_plan: tuple[ForcegenResult, StationingResult] | None = None
     wanted = set(threats) if threats else None
-    slope_lo, slope_hi = fit.slope_ci()
     out = []
     for i, threat in enumerate(sc.threats):
         if wanted is not None and threat.id not in wanted:
             continue
         if progress:
             progress(threat.id)
-        dr = draw_engagement(sc, threat, i, seed, n_outer, fit)
+        dr = draw_engagement(sc, threat, i, seed, n_outer, model)
+        delay = dr.other["coalition_decision_delay_h"]
         plan = (guards or {}).get(threat.id) or plan_axes(sc, [threat], fg, laydown, params, modes, opts)[1][threat.id]
         respond_case = functools.partial(_respond, sc, threat, i, seed, trials, params, modes, allocation=plan)
-        base_resp = respond_case(fg, laydown, opts)
-        base = engage_threat(sc, threat, base_resp, dr)
-        p_base = float(base.reached.mean())
+        base_resp = respond_case(fg, laydown, opts, delay=delay)
+        base_eng = engage_threat(sc, threat, base_resp, dr, model)
+        base = base_eng.outcome
         sens: list[Sensitivity] = []
         if sensitivity:
-            for case in sensitivity_cases(sc, threat, opts, fit, dr):
+            for case in sensitivity_cases(sc, threat, opts, dr, model):
                 if case.backstop:
                     if backstop_plan is None:
                         backstop_plan = plan_force(case.backstop) if plan_force else _plan_force(sc, case.backstop)
                     _, bs_plans = plan_axes(sc, [threat], *backstop_plan, params, modes, case.backstop)
-                    resp = respond_case(*backstop_plan, case.backstop, allocation=bs_plans[threat.id])
+                    resp = respond_case(*backstop_plan, case.backstop, delay=delay, allocation=bs_plans[threat.id])
                 elif case.drop or case.delay_h is not None or case.opts is not None:
-                    resp = respond_case(fg, laydown, case.opts or opts, case.drop, case.delay_h)
+                    resp = respond_case(
+                        fg, laydown, case.opts or opts, case.drop, delay if case.delay_h is None else case.delay_h
+                    )
                 else:
                     resp = base_resp
-                p = float(engage_threat(sc, threat, resp, case.draws or dr).reached.mean())
-                sens.append(Sensitivity(case=case.label, p_reached=round(p, 4), delta=round(p - p_base, 4)))
+                eng = engage_threat(sc, threat, resp, case.draws or dr, model, p_only=True)
+                d = two_stage_interval(
+                    eng.outcome.reached.astype(float) - base.reached, INNER_TRIALS, bounds=(-1.0, 1.0)
+                )
+                sens.append(
+                    Sensitivity(
+                        case=case.label,
+                        p_reached=round(float(eng.outcome.reached.mean()), 4),
+                        delta=round(d.mean, 4),
+                        delta_low=round(d.low, 4),
+                        delta_high=round(d.high, 4),
+                        lever=bool(case.lever),
+                        why=lever_why(case.lever, model, base_eng, eng) if case.lever else "",
+                    )
+                )
         qa = np.quantile(base.attacker_path, [0.1, 0.5, 0.9], axis=0, method="inverted_cdf")
         qd = np.quantile(base.defender_path, [0.1, 0.5, 0.9], axis=0, method="inverted_cdf")
-        prob = total_interval(base.reached, INNER_TRIALS)
+        prob = total_interval(base.reached)
         a_lo, _, a_hi = strength_range(threat.attacker.initial_combat_power, threat.attacker.initial_combat_power_range)
         d_lo, _, d_hi = strength_range(threat.defender_combat_power, threat.defender_combat_power_range)
         out.append(
@@ -422,7 +437,9 @@ def assess(
                 defender_losses=_quantiles(base.defender_losses),
                 p_culminated=round(float((np.isfinite(base.culminated_h) & ~base.reached).mean()), 4),
                 battles_won=_quantiles(base.battles_won.astype(float)),
-                verdict=verdict_for(prob.ci_low, prob.ci_high),
+                verdict=verdict_for(prob.ci_low, prob.ci_high, threshold),
+                factors=_factor_means(base_eng),
+                attack_sorties_per_day=round(float(base_eng.attack_sorties_per_day.mean()), 1),
                 paths=Paths(
                     day=list(range(DAYS + 1)),
                     attacker_p10=[round(float(v), 3) for v in qa[0]],
@@ -440,11 +457,13 @@ def assess(
             )
         )
     offensives = [
-        assess_offensive(sc, off, seed, n_outer, fit, trials, params, modes, fg, laydown, opts)
+        assess_offensive(sc, off, seed, n_outer, model, trials, params, modes, fg, laydown, opts)
         for off in sc.offensives
         if (wanted is None or set(off.threats) & wanted) and {t.id for t in sc.threats} >= set(off.threats)
     ]
     described = {k: _describe(v) for k, v in {**params, **eng_params}.items()}
+    if (pace := describe_pace(sc)) is not None:
+        described["exploitation_advance_km_per_day"] = pace
     return AssessResult(
         scenario=sc.name,
         scenario_digest=scenario_digest(sc),
@@ -452,18 +471,29 @@ def assess(
         trials=trials,
         input_draws=n_outer,
         law="square",
-        outcome_model="battle sequence: competing hazards with CDB90 logistic odds (docs/model.md, section 7)",
-        calibration={
-            "b0": round(fit.b0, 4),
-            "b1": round(fit.b1, 4),
-            "b1_ci_low": round(slope_lo, 4),
-            "b1_ci_high": round(slope_hi, 4),
-            "battles": fit.battles,
-        },
+        outcome_model=f"battle sequence: competing hazards at the odds of the CDB90 outcome model "
+        f"({model.label or 'fitted'}; docs/model.md, section 7)",
+        calibration=calibration_summary(model),
+        threshold=threshold,
+        verdicts=dict(VERDICTS),
         parameters=described,
         threats=out,
         offensives=offensives,
     )
+
+
+def calibration_summary(model: OutcomeModel) -> dict[str, float]:
+    """The outcome model's coefficients with their 95 % bounds, the clip range and the battles fitted."""
+    se = np.sqrt(np.diag(model.cov))
+    out: dict[str, float] = {}
+    for name, b, s in zip(model.names, model.coef, se, strict=True):
+        out[name] = round(float(b), 4)
+        out[f"{name}_low"] = round(float(b - 1.96 * s), 4)
+        out[f"{name}_high"] = round(float(b + 1.96 * s), 4)
+    out["log_ratio_min"] = round(model.log_ratio_bounds[0], 4)
+    out["log_ratio_max"] = round(model.log_ratio_bounds[1], 4)
+    out["battles"] = model.n_battles
+    return out
 
 
 def assess_offensive(
@@ -471,7 +501,7 @@ def assess_offensive(
     off: Offensive,
     seed: int,
     n_outer: int,
-    fit: SuccessFit,
+    model: OutcomeModel,
     trials: int,
     params: dict[str, Fixed | Triangular],
     modes: dict[str, float],
@@ -487,15 +517,17 @@ def assess_offensive(
     axes = []
     for t in threats:
         i = index[t.id]
-        resp = _respond(sc, t, i, seed, trials, params, modes, fg, laydown, opts, allocation=plans[t.id])
-        outcome = engage_threat(sc, t, resp, draw_engagement(sc, t, i, seed, n_outer, fit))
-        prob = total_interval(outcome.reached, INNER_TRIALS)
+        dr = draw_engagement(sc, t, i, seed, n_outer, model)
+        delay = dr.other["coalition_decision_delay_h"]
+        resp = _respond(sc, t, i, seed, trials, params, modes, fg, laydown, opts, delay=delay, allocation=plans[t.id])
+        outcome = engage_threat(sc, t, resp, dr, model, p_only=True).outcome
+        prob = total_interval(outcome.reached)
         got = [e for e in resp.elements if e.option in MOVABLE and e.reachable and e.power > 0]
         axes.append(
             AxisResult(
                 threat=t.id,
                 p_reached=prob,
-                verdict=verdict_for(prob.ci_low, prob.ci_high),
+                verdict=verdict_for(prob.ci_low, prob.ci_high, sc.deterrence_threshold),
                 received=sorted(e.label for e in got),
                 power_received=round(sum(e.power for e in got), 3),
             )

@@ -302,7 +302,10 @@ def _battle_kernel(  # type: ignore[no-untyped-def]  # pragma: no cover - compil
     k_def,
     hold,
     b0,
+    b0_later,
     b1,
+    ln_lo,
+    ln_hi,
     hazard_per_day,
     clock,
     draw_u,
@@ -318,6 +321,7 @@ def _battle_kernel(  # type: ignore[no-untyped-def]  # pragma: no cover - compil
     air_times,
     air_rate,
     air_scale,
+    air_decay,
     fire_times,
     fire_rate,
     fire_cap,
@@ -327,6 +331,7 @@ def _battle_kernel(  # type: ignore[no-untyped-def]  # pragma: no cover - compil
     steps,
     stride,
     single,
+    stop_when_decided,
 ):
     n = a0.shape[0]
     n_rec = steps // stride + 1
@@ -354,7 +359,9 @@ def _battle_kernel(  # type: ignore[no-untyped-def]  # pragma: no cover - compil
         for e in range(n_air):
             t = air_times[i, e]
             if np.isfinite(t):
-                air_add[max(int(np.ceil(t / dt_h)) - 1, 0)] += air_rate[e] * air_scale[i]
+                s_air = max(int(np.ceil(t / dt_h)) - 1, 0)
+                if s_air < steps:
+                    air_add[s_air] += air_rate[i, e] * air_scale[i]
         air_now = 0.0
         fire_left = np.empty(n_fire)
         for e in range(n_fire):
@@ -372,11 +379,20 @@ def _battle_kernel(  # type: ignore[no-untyped-def]  # pragma: no cover - compil
         path_a[i, 0] = a
         path_d[i, 0] = d
         for s in range(steps):
+            if stop_when_decided and phase >= 2:
+                break  # culminated or arrived: whether the objective is reached can no longer change
             t_now = (s + 1) * dt_h
             factor = hold[i] if phase == 2 else 1.0
             air_now += air_add[s]
+            # Air attacks only an attacker that is still attacking (battle or pursuit): once it has culminated it
+            # digs in, disperses and sits under its own air defence, and the sorties go elsewhere. While they fly,
+            # ground-based air defence shoots down a share of the aircraft: the effect decays at air_decay a day.
+            flying = phase <= 1 and air_now > 0.0
+            air_hit = air_now * dt_d if flying else 0.0
+            if flying:
+                air_now *= max(1.0 - air_decay[i] * dt_d, 0.0)
             dloss = min(factor * k_att[i] * a * dt_d, d)
-            aloss = min(factor * k_def[i] * d * dt_d + air_now * dt_d, a)
+            aloss = min(factor * k_def[i] * d * dt_d + air_hit, a)
             if phase != 3:
                 la += aloss
                 ld += dloss
@@ -400,7 +416,14 @@ def _battle_kernel(  # type: ignore[no-untyped-def]  # pragma: no cover - compil
                 elif cum >= clock[i, j % max_b]:
                     # Battles are decided only when their clock runs out, never earlier (even against a defence
                     # worn to nothing), so that two cases share every event time: exact common random numbers.
-                    p_break = 1.0 if d <= 0.0 else 1.0 / (1.0 + np.exp(-(b0[i] + b1[i] * np.log(a / d))))
+                    # The first battle is fought at the line held since the ceasefire, later ones at a re-formed
+                    # defence (intercepts b0, b0_later); ln(force ratio) is held inside the range of the battles
+                    # the odds were fitted on [ln_lo, ln_hi]: no extrapolation beyond the data.
+                    icpt = b0[i] if j == 0 else b0_later[i]
+                    p_break = 1.0
+                    if d > 0.0:
+                        lr = min(max(np.log(a / d), ln_lo), ln_hi)
+                        p_break = 1.0 / (1.0 + np.exp(-(icpt + b1[i] * lr)))
                     if draw_u[i, j % max_b] < p_break:
                         won[i] += 1
                         if not np.isfinite(t_break[i]):
@@ -436,6 +459,20 @@ def _battle_kernel(  # type: ignore[no-untyped-def]  # pragma: no cover - compil
     return reached, t_obj, loss_a, loss_d, a_end, d_end, x_end, t_culm, t_break, path_a, path_d, path_x, won
 
 
+def draw_battles(rng: np.random.Generator, n: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The battle clocks (Exp(1)) and outcome numbers (U(0, 1)) of ``n`` trials, ``MAX_BATTLES`` each, in the
+    order :func:`run_battles` draws them from its ``rng``."""
+    return rng.exponential(1.0, size=(n, MAX_BATTLES)), rng.random(size=(n, MAX_BATTLES))
+
+
+def _per_trial(n: int, rate: NDArray[np.float64] | None) -> NDArray[np.float64]:
+    """Air rates as trials × elements: one row per trial, or one row for all trials."""
+    if rate is None:
+        return np.zeros((n, 0))
+    r = np.asarray(rate, float)
+    return np.ascontiguousarray(np.broadcast_to(r, (n, r.shape[-1])) if r.ndim == 1 else r)
+
+
 def run_battles(
     a0: NDArray[np.float64],
     d0: NDArray[np.float64],
@@ -460,6 +497,7 @@ def run_battles(
     air_times_h: NDArray[np.float64] | None = None,
     air_rate_per_day: NDArray[np.float64] | None = None,
     air_scale: NDArray[np.float64] | None = None,
+    air_loss_per_day: NDArray[np.float64] | None = None,
     fire_times_h: NDArray[np.float64] | None = None,
     fire_rate_per_day: NDArray[np.float64] | None = None,
     fire_cap: NDArray[np.float64] | None = None,
@@ -467,20 +505,32 @@ def run_battles(
     distance_km: float = 0.0,
     record_every_steps: int = 1,
     single_battle: bool = False,
+    stop_when_decided: bool = False,
+    battle_draws: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
+    b0_later: NDArray[np.float64] | None = None,
+    log_ratio_bounds: tuple[float, float] = (-np.inf, np.inf),
 ) -> BattleOutcome:
     """The battle-sequence engine (docs/model.md, section 7.2): square-law attrition, battles decided by competing
-    hazards whose odds follow the CDB90 logistic in the current force ratio, pursuit after a won battle, and
-    culmination (holding-rate attrition, no further advance) after a lost one. Air elements attack the attacker
-    from their arrival at ``air_rate_per_day × air_scale`` battalion-equivalents a day; strike elements, from
+    hazards whose odds follow the fitted logistic ``b0 + b1 · clip(ln ratio, *log_ratio_bounds)`` in the current
+    force ratio (``b0`` for the first battle, ``b0_later`` for the battles after a breakthrough; each intercept
+    already carries the trial's pre-battle factors), pursuit after a won battle, and culmination (holding-rate
+    attrition, no further advance) after a lost one. Air elements attack the attacker while it attacks (battle or
+    pursuit, never after it has culminated) from their arrival at ``air_rate_per_day × air_scale``
+    battalion-equivalents a day, an effect that decays at ``air_loss_per_day`` (aircraft lost to ground-based air
+    defence) while they fly; strike elements, from
     their first strike, destroy the attacker's arriving echelons at ``fire_rate_per_day × fire_scale`` a day up
     to ``fire_cap × fire_scale`` each (what they destroy before an echelon arrives is taken off it on arrival).
+
+    ``battle_draws``: the clocks and outcome numbers already drawn (:func:`draw_battles`), instead of ``rng``.
+    ``stop_when_decided``: a trial stops once the attack has culminated or arrived (``reached``, the time to the
+    objective, ``battles_won`` and the first breakthrough are then final; losses, end strengths and paths stop
+    there too): for the cases that need only P.
 
     The battle clocks (Exp(1)) and outcome draws (U(0,1)) come from ``rng``, ``MAX_BATTLES`` per trial, always
     the same number whatever the inputs, so two calls with equally seeded generators share every draw."""
     n = len(a0)
     steps = round(days * 24.0 / dt_h)
-    clock = rng.exponential(1.0, size=(n, MAX_BATTLES))
-    draw_u = rng.random(size=(n, MAX_BATTLES))
+    clock, draw_u = battle_draws if battle_draws is not None else draw_battles(rng, n)
     zeros, ones = np.zeros(n), np.ones(n)
 
     def arr(v: NDArray[np.float64] | None, default: NDArray[np.float64], scale: float = 1.0) -> NDArray[np.float64]:
@@ -493,7 +543,10 @@ def run_battles(
         np.asarray(k_def, float),
         arr(hold, ones),
         np.asarray(b0, float),
+        np.asarray(b0 if b0_later is None else b0_later, float),
         np.asarray(b1, float),
+        float(log_ratio_bounds[0]),
+        float(log_ratio_bounds[1]),
         float(hazard_per_day),
         clock,
         draw_u,
@@ -504,8 +557,9 @@ def run_battles(
         ones if att_scale is None else np.asarray(att_scale, float),
         *_defender_args(n, def_times_h, def_power, def_scale, def_scaled),
         np.zeros((n, 0)) if air_times_h is None else np.ascontiguousarray(air_times_h, dtype=float),
-        np.zeros(0) if air_rate_per_day is None else np.asarray(air_rate_per_day, float),
+        _per_trial(n, air_rate_per_day),
         ones if air_scale is None else np.asarray(air_scale, float),
+        zeros if air_loss_per_day is None else np.asarray(air_loss_per_day, float),
         np.zeros((n, 0)) if fire_times_h is None else np.ascontiguousarray(fire_times_h, dtype=float),
         np.zeros(0) if fire_rate_per_day is None else np.asarray(fire_rate_per_day, float),
         np.zeros(0) if fire_cap is None else np.asarray(fire_cap, float),
@@ -515,6 +569,7 @@ def run_battles(
         steps,
         max(1, int(record_every_steps)),
         bool(single_battle),
+        bool(stop_when_decided),
     )
     fields = (*OUTCOME_FIELDS, "battles_won")
     return BattleOutcome(record_h=_record_hours(steps, record_every_steps, dt_h), **dict(zip(fields, res, strict=True)))

@@ -10,10 +10,11 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from forceplan.engagement.stats import SKILL_SENTENCE
+from forceplan.engagement.stats import OUTCOME_SKILL_SENTENCE
 from forceplan.names import OPTIONS, REASONS, field_label, label, reason_text, short_threat
 from forceplan.plan import PlanResult
 from forceplan.report.assets import inline_script, read_asset, script_json
+from forceplan.report.deterrence import deterrence_context
 from forceplan.report.map import SIDC_BY_CAPABILITY, _base_countries, garrison_sidc, map_names, used_symbols
 from forceplan.report.sustain_html import sustain_chart, sustain_context
 from forceplan.scenario import Scenario, line_of_contact
@@ -225,6 +226,7 @@ def render_report(sc: Scenario, p: PlanResult) -> str:
         st=st,
         resp=p.response,
         ass=p.assessment,
+        det=deterrence_context(p.assessment),
         phases=p.phases,
         loc_km=p.line_of_contact_km,
         pct=lambda x: f"{100 * x:.0f} %",
@@ -251,7 +253,7 @@ def render_report(sc: Scenario, p: PlanResult) -> str:
         top_garrisons=sorted(st.garrisons, key=lambda g: -g.personnel)[:5],
         threat_rows=threat_rows,
         assumptions=assumptions,
-        skill_sentence=SKILL_SENTENCE,
+        skill_sentence=OUTCOME_SKILL_SENTENCE,
         leaflet_css=read_asset("leaflet.css"),
         leaflet_js=inline_script(read_asset("leaflet.js")),
         symbols_json=script_json(used_symbols(sidc)),

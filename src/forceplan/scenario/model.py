@@ -624,6 +624,10 @@ Distribution = Annotated[Fixed | Triangular, Field(discriminator="dist")]
 # ---------------------------------------------------------------------------------------------- scenario
 
 
+DETERRENCE_THRESHOLD = 0.25
+"""Default of ``Scenario.deterrence_threshold``: odds of one in four for the attacker, a policy judgement."""
+
+
 class Scenario(Frozen):
     """One complete planning scenario. Sections are validated one by one when loaded."""
 
@@ -649,6 +653,14 @@ class Scenario(Frozen):
     backstop: Backstop = Field(default_factory=Backstop, description="The US backstop and its assets")
     parameters: dict[str, Distribution] = Field(
         default_factory=dict, description="Uncertain inputs; names listed under Parameters below"
+    )
+    deterrence_threshold: float = Field(
+        DETERRENCE_THRESHOLD,
+        gt=0,
+        lt=1,
+        description="The attacker's chance of reaching its objective within 30 days below which an axis counts as "
+        "deterred (a policy judgement): deterred when the whole interval lies below it, not deterred when the whole "
+        "interval lies at or above it, uncertain otherwise",
     )
     sustain: Sustain = Field(
         default_factory=Sustain, description="Rotation defaults, cost model and renewals of a force kept up for years"

@@ -154,10 +154,12 @@ PARAMETERS: dict[str, ParameterSpec] = {
             "exploitation_advance_km_per_day",
             "km/day",
             Triangular(min=4.0, mode=10.0, max=30.0),
-            "Advance after the defence has broken, until it re-forms (median 14 km/day)",
-            "Kharkiv, September 2022: about 50 km in 4 days and up to 70 km in 6 days after the breakthrough "
-            "(12-14 km/day); southern Ukraine, February 2022, against a thin defence: Kherson reached in 2 days "
-            "from Crimea (about 50 km/day, above this range's maximum: today's defence is deeper)",
+            "Advance after the defence has broken, until it re-forms. Unless a scenario sets it, the assessment "
+            "draws it from the lognormal fitted to the offensives of 2022-2025 (forceplan.engagement.pace; this "
+            "triangular is then unused)",
+            "The pace table of 2022-2025 offensives (ISW, RUSI; docs/data-sources.md): from the southern advance "
+            "from Crimea in February 2022 (tens of km a day) and Kharkiv in September 2022 (about 15 km/day) to "
+            "the Pokrovsk axis in 2024 (under 1 km/day)",
         ),
         ParameterSpec(
             "pursuit_days",
@@ -194,6 +196,62 @@ PARAMETERS: dict[str, ParameterSpec] = {
             "battalion-equivalents (mode: about one armoured vehicle of a battalion's 40)",
             "Assumption (illustrative); cluster or unitary warheads of ATACMS / Storm Shadow class against "
             "concentrations behind the line",
+        ),
+        ParameterSpec(
+            "sorties_per_crew_day",
+            "1/day",
+            Triangular(min=1.0, mode=1.5, max=2.0),
+            "Attack sorties one aircrew flies a day, sustained over a 30-day campaign (aircrew: 1.25 per aircraft); "
+            "caps the turn-cycle sortie rate",
+            "Assumption (illustrative): surge rates of 2-3 sorties a crew a day fall to 1-1.5 within days under "
+            "crew-rest rules; Desert Storm's fighters averaged roughly one to one and a half sorties per aircraft a "
+            "day over 43 days (Gulf War Air Power Survey, 1993, vol. V)",
+        ),
+        ParameterSpec(
+            "air_defence_loss_per_sortie",
+            "1",
+            Triangular(min=0.001, mode=0.005, max=0.02),
+            "Aircraft lost per sortie to Russian ground-based air defence over the front (the fleet and its effect "
+            "shrink by this share of each day's sorties)",
+            "Historical loss rates per sortie: Desert Storm about 0.03 % (38 combat losses); Israel, October 1973 "
+            "about 1 % (some 100 aircraft in about 11,000 sorties, most to SA-6 and guns); Linebacker II B-52s "
+            "about 2 % (15 of 729); Russian air defence over the front today is dense: assumption (illustrative) "
+            "for the range",
+        ),
+        ParameterSpec(
+            "air_defence_suppression_share",
+            "1",
+            Triangular(min=0.25, mode=0.4, max=0.5),
+            "Share of sorties flown as escort and suppression of enemy air defence (SEAD) rather than attacking "
+            "ground forces",
+            "Assumption (illustrative): strike packages over defended airspace in 1991 and 1999 carried roughly one "
+            "support sortie (SEAD, escort, jamming) for every one to three attack sorties",
+        ),
+        ParameterSpec(
+            "air_superiority_sorties_per_km_day",
+            "1/(km·day)",
+            Triangular(min=1.0, mode=3.0, max=8.0),
+            "Sorties a day per km of the attacked front at which the defender holds local air superiority with "
+            "probability 1 − 1/e (≈ 0.63); P = 1 − exp(−density ÷ this)",
+            "Assumption (illustrative), an order of magnitude: in Desert Storm about 2,500-3,000 sorties a day over "
+            "a front of some 300 km (about 10 per km a day) held air supremacy over a weak air force; Russian air "
+            "defence today is far stronger",
+        ),
+        ParameterSpec(
+            "axis_frontage_km",
+            "km",
+            Triangular(min=15.0, mode=25.0, max=40.0),
+            "Width of the front an offensive on one axis attacks on (the sector air superiority must cover)",
+            "Assumption (illustrative), after Soviet and Russian doctrine's army breakthrough sectors of 10-30 km",
+        ),
+        ParameterSpec(
+            "defence_alert_h",
+            "h",
+            Triangular(min=12.0, mode=36.0, max=96.0),
+            "Hours the defence needs after the monitoring detects an offensive's preparations to be at full "
+            "alert (manned, dispersed, reserves moved); an attack that comes sooner achieves surprise",
+            "Assumption (illustrative); R. K. Betts, Surprise Attack (Brookings, 1982): in most surprise attacks "
+            "warning was available, and the victim's response lagged it by hours to days",
         ),
         ParameterSpec(
             "attacker_arrival_factor",

@@ -82,9 +82,10 @@ def simulate_axis(
     node_rate_per_h: NDArray[np.float64],
     trials: int,
     rng: np.random.Generator | None,
-    decision_delay_h: float | None = None,
+    decision_delay_h: float | NDArray[np.float64] | None = None,
 ) -> AxisSim:
-    """Effect times of every element over ``trials`` trials (1 in deterministic mode, ``rng`` None)."""
+    """Effect times of every element over ``trials`` trials (1 in deterministic mode, ``rng`` None).
+    ``decision_delay_h`` overrides the drawn delay: one value, or one per trial."""
     n = 1 if rng is None else trials
     e = len(elements)
     shape = (n, e)
@@ -92,7 +93,7 @@ def simulate_axis(
     # The delay is always drawn, then overridden: every case makes every draw (exact common random numbers).
     d_i = draw(dd, (n, 1), rng)
     if decision_delay_h is not None:
-        d_i = np.full((n, 1), float(decision_delay_h))
+        d_i = np.broadcast_to(np.asarray(decision_delay_h, dtype=float).reshape(-1, 1), (n, 1)).copy()
     kappa = draw(params["road_circuity_factor"], (n, 1), rng)
     rail = draw(params["rail_kmh"], (n, 1), rng)
     sea = draw(params["sea_kmh"], (n, 1), rng)
