@@ -37,6 +37,7 @@ def test_forcegen_bundled_with_cases_json_and_csv(tmp_path: Path) -> None:
         ],
     )
     assert r.exit_code == 0, r.output
+    assert "GBR 4, FRA 2" in r.output  # "filled by": each nation once (was "GBR 3, FRA 2, GBR 1")
     for needle in ("Shortfalls and why", "Burden sharing", "What-if cases", "Pledge lifecycle"):
         assert needle in r.output
     data = json.loads(out.read_text())

@@ -20,7 +20,10 @@ def test_monitor_round_trip(tmp_path: Path) -> None:
     assert r.exit_code == 0 and "accepted 5" in r.output and "rejected 1" in r.output and "row 7" in r.output
     r = runner.invoke(app, ["monitor", "ingest", str(SAMPLE), "--log", str(log)])
     assert "duplicate 5" in r.output and "appended 0" in r.output
-    assert runner.invoke(app, ["monitor", "status", "--log", str(log), "--at", "2026-03-01T08:00"]).exit_code == 0
+    r = runner.invoke(app, ["monitor", "status", "--log", str(log), "--at", "2026-03-01T08:00"])
+    assert r.exit_code == 0 and "2026-03-01 08:00 UTC" in r.output and "Zaporizhzhia" in r.output  # not south
+    r = runner.invoke(app, ["monitor", "timeline", "--log", str(log)])
+    assert r.exit_code == 0 and "2026-03-01 07:05 UTC  Zaporizhzhia" in r.output and "+00:00" not in r.output
     out = tmp_path / "cls.csv"
     assert runner.invoke(app, ["monitor", "classify", str(SAMPLE), "--out", str(out)]).exit_code == 0
     header = out.read_text().splitlines()[0].split(",")

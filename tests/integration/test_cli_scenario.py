@@ -32,10 +32,12 @@ def test_list_and_show() -> None:
         "committed",
         "Line of contact",
         "T5-north",
-        "npp-zaporizhzhia",
+        "Zaporizhzhia nuclear power plant",
+        "border crossing 7",
         "Illustrative",
     ):
         assert needle in r.output
+    assert "npp-zaporizhzhia" not in r.output and "border_crossing" not in r.output  # names, not ids
 
 
 def test_validate_ok(scenario_copy: Path) -> None:

@@ -38,8 +38,9 @@ def test_station_writes_json_geojson_and_map(tmp_path: Path) -> None:
     out, gj, page = tmp_path / "st.json", tmp_path / "st.geojson", tmp_path / "map.html"
     r = runner.invoke(app, ["station", "--json", str(out), "--geojson", str(gj), "--map", str(page)])
     assert r.exit_code == 0, r.output
-    for needle in ("Garrisons", "Protected sites", "Reach by road"):
+    for needle in ("Garrisons", "Protected sites", "Reach by road", "Montreux Convention"):
         assert needle in r.output
+    assert " is a npp" not in r.output  # unplaced units: the deciding clause, not a 600-character site dump
     data = json.loads(out.read_text())
     jsonschema.validate(data, json_schema())
     layers = {f["properties"]["layer"] for f in json.loads(gj.read_text())["features"]}

@@ -18,7 +18,13 @@ def test_the_report_names_the_warships_held_outside_the_straits(bundled: Scenari
     p = run_plan(bundled, trials=50, assess_trials=20)
     held = p.stationing.montreux.held
     assert held
-    m = re.search(r'<p id="montreux">(.*?)</p>', render_report(bundled, p), re.S)
+    html = render_report(bundled, p)
+    # The troop-size card's "Where they are" adds up to the matched personnel: the held warships are said.
+    placed = sum(g.personnel for g in p.stationing.garrisons)
+    not_placed = p.forcegen.totals.personnel_matched - placed
+    assert not_placed > 0 and f"{not_placed:,} matched but not placed" in html
+    assert "$0k" not in html  # a year with nothing spent reads $0
+    m = re.search(r'<p id="montreux">(.*?)</p>', html, re.S)
     assert m is not None
     text = " ".join(re.sub(r"<[^>]+>", "", m.group(1)).split())
     names = {c.id: c.name for c in bundled.capabilities}

@@ -75,6 +75,10 @@ def test_a_plan_run_on_the_registry_equals_forceplan_plan_on_its_export(sqlite_t
         frame = client.get("/map/frame")
         assert frame.status_code == 200
         assert not [pid for pid, n in every.items() if n != "GBR" and f'"{pid}"' in frame.text]
+        # Its pages link only what it may open: plan.json, no report (403) and no comparison (403).
+        for page in (client.get("/plans").text, client.get(f"/plans/{run_id}/progress").text):
+            assert f"/api/runs/{run_id}/plan.json" in page and f"/api/runs/{run_id}/report.html" not in page
+            assert "Compare the two runs" not in page
         client.cookies.clear()
         assert Api(client, "observer").get(f"/api/runs/{run_id}/report.html").status_code == 403
         outlook = gbr.get("/api/outlook").json()

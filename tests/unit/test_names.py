@@ -90,3 +90,6 @@ def test_free_text_gets_names_for_ids(bundled: Scenario) -> None:
         "Full operating capability; Brigade headquarters and signals at " + label("place", "hb-tidworth", bundled)
     )
     assert not find_leaks(text, bundled)
+    # forcegen's from-phase detail names both phases as "phase <id>", so both read as names (not "in initial")
+    text = in_words("GBR-12 available from phase foc, slot is in phase initial", bundled)
+    assert text.endswith("slot is in phase Initial deployment of the reassurance force")

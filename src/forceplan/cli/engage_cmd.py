@@ -311,7 +311,7 @@ def _outcome_report(seed: int, validate: bool) -> dict[str, object]:
     for c in (v.all_battles, v.modern):
         for sc in (c.rich, c.ratio_only):
             t.add_row(
-                f"{c.battles}{c.subset}",
+                f"{c.battles} battles{c.subset}",
                 sc.model,
                 f"{sc.brier:.3f}",
                 f"{sc.brier_base:.3f}",

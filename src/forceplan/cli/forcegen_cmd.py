@@ -48,7 +48,10 @@ def print_result(r: ForcegenResult, cases: list[CaseSummary], sc: Scenario | Non
     for col in ("requirement", "phase", "filled", "personnel", "filled by"):
         st.add_column(col, justify="right" if col in ("filled", "personnel") else "left")
     for s in r.slots:
-        who = ", ".join(f"{a.nation} {a.units}" for a in s.assignments)
+        by_nation: dict[str, int] = {}  # one entry per nation, not per pledge (GBR 4, not GBR 3, ..., GBR 1)
+        for a in s.assignments:
+            by_nation[a.nation] = by_nation.get(a.nation, 0) + a.units
+        who = ", ".join(f"{n} {u}" for n, u in by_nation.items())
         st.add_row(
             label("slot", s.slot, sc),
             label("phase", s.phase, sc),

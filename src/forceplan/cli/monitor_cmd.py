@@ -135,6 +135,11 @@ def classify_cmd(
     console.print(f"classified {len(incs)} incidents ({len(rejected)} rejected); wrote {out}")
 
 
+def _utc(t: dt.datetime) -> str:
+    """A time as a person reads it: 2026-03-01 07:05 UTC (the JSON outputs keep ISO 8601)."""
+    return (t.astimezone(dt.UTC) if t.tzinfo else t).strftime("%Y-%m-%d %H:%M UTC")
+
+
 @app.command("status")
 def status_cmd(
     log_dir: LogOpt,
@@ -154,7 +159,9 @@ def status_cmd(
         except ValueError:
             fail(f"--at {at!r} is not an ISO 8601 time", "for example 2026-03-01T12:00")
         when = when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when
-    t = table(title=f"Escalation at {when.isoformat()}")
+    from forceplan.names import label
+
+    t = table(title=f"Escalation at {_utc(when)}")
     for col in ("sector", "level", "name", "since", "options unlocked", "incidents (7 days)"):
         t.add_column(col)
     for sector, ch in levels_at(sc, log.records, when).items():
@@ -167,11 +174,11 @@ def status_cmd(
         ]
         drivers = ", ".join(f"{r['event_id']} ({'+'.join(r['violations'])})" for r in recent[-5:])
         t.add_row(
-            sector,
+            label("sector", sector, sc),
             str(ch.level if ch else 0),
             ch.name if ch else "-",
-            ch.time.isoformat() if ch else "-",
-            ", ".join(ch.options) if ch else "-",
+            _utc(ch.time) if ch else "-",
+            ", ".join(label("option", o) for o in ch.options) if ch else "-",
             drivers or "-",
         )
     console.print(t)
@@ -188,9 +195,12 @@ def timeline_cmd(
 
     sc = load_or_exit(scenario)
     log = _open(log_dir)
+    from forceplan.names import label
+
     changes = escalation_timeline(sc, log.records)
+    width = max((len(label("sector", c.sector, sc)) for c in changes), default=0)
     for c in changes:
-        console.print(f"{c.time.isoformat()}  {c.sector:8s} level {c.level} {c.name}")
+        console.print(f"{_utc(c.time)}  {label('sector', c.sector, sc):{width}s}  level {c.level} {c.name}")
     if json_file is not None:
         write_atomic(
             json_file,

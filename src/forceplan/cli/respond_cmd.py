@@ -41,7 +41,9 @@ if TYPE_CHECKING:
 def _q(q: Quantiles) -> str:
     if q.p50 is None:
         return "never"
-    return f"{q.p50:.0f} h ({q.p10:.0f}-{q.p90:.0f})" if q.p90 is not None else f"{q.p50:.0f} h ({q.p10:.0f}-never)"
+    return (
+        f"{q.p50:,.0f} h ({q.p10:,.0f}-{q.p90:,.0f})" if q.p90 is not None else f"{q.p50:,.0f} h ({q.p10:,.0f}-never)"
+    )
 
 
 def print_result(r: RespondResult, sc: Scenario | None = None) -> None:
@@ -155,7 +157,7 @@ def write_csv(r: RespondResult, out_dir: Path) -> list[Path]:
 
 def _p50(q: object) -> str:
     v = getattr(q, "p50", None)
-    return "never" if v is None else f"{v:.0f}"
+    return "never" if v is None else f"{v:,.0f}"
 
 
 def respond_cmd(

@@ -64,10 +64,14 @@ def show(scenario: ScenarioArg) -> None:
         f"Requirement: {s.slots} slots, {s.units_required} units, about {s.personnel_required:,} personnel "
         f"at typical unit sizes; cap {s.max_personnel:,} personnel"
     )
-    sites = ", ".join(f"{k} {v}" for k, v in sorted(s.sites_by_kind.items()))
+    from forceplan.names import label
+
+    sites = ", ".join(f"{label('site_kind', k).lower()} {v}" for k, v in sorted(s.sites_by_kind.items()))
     console.print(f"Sites: {sites}; {s.stations} candidate stations, {s.protected_sites} to protect")
     if s.occupied_sites:
-        console.print(f"Sites in occupied territory (never stations): {', '.join(s.occupied_sites)}")
+        console.print(
+            f"Sites in occupied territory (never stations): {', '.join(label('site', x, sc) for x in s.occupied_sites)}"
+        )
     console.print(f"Line of contact: {s.line_of_contact_km:,.0f} km; standoff {s.standoff_km:g} km")
     th = table(title="Threats (violation scenarios)")
     th.add_column("id")

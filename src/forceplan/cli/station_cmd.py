@@ -80,9 +80,16 @@ def print_result(r: StationingResult, sc: Scenario | None = None) -> None:
                 u.nation,
                 label("capability", u.capability, sc),
                 str(u.units),
-                reason_text(u.reason, u.detail, sc),
+                reason_text(u.reason, _first_clause(u.detail), sc),
             )
         console.print(ut)
+
+
+def _first_clause(detail: str) -> str:
+    """The deciding clause of an unplaced unit's reason (the treaty's, where it applies, comes first); the
+    site-by-site rest, up to 600 characters and cut mid-word, stays in plan.json."""
+    first, sep, _rest = detail.partition("; ")
+    return f"{first}; other sites ruled out site by site (plan.json)" if sep else first
 
 
 def station(

@@ -41,7 +41,7 @@ def money(usd: float) -> str:
 
 
 def print_result(r: SustainResult) -> None:
-    console.rule(Text(f"Can it be sustained? {r.scenario}, {r.years} year(s)", style="bold"))
+    console.rule(Text(f"Can it be sustained? {r.scenario}, {r.years} year{'' if r.years == 1 else 's'}", style="bold"))
     for m in r.messages:
         console.print(m, style="yellow")
     console.print(

@@ -141,7 +141,9 @@ def why_not(
             )
         )
     if c.from_phase is not None and sc.phase_index(s.phase) < sc.phase_index(c.from_phase):
-        out.append(Reason("caveat:from_phase", f"{p.id} available from phase {c.from_phase}, slot is in {s.phase}"))
+        out.append(
+            Reason("caveat:from_phase", f"{p.id} available from phase {c.from_phase}, slot is in phase {s.phase}")
+        )
     if c.requires_us_backstop and not opts.backstop(sc):
         out.append(Reason("caveat:requires_us_backstop", f"{p.id} deploys only with a US backstop"))
     if c.air_only and Role.air not in roles:

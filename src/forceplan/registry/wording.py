@@ -119,6 +119,20 @@ def caveats_text(cav: dict[str, Any] | None, names: Names | None = None) -> str:
     return "; ".join(parts) or "none"
 
 
+def rotation_text(v: dict[str, Any]) -> str:
+    """A pledge's rotation policy in words; what it leaves out comes from the scenario's defaults."""
+    parts = []
+    if v.get("tour_months") is not None:
+        parts.append(f"{_num(v['tour_months'])}-month tours")
+    if v.get("dwell_ratio") is not None:
+        parts.append(f"dwell 1:{_num(v['dwell_ratio'])}")
+    if v.get("overlap_days") is not None:
+        parts.append(f"{_num(v['overlap_days'])} days' overlap")
+    if v.get("rotations") is not None:
+        parts.append(f"at most {_num(v['rotations'])} rotations")
+    return ", ".join(parts) or "the scenario's defaults"
+
+
 def value_text(key: str, v: Any, names: Names | None = None) -> str:
     """One field's value in words."""
     names = names or Names()
@@ -136,6 +150,8 @@ def value_text(key: str, v: Any, names: Names | None = None) -> str:
         return caveats_text(v, names)
     if key == "status_dates" and isinstance(v, dict):
         return ", ".join(f"{k} {d}" for k, d in v.items()) or "—"
+    if key == "rotation" and isinstance(v, dict):
+        return rotation_text(v)
     if isinstance(v, bool):
         return "yes" if v else "no"
     if isinstance(v, dict | list):

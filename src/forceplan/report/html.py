@@ -240,6 +240,7 @@ def render_report(sc: Scenario, p: PlanResult) -> str:
         in_host=in_host,
         host=host,
         outside=outside,
+        not_placed=max(0, fg.totals.personnel_matched - sum(by_country.values())),
         not_covered=not_covered,
         occupied_sites=occupied_sites,
         snapshot_date=sc.geography.snapshot_date,

@@ -11,7 +11,9 @@ TOP_NATIONS = 8
 
 
 def money(usd: float) -> str:
-    """US dollars as $1.23bn, $45.6M or $789k."""
+    """US dollars as $1.23bn, $45.6M, $789k or $0 (under $500: never "$0k")."""
+    if abs(usd) < 500:
+        return "$0"
     if abs(usd) >= 1e9:
         return f"${usd / 1e9:.2f}bn"
     if abs(usd) >= 1e6:
