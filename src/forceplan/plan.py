@@ -20,7 +20,6 @@ from forceplan import __version__
 from forceplan.defaults import ASSESS_TRIALS, RESPONSE_TRIALS
 from forceplan.engagement.results import AssessResult
 from forceplan.forcegen import ForcegenResult, Options, phase_windows, pledge_pool
-from forceplan.geo import geodesic_km
 from forceplan.results import Out, versioned_schema
 from forceplan.scenario import Scenario, line_of_contact
 from forceplan.scenario.model import MoveMode
@@ -153,6 +152,8 @@ class PlanResult(Out):
 def deployment_days(sc: Scenario, fg: ForcegenResult, laydown: StationingResult, opts: Options) -> dict[str, float]:
     """Per pledge: days from the order until its units stand at their stations (modes of every distribution):
     notice-to-move + loading + strategic move home → station (rail and road × circuity; air; sea) + RSOM."""
+    from forceplan.geo import geodesic_km
+
     pool = {p.id: p for p in pledge_pool(sc, opts).pledges}
     caps = {c.id: c for c in sc.capabilities}
     station = {pl.pledge: g.location for g in laydown.garrisons for pl in g.placements}
