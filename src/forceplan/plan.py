@@ -17,22 +17,24 @@ from typing import TYPE_CHECKING, TypeVar
 from pydantic import Field
 
 from forceplan import __version__
-from forceplan.defaults import RESPONSE_TRIALS
-from forceplan.engagement.assess import DEFAULT_TRIALS, AssessResult, assess
-from forceplan.forcegen import ForcegenResult, Options, match_force, phase_windows, pledge_pool
-from forceplan.geo import geodesic_km
+from forceplan.defaults import ASSESS_TRIALS, RESPONSE_TRIALS
+from forceplan.engagement.results import AssessResult
+from forceplan.forcegen import ForcegenResult, Options, phase_windows, pledge_pool
 from forceplan.results import Out, versioned_schema
 from forceplan.scenario import Scenario, line_of_contact
 from forceplan.scenario.model import MoveMode
 from forceplan.scenario.parameters import parameter
 from forceplan.stagecache import ScenarioViews, StageCache, digest_of
-from forceplan.stationing import StationingResult, station_force
-from forceplan.sustain import SustainResult, sustain_force
-from forceplan.timeline import RespondResult, respond
-from forceplan.timeline.run import guard_plans
+from forceplan.stationing.result import StationingResult
+from forceplan.sustain.result import SustainResult
+from forceplan.timeline.result import RespondResult
 
 if TYPE_CHECKING:
     from forceplan.engagement.calibrate import SuccessFit
+    from forceplan.timeline.allocate import AxisPlan
+
+# The stages themselves (the assessment's numba engine, the MILPs, the simulations) are imported inside the functions
+# that run them: a plan whose every stage comes from the stage cache loads none of them (issue #27).
 
 SCHEMA_ID = "forceplan.plan/1"
 log = logging.getLogger(__name__)
@@ -150,6 +152,8 @@ class PlanResult(Out):
 def deployment_days(sc: Scenario, fg: ForcegenResult, laydown: StationingResult, opts: Options) -> dict[str, float]:
     """Per pledge: days from the order until its units stand at their stations (modes of every distribution):
     notice-to-move + loading + strategic move home → station (rail and road × circuity; air; sea) + RSOM."""
+    from forceplan.geo import geodesic_km
+
     pool = {p.id: p for p in pledge_pool(sc, opts).pledges}
     caps = {c.id: c for c in sc.capabilities}
     station = {pl.pledge: g.location for g in laydown.garrisons for pl in g.placements}
@@ -273,7 +277,13 @@ def plan_phases(
 def forcegen_cached(sc: Scenario, opts: Options, cache: StageCache, views: ScenarioViews) -> ForcegenResult:
     """Force generation, from the cache when the scenario's force-generation inputs (:class:`ScenarioViews`) and
     the options are unchanged; stamped with this scenario's digest, as a fresh run would be."""
-    fg = cache.get(STAGES[0], ForcegenResult, lambda: match_force(sc, opts), views.forcegen, opts)
+
+    def compute() -> ForcegenResult:
+        from forceplan.forcegen.run import match_force
+
+        return match_force(sc, opts)
+
+    fg = cache.get(STAGES[0], ForcegenResult, compute, views.forcegen, opts)
     return _stamped(fg, views.scenario_digest)
 
 
@@ -281,7 +291,13 @@ def stationing_cached(sc: Scenario, fg: ForcegenResult, cache: StageCache, views
     """The laydown of this force, from the cache when the force and the scenario's stationing inputs are unchanged
     (two option sets that match the same force share one laydown)."""
     force = digest_of(fg.model_dump(mode="json", exclude={"scenario_digest"}))
-    lay = cache.get(STAGES[1], StationingResult, lambda: station_force(sc, fg), views.stationing, force)
+
+    def compute() -> StationingResult:
+        from forceplan.stationing.run import station_force
+
+        return station_force(sc, fg)
+
+    lay = cache.get(STAGES[1], StationingResult, compute, views.stationing, force)
     return _stamped(lay, views.scenario_digest)
 
 
@@ -319,6 +335,8 @@ def respond_cached(
     (the force and laydown follow from the scenario and options)."""
 
     def compute() -> RespondResult:
+        from forceplan.timeline.run import respond
+
         return respond(sc, threats, trials, seed, opts=opts, fg=fg, laydown=lay, guards=guards() if guards else None)
 
     key_threats = sorted(set(threats)) if threats else None
@@ -344,6 +362,8 @@ def assess_cached(
     are unchanged. The US-backstop sensitivity case plans its force and laydown through the cache too."""
 
     def compute() -> AssessResult:
+        from forceplan.engagement.assess import assess
+
         return assess(
             sc, threats, assess_trials, seed, opts, fg=fg, laydown=lay, sensitivity=sensitivity,
             guards=guards() if guards else None, fit=fit, progress=progress,
@@ -356,11 +376,20 @@ def assess_cached(
     )
 
 
+def _guard_plans(
+    sc: Scenario, fg: ForcegenResult, lay: StationingResult, opts: Options, threats: Sequence[str] | None
+) -> dict[str, AxisPlan]:
+    """``timeline.run.guard_plans``, imported when a stage first needs it (never when both come from the cache)."""
+    from forceplan.timeline.run import guard_plans
+
+    return guard_plans(sc, fg, lay, opts, threats)
+
+
 def run_plan(
     sc: Scenario,
     opts: Options | None = None,
     trials: int = RESPONSE_TRIALS,
-    assess_trials: int = DEFAULT_TRIALS,
+    assess_trials: int = ASSESS_TRIALS,
     seed: int = 0,
     threats: Sequence[str] | None = None,
     log_records: list[dict] | None = None,
@@ -390,7 +419,7 @@ def run_plan(
     stage(STAGES[1])
     lay = stationing_cached(sc, fg, cache, views)
     stage(STAGES[2])
-    guards = functools.cache(lambda: guard_plans(sc, fg, lay, opts, threats))  # once, for both stages
+    guards = functools.cache(lambda: _guard_plans(sc, fg, lay, opts, threats))  # once, for both stages
     resp = respond_cached(sc, opts, fg, lay, trials, seed, threats, cache, views, guards)
     stage(STAGES[3])
     ass = assess_cached(sc, opts, fg, lay, assess_trials, seed, threats, cache, views, guards=guards)
@@ -401,6 +430,8 @@ def run_plan(
     key_threats = sorted(set(threats)) if threats else None
 
     def compute_sustain() -> SustainResult:
+        from forceplan.sustain.run import sustain_force
+
         return sustain_force(sc, SUSTAIN_YEARS, opts, assess_trials=sust_trials, threats=threats, seed=seed)
 
     sust = cache.get(

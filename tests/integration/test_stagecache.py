@@ -7,6 +7,8 @@ import hashlib
 import logging
 import multiprocessing as mp
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from forceplan.forcegen import Options
 from forceplan.plan import force_and_laydown, run_plan
 from forceplan.scenario import Scenario, scenario_digest
 from forceplan.stagecache import FORMAT, ScenarioViews, StageCache, default_folder
+from tests.conftest import BUNDLED
 
 pytestmark = pytest.mark.integration
 
@@ -46,6 +49,31 @@ def test_a_hit_gives_byte_identical_output(bundled: Scenario, warm: tuple[Path, 
     assert again.hits == STAGE_NAMES
     # Same seed, no cache at all: the same bytes.
     assert small_plan(bundled, None) == computed
+
+
+def test_a_run_from_the_cache_loads_no_engine(bundled: Scenario, warm: tuple[Path, str, StageCache]) -> None:
+    """A fresh process whose every stage comes from the disk cache gives the same bytes without importing numba
+    (the engine's and the simulation's kernels) or the MILP solver."""
+    folder, computed, _ = warm
+    code = (
+        "import hashlib, sys\n"
+        "from pathlib import Path\n"
+        "from forceplan.plan import run_plan\n"
+        "from forceplan.scenario import load_scenario\n"
+        "from forceplan.stagecache import StageCache\n"
+        f"sc = load_scenario({BUNDLED!r})\n"
+        f"cache = StageCache(Path({str(folder)!r}))\n"
+        "text = run_plan(sc, None, trials=100, assess_trials=1000, seed=3, threats=[sc.threats[0].id], "
+        "cache=cache).to_json()\n"
+        "print(hashlib.sha256(text.encode()).hexdigest())\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'numba', 'llvmlite', 'highspy'}))\n"
+        "print(cache.hits)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    digest, heavy, hits = out.strip().splitlines()
+    assert digest == hashlib.sha256(computed.encode()).hexdigest()
+    assert heavy == "[]"
+    assert hits == repr(STAGE_NAMES)
 
 
 def test_a_changed_input_misses(bundled: Scenario, warm: tuple[Path, str, StageCache]) -> None:

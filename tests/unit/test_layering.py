@@ -57,3 +57,29 @@ def test_scenario_and_geo_know_nothing_of_the_rest() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"
+
+
+def test_the_pipeline_imports_without_compiling() -> None:
+    """Importing the pipeline loads no numba (its kernels compile on import) and no solver: the stages import
+    them when they run, so a plan read from the stage cache never pays for them (issue #27)."""
+    code = (
+        "import sys, forceplan.plan\n"
+        "heavy = ('numba', 'llvmlite', 'highspy', 'scipy')\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in heavy}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]"
+
+
+def test_the_lazy_packages_still_export_their_names() -> None:
+    """The packages that load their names on first use give every name in ``__all__``."""
+    import importlib
+
+    for name in ("forceplan.engagement", "forceplan.timeline", "forceplan.forcegen", "forceplan.stationing"):
+        pkg = importlib.import_module(name)
+        assert all(getattr(pkg, n) is not None for n in pkg.__all__), name
+        with pytest.raises(AttributeError):
+            pkg.no_such_name  # noqa: B018
+    import forceplan.sustain
+
+    assert forceplan.sustain.sustain_force.__name__ == "sustain_force"

@@ -10,7 +10,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from pydantic import Field
 
 from forceplan.defaults import ASSESS_TRIALS
 from forceplan.engagement.calibrate import SuccessFit
@@ -28,127 +27,50 @@ from forceplan.engagement.engagements import (
     threat_distance_km,
 )
 from forceplan.engagement.outcome import NAMES, OutcomeModel, default_outcome_model
+from forceplan.engagement.results import (  # re-exported: the result models lived here
+    SCHEMA_ID,
+    AssessResult,
+    AxisResult,
+    OffensiveAssessment,
+    Paths,
+    Probability,
+    Sensitivity,
+    ThreatAssessment,
+    json_schema,
+)
 from forceplan.engagement.verdict import VERDICTS, Interval, two_stage_interval, verdict_for
 from forceplan.forcegen import ForcegenResult, Options, match_force
-from forceplan.results import Out, versioned_schema
 from forceplan.scenario import Scenario, scenario_digest
 from forceplan.scenario.model import Fixed, Offensive, Threat, Triangular, strength_range
 from forceplan.scenario.parameters import parameter
 from forceplan.stationing import StationingResult, station_force
 from forceplan.timeline.allocate import MOVABLE, AxisPlan, plan_axes
 from forceplan.timeline.elements import build_elements, node_capacity_per_h
-from forceplan.timeline.result import Quantiles
 from forceplan.timeline.run import PARAMETER_NAMES, _quantiles
 from forceplan.timeline.simulate import simulate_axis
 
-__all__ = ["ENGAGEMENT_PARAMETERS", "INNER_TRIALS", "assess", "engage_threat"]
+__all__ = [
+    "ENGAGEMENT_PARAMETERS",
+    "INNER_TRIALS",
+    "SCHEMA_ID",
+    "AssessResult",
+    "AxisResult",
+    "OffensiveAssessment",
+    "Paths",
+    "Probability",
+    "Sensitivity",
+    "ThreatAssessment",
+    "assess",
+    "engage_threat",
+    "json_schema",
+]
 
-SCHEMA_ID = "forceplan.assess/3"
 MIN_INPUT_DRAWS = 20
 """Fewer draws of the uncertain inputs give no interval worth printing: at least 1,000 trials are run."""
 DEFAULT_TRIALS = ASSESS_TRIALS
 """120 draws of the model inputs × 50 trials."""
 LEVER_WARNING_H = 24.0
 """The warning lever: the monitoring detects the offensive this many hours earlier."""
-
-
-class Probability(Out):
-    p: float = Field(description="The attacker's probability of reaching its objective within 30 days")
-    ci_low: float = Field(description="5th percentile over the uncertain inputs (never closer to p than the MC error)")
-    ci_high: float = Field(description="95th percentile over the uncertain inputs")
-    mc_error: float = Field(description="Monte Carlo standard error of p")
-
-
-class Sensitivity(Out):
-    case: str
-    p_reached: float
-    delta: float = Field(description="Change from the baseline, in probability (same draws: common random numbers)")
-    delta_low: float = Field(0.0, description="5th percentile of the change over the uncertain inputs")
-    delta_high: float = Field(0.0, description="95th percentile of the change over the uncertain inputs")
-    lever: bool = Field(False, description="A coalition lever (more air, more force in theatre, longer warning)")
-    why: str = Field("", description="Through which fitted factor or mechanism the case moves P, in words")
-
-
-class Paths(Out):
-    day: list[int]
-    attacker_p10: list[float]
-    attacker_p50: list[float]
-    attacker_p90: list[float]
-    defender_p10: list[float]
-    defender_p50: list[float]
-    defender_p90: list[float]
-
-
-class ThreatAssessment(Out):
-    threat: str
-    name: str
-    distance_km: float
-    attacker_initial: float
-    attacker_initial_range: tuple[float, float]
-    attacker_follow_on: float
-    defender_initial: float
-    defender_initial_range: tuple[float, float]
-    p_reached: Probability = Field(description="P(the attacker reaches its objective within 30 days)")
-    time_to_objective_h: Quantiles = Field(description="Over all trials; None where not reached")
-    attacker_losses: Quantiles = Field(
-        description="Combat power lost (battalion-equivalents), to the objective or day 30"
-    )
-    defender_losses: Quantiles
-    p_culminated: float = Field(description="P(the attack culminates before its objective)")
-    battles_won: Quantiles = Field(description="Battles the attacker won (breakthroughs) in 30 days")
-    verdict: str = Field(description="deterred, uncertain or not deterred: the interval against the threshold")
-    factors: dict[str, float] = Field(
-        default_factory=dict,
-        description="Mean over the trials of the first battle's pre-battle factors (posture shares, air "
-        "superiority, surprise) and P(air superiority)",
-    )
-    attack_sorties_per_day: float = Field(0.0, description="Mean attack sorties a day once all air elements fly")
-    paths: Paths
-    sensitivity: list[Sensitivity]
-    received: list[str] = Field(default_factory=list, description="Movable elements the axis receives")
-    withheld: list[str] = Field(
-        default_factory=list, description="Movable elements that stay (guards) or go elsewhere, with why"
-    )
-
-
-class AxisResult(Out):
-    threat: str
-    p_reached: Probability
-    verdict: str
-    received: list[str]
-    power_received: float = Field(description="Combat power of the movable elements it receives, battalion-equiv.")
-
-
-class OffensiveAssessment(Out):
-    offensive: str
-    name: str
-    axes: list[AxisResult]
-    worst_force_ratio: float = Field(description="The allocation's worst axis: defender ÷ attacker (time-discounted)")
-    guards: dict[str, list[str]] = Field(description="Protected site → elements kept there")
-    solver: list[dict[str, object]]
-
-
-class AssessResult(Out):
-    schema_id: str = Field(SCHEMA_ID, alias="schema")
-    scenario: str
-    scenario_digest: str
-    seed: int
-    trials: int
-    input_draws: int = Field(description="Draws of the uncertain model inputs (outer loop)")
-    law: str
-    outcome_model: str
-    calibration: dict[str, float] = Field(
-        description="The battle-outcome model's coefficients (logit scale), their 95 % bounds (name_low, "
-        "name_high), the ln(force ratio) clip range and the number of battles fitted"
-    )
-    threshold: float = Field(description="The scenario's deterrence threshold the verdicts compare the interval with")
-    verdicts: dict[str, str] = Field(description="Each verdict word and its definition")
-    parameters: dict[str, str]
-    threats: list[ThreatAssessment]
-    offensives: list[OffensiveAssessment] = Field(default_factory=list)
-
-    def to_json(self) -> str:
-        return self.model_dump_json(by_alias=True, indent=2)
 
 
 def probability(iv: Interval) -> Probability:
@@ -555,7 +477,3 @@ def _describe(d: object) -> str:
     from forceplan.timeline.run import _describe as describe
 
     return describe(d)  # type: ignore[arg-type]
-
-
-def json_schema() -> dict[str, object]:
-    return versioned_schema(AssessResult, SCHEMA_ID)

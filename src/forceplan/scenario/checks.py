@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from pathlib import Path as FsPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import shapely
-
-from forceplan.geo.contact import GeoDataError, LineOfContact, load_line_of_contact, read_country
-from forceplan.geo.crs import to_metric
 from forceplan.scenario.model import Geography, Scenario, SiteKind
 from forceplan.scenario.parameters import PARAMETERS
 from forceplan.scenario.problems import Path, Problem, did_you_mean
+
+if TYPE_CHECKING:
+    from forceplan.geo.contact import LineOfContact
+
+# numpy, shapely and pyproj (forceplan.geo) are imported by the checks that use them: a scenario is read and keyed
+# (the stage cache) without them.
 
 #: The response options of the response-timelines model; escalation levels unlock these.
 RESPONSE_OPTIONS = (
@@ -162,6 +163,12 @@ def check_references(doc: Any) -> list[Problem]:
 
 
 def check_geography(parts: Parts) -> tuple[list[Problem], LineOfContact | None]:
+    import numpy as np
+    import shapely
+
+    from forceplan.geo.contact import GeoDataError, read_country
+    from forceplan.geo.crs import to_metric
+
     geo: Geography | None = parts.get("geography")
     if geo is None:
         return [], None
@@ -236,6 +243,11 @@ SWAP_TOLERANCE_KM = 50.0
 def check_swapped(parts: Parts, geo: Geography) -> list[Problem]:
     """Sites and places in a country of the outline file that lie over ``SWAP_TOLERANCE_KM`` outside it while the
     swapped point ([lat, lon]) lies inside it: almost surely written [lat, lon]."""
+    import shapely
+
+    from forceplan.geo.contact import GeoDataError, read_country
+    from forceplan.geo.crs import to_metric
+
     out: list[Problem] = []
     outlines: dict[str, Any] = {}
     for section in ("sites", "places"):
@@ -267,6 +279,8 @@ def check_swapped(parts: Parts, geo: Geography) -> list[Problem]:
 
 def line_of_contact_for(geo: Geography) -> LineOfContact:
     """The line of contact of a scenario's geography section (paths already resolved by the loader)."""
+    from forceplan.geo.contact import load_line_of_contact
+
     return load_line_of_contact(
         FsPath(geo.occupied_territory),
         FsPath(geo.outline),

@@ -8,7 +8,6 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 
-from forceplan.engagement.assess import assess
 from forceplan.forcegen import Options
 from forceplan.scenario import Scenario, scenario_digest
 from forceplan.scenario.model import Capability
@@ -193,6 +192,8 @@ def assess_handover(
     )
     # The same matched force and laydown in both: only the rotating units' combat power differs (their
     # placements name the handover capability, whose combat power per unit is scaled).
+    from forceplan.engagement.assess import assess  # here: the engine compiles numba kernels on first import
+
     lay = station_force(base, mo.fg)
     lay_low = _laydown_in_handover(lay, set(mo.handovers), {c: k.id for c, k in clones.items()}, r)
     full = assess(base, threats, trials, seed, opts, fg=mo.fg, laydown=lay, sensitivity=False)
