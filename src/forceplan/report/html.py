@@ -29,7 +29,7 @@ __all__ = ["SIDC_BY_CAPABILITY", "render_report"]
 def _q(q: Quantiles) -> str:
     if q.p50 is None:
         return "never"
-    return f"{q.p50:.0f} ({q.p10:.0f}–{q.p90:.0f})" if q.p90 is not None else f"{q.p50:.0f} ({q.p10:.0f}–never)"
+    return f"{q.p50:,.0f} ({q.p10:,.0f}–{q.p90:,.0f})" if q.p90 is not None else f"{q.p50:,.0f} ({q.p10:,.0f}–never)"
 
 
 def chart_data(p: PlanResult, sc: Scenario | None = None) -> dict[str, Any]:
