@@ -360,6 +360,24 @@ def test_ctrl_c_exits_130_and_leaves_no_partial_output(tmp_path: Path) -> None:
     assert not out.exists() and not list(tmp_path.glob(".out.*"))
 
 
+def test_ctrl_c_wrapped_by_nested_numba_unpickles_still_counts_as_ctrl_c() -> None:
+    """numba wraps a Ctrl-C that lands while it loads a cached kernel in one SystemError per nested unpickle."""
+    from forceplan.cli.app import _caused_by_interrupt
+
+    def nested(depth: int) -> None:
+        if depth == 0:
+            raise KeyboardInterrupt
+        try:
+            nested(depth - 1)
+        except BaseException as exc:
+            raise SystemError("returned a result with an exception set") from exc
+
+    with pytest.raises(SystemError) as info:
+        nested(12)
+    assert _caused_by_interrupt(info.value)
+    assert not _caused_by_interrupt(SystemError("a real fault"))
+
+
 def test_runs_finishing_together_into_one_folder_never_mix(tmp_path: Path) -> None:
     """Eight writers swap their folders into the same place at the same moment: none fails, and what is left is
     one writer's files, whole."""

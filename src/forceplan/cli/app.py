@@ -115,8 +115,8 @@ def run(argv: list[str] | None = None) -> int:
         return int(exc.exit_code)
     except KeyboardInterrupt:
         return _interrupted(err_console)
-    except SystemError as exc:  # Ctrl-C inside a compiled (numba) kernel surfaces as SystemError
-        if isinstance(exc.__context__, KeyboardInterrupt) or isinstance(exc.__cause__, KeyboardInterrupt):
+    except SystemError as exc:  # Ctrl-C inside a compiled (numba) kernel or its cache loader surfaces as SystemError
+        if _caused_by_interrupt(exc):
             return _interrupted(err_console)
         raise
     except InputFileError as exc:
@@ -151,6 +151,22 @@ def _bad_input(con: Any, message: str, hint: str | None) -> int:
 def _interrupted(con: Any, message: str | None = None) -> int:
     con.print(message or "interrupted: stopped; no partial output was left")
     return 130
+
+
+def _caused_by_interrupt(exc: BaseException) -> bool:
+    """Whether a Ctrl-C lies anywhere in the exception's chain: numba wraps a KeyboardInterrupt raised while it loads
+    a cached kernel in one SystemError per nested unpickle."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        e = todo.pop()
+        if e is None or id(e) in seen:
+            continue
+        if isinstance(e, KeyboardInterrupt):
+            return True
+        seen.add(id(e))
+        todo += [e.__cause__, e.__context__]
+    return False
 
 
 def main() -> None:
