@@ -66,7 +66,8 @@ def _setup(url: str) -> list[str]:
     nations = (pledging + spare)[:NATIONS]
     users = [(f"ed-{n.lower()}-{k}", "editor", n) for n in nations for k in range(EDITORS_PER_NATION)]
     users += [(f"planner-{k}", "planner", None) for k in range(PLANNERS)]
-    with ThreadPoolExecutor(4) as pool:  # Argon2 releases the GIL
+    # Argon2 releases the GIL; SQLite takes one writer at a time (adding an account now writes its audit row too)
+    with ThreadPoolExecutor(4 if url.startswith("postgresql") else 1) as pool:
         list(pool.map(lambda u: auth.add_user(engine, u[0], u[1], u[2], PASSWORD), users))
     engine.dispose()
     return nations
