@@ -7,7 +7,7 @@ import io
 import json
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.text import Text
@@ -323,31 +323,13 @@ def _outcome_report(seed: int, validate: bool) -> dict[str, object]:
     sentences = v.sentences()
     if validate:
         for c in (v.all_battles, v.modern):
-            t = table(title=f"Reliability of the held-out forecasts: {c.battles} CDB90 battles{c.subset}")
-            for col in ("forecast P band", "battles", "mean forecast", "attacker won", "95 % CI"):
-                t.add_column(col, justify="right")
-            for r in c.reliability:
-                t.add_row(
-                    f"{r.low:.1f}-{min(r.high, 1.0):.1f}",
-                    str(r.battles),
-                    f"{r.forecast:.0%}",
-                    f"{r.observed:.0%}",
-                    f"{r.observed_ci[0]:.0%}-{r.observed_ci[1]:.0%}",
-                )
-            console.print(t)
-        ext = v.external
-        t = table(title=f"Battles outside CDB90: {ext.data} ({ext.score.battles} battles) — reliability")
-        for col in ("forecast P band", "battles", "mean forecast", "attacker won", "95 % CI"):
-            t.add_column(col, justify="right")
-        for r in ext.reliability:
-            t.add_row(
-                f"{r.low:.1f}-{min(r.high, 1.0):.1f}",
-                str(r.battles),
-                f"{r.forecast:.0%}",
-                f"{r.observed:.0%}",
-                f"{r.observed_ci[0]:.0%}-{r.observed_ci[1]:.0%}",
+            _print_reliability(
+                f"Reliability of the held-out forecasts: {c.battles} CDB90 battles{c.subset}", c.reliability
             )
-        console.print(t)
+        ext = v.external
+        _print_reliability(
+            f"Battles outside CDB90: {ext.data} ({ext.score.battles} battles) — reliability", ext.reliability
+        )
     else:
         sentences = sentences[:-2]  # the external check and the verdict belong to --validate
     for line in sentences:
@@ -558,3 +540,19 @@ def assess_cmd(
     if json_file is not None:
         write_atomic(json_file, r.to_json() + "\n")
         console.print(f"wrote {json_file}")
+
+
+def _print_reliability(title: str, rows: Any) -> None:
+    """One reliability table: forecast band, battles, mean forecast, share the attacker won, its 95 % CI."""
+    t = table(title=title)
+    for col in ("forecast P band", "battles", "mean forecast", "attacker won", "95 % CI"):
+        t.add_column(col, justify="right")
+    for r in rows:
+        t.add_row(
+            f"{r.low:.1f}-{min(r.high, 1.0):.1f}",
+            str(r.battles),
+            f"{r.forecast:.0%}",
+            f"{r.observed:.0%}",
+            f"{r.observed_ci[0]:.0%}-{r.observed_ci[1]:.0%}",
+        )
+    console.print(t)
