@@ -1,16 +1,22 @@
-"""Exploration on Dask: experiments per second and per-experiment cost on the bundled scenario with 1 and 2 worker
-processes (parallel efficiency; target ≥ 80 % at 2 workers), the scheduler's overhead per task (target ≤ 5 % of
-the task time), and a projection to 1,000 experiments × 1,000 trials on a 64-worker cluster from the measured
-per-task cost.
+"""Exploration on Dask: experiments per second on 1 and 2 worker processes, measured in the same run, and the ratio
+of the two (target: 2 workers ≥ 1.7× the experiments per second of 1 worker); experiments per second per worker;
+the scheduler's overhead per task (target ≤ 5 % of the task time); what an experiment costs in CPU seconds (its own
+thread, Dask's threads in the worker, the scheduler and client), which a machine shared with other work does not
+change as it changes wall-clock times; the idle tail at the end; the stage results reused; and a projection to
+1,000 experiments × 1,000 trials on a 64-worker cluster.
 
-Peers in the same run: a plain ``multiprocessing.Pool`` (2 processes) over the same model function and design.
-EMA Workbench's evaluator is not run: its 3.x line needs Python ≥ 3.12 and this project runs on 3.11.
+The design is ``forceplan explore --n 64 --lever posture=reassurance`` (64 LHS futures, one posture). Each cluster
+is started before the clock (its start is reported separately) with the runner's own settings
+(``start_local_cluster``); each worker is prepared once by the runner's worker plugin (modules, numba kernels,
+calibration, stage cache), also before the clock and reported; the scenario is scattered to each worker once.
+Each configuration gets an empty stage-cache folder of its own, so the reuse counted is what one exploration finds
+within itself. With ``--repeats R`` the configurations run in turn (1 worker, 2 workers, 1, 2, ...) so that a
+change in the machine's load falls on both; each pair gives a ratio, and the spread of the ratios is printed.
 
-The clusters are started before the clock starts (their start-up is reported separately); every worker process
-uses one numba thread. Each configuration (1 worker, 2 workers, the Pool) gets an empty stage-cache folder of its
-own and is warmed on experiments of another design (seed 1), so no configuration reads another's results and the
-reuse measured is only what one exploration finds within itself (force and laydown shared between futures).
-Run: ``.venv/bin/python benchmarks/explore.py [--tasks 16] [--trials 1000]``
+Peer in the same run: a plain ``multiprocessing.Pool(2)`` over the same model function and design, its processes
+prepared by the same function before the clock. EMA Workbench's evaluator is not run: its 3.x line needs
+Python ≥ 3.12 and this project runs on 3.11.
+Run: ``.venv/bin/python benchmarks/explore.py [--tasks 64] [--trials 1000] [--repeats 1]``
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import resource
+import statistics
 import tempfile
 import time
 
@@ -25,8 +33,8 @@ os.environ.setdefault("NUMBA_NUM_THREADS", "1")  # before numba is imported here
 
 from common import machine_line
 
-from forceplan.cluster.runner import run_on_dask
-from forceplan.explore.experiments import plan_exploration, run_task
+from forceplan.cluster.runner import RunStats, run_on_dask, start_local_cluster
+from forceplan.explore.experiments import plan_exploration, prepare_worker, run_task
 from forceplan.explore.space import default_policies
 from forceplan.scenario import load_scenario
 
@@ -34,10 +42,19 @@ SEED = 0
 _sc = None
 
 
-def _pool_task(args: tuple) -> float:
+def _pool_prepare() -> None:
     global _sc
-    if _sc is None:
-        _sc = load_scenario("ukraine-2025")
+    _sc = load_scenario("ukraine-2025")
+    prepare_worker()
+
+
+def _pool_ready(_: int) -> int:
+    time.sleep(0.2)
+    return os.getpid()
+
+
+def _pool_task(args: tuple) -> float:
+    assert _sc is not None
     task, trials, rtrials = args
     t0 = time.perf_counter()
     run_task(_sc, task, SEED, trials, rtrials)
@@ -45,78 +62,107 @@ def _pool_task(args: tuple) -> float:
 
 
 def fresh_cache() -> str:
-    """An empty stage-cache folder for one configuration (inherited by the processes it starts)."""
-    os.environ["FORCEPLAN_CACHE_DIR"] = tempfile.mkdtemp(prefix="forceplan-bench-cache-")
-    return os.environ["FORCEPLAN_CACHE_DIR"]
+    """An empty stage-cache folder for one configuration."""
+    return tempfile.mkdtemp(prefix="forceplan-bench-cache-")
 
 
-def dask_run(sc, tasks, warm, trials, rtrials, workers: int):
-    import dask
-    from distributed import LocalCluster
+def _self_cpu_s() -> float:
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
 
-    dask.config.set({"distributed.scheduler.worker-saturation": float("inf")})  # as the runner's own cluster
+
+def dask_run(sc, tasks, trials: int, rtrials: int, workers: int) -> tuple[float, RunStats, float, float]:
+    """Start, prepare, run; returns cluster start (s), the run's stats, the CPU seconds of this process (the
+    scheduler, the nannies and the client) during it, and the load average before it."""
+    load = os.getloadavg()[0]
     t0 = time.perf_counter()
-    env = {"NUMBA_NUM_THREADS": "1", "FORCEPLAN_CACHE_DIR": fresh_cache()}
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None, env=env) as cluster:  # fmt: skip
+    with start_local_cluster(workers, env={"FORCEPLAN_CACHE_DIR": fresh_cache()}) as cluster:
         start = time.perf_counter() - t0
-        # Warm each worker (imports, numba cache, scenario) outside the clock, as a long run amortises them, on
-        # experiments of another design: none of the timed experiments is read back whole.
-        run_on_dask(sc, warm[:workers], SEED, trials, rtrials, cluster.scheduler_address, workers)
+        c0 = _self_cpu_s()
         stats = run_on_dask(sc, tasks, SEED, trials, rtrials, cluster.scheduler_address, workers)
-    return start, stats
+        here = _self_cpu_s() - c0
+    return start, stats, here, load
+
+
+def describe(w: int, n: int, start: float, st: RunStats, here_cpu: float, load: float) -> str:
+    rate = n / st.run_s
+    work = sum(st.task_s) / n
+    cpu = sum(st.cpu_s) / n
+    loop_cpu = st.event_loop_cpu_s / n
+    other_cpu = (st.worker_cpu_s - st.event_loop_cpu_s - sum(st.cpu_s)) / n
+    gaps = st.dispatch_gaps_s()
+    gap = sum(gaps) / len(gaps) if gaps else 0.0
+    return (
+        f"Dask, {w} worker(s) (load average {load:.1f} before): {st.run_s:.1f} s = {rate:.3f} experiments/s, "
+        f"{rate / w:.3f} per worker\n"
+        f"    per experiment: {work:.2f} s of wall time in the task ({work / cpu if cpu else 0:.2f}× its CPU time: "
+        f"the rest is waiting for a core); CPU {cpu:.2f} s of its own thread, {1000 * other_cpu:.0f} ms of the "
+        f"worker's other threads (numba's, HiGHS's), {1000 * loop_cpu:.0f} ms of Dask's event loop in the worker, "
+        f"{1000 * here_cpu / n:.0f} ms of the scheduler, nannies and client\n"
+        f"    between tasks on a worker {1000 * gap:.0f} ms ({100 * gap / work:.1f} % of the task time); idle tail "
+        f"{st.idle_tail_s():.1f} worker-s; stage results reused {st.reused} of {4 * n}; cluster start {start:.1f} s "
+        f"and preparing the workers {st.prepare_s:.1f} s (both before the clock)"
+    )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--tasks", type=int, default=32)
+    ap.add_argument("--tasks", type=int, default=64, help="futures of the LHS design (one posture): experiments")
     ap.add_argument("--trials", type=int, default=1000)
     ap.add_argument("--response-trials", type=int, default=200)
+    ap.add_argument("--repeats", type=int, default=1, help="pairs of (1 worker, 2 workers) runs, in turn")
+    ap.add_argument("--no-pool", action="store_true", help="skip the multiprocessing.Pool peer")
     args = ap.parse_args()
     print("explore benchmark:", machine_line())
     sc = load_scenario("ukraine-2025")
     plan = plan_exploration(sc, "lhs", args.tasks, SEED, {**default_policies(sc), "posture": ("reassurance",)})
-    tasks = plan.tasks[: args.tasks]
-    warm = plan_exploration(sc, "lhs", 2, SEED + 1, {**default_policies(sc), "posture": ("reassurance",)}).tasks
-    print(f"{len(tasks)} experiments (bundled scenario, LHS, reassurance), {args.trials:,} assessment and "
+    tasks = plan.tasks
+    n = len(tasks)
+    print(f"{n} experiments (bundled scenario, LHS, reassurance), {args.trials:,} assessment and "
           f"{args.response_trials:,} response trials each")  # fmt: skip
-    res = {}
-    for w in (1, 2):
-        start, st = dask_run(sc, tasks, warm, args.trials, args.response_trials, w)
-        wall, task_s = st.wall_s, st.task_s
-        res[w] = (wall, task_s)
-        work = sum(task_s) / len(tasks)
-        gaps = st.dispatch_gaps_s()
-        gap = sum(gaps) / len(gaps) if gaps else 0.0
-        idle = (wall * w - sum(task_s)) / len(tasks)
-        print(f"Dask, {w} worker(s): {wall:.1f} s = {len(tasks) / wall:.2f} experiments/s; per experiment "
-              f"{work:.2f} s of work; between tasks on a worker {gap * 1000:.0f} ms ({100 * gap / work:.1f} % of "
-              f"the task time); all time not in a task, per task {idle * 1000:.0f} ms (dispatch, client, the idle "
-              f"tail); cluster start {start:.1f} s")  # fmt: skip
-        res[w] = (wall, task_s, gap)
-    eff = res[1][0] / (2 * res[2][0])
-    print(f"parallel efficiency at 2 workers: {100 * eff:.0f} % (target ≥ 80 %: {'met' if eff >= 0.8 else 'NOT met'}); "
-          f"experiments/s at 2 workers ÷ at 1 worker: {2 * eff:.2f}× (target ≥ 1.7×: "
-          f"{'met' if 2 * eff >= 1.7 else 'NOT met'})")  # fmt: skip
-    w2_over = res[2][2] / (sum(res[2][1]) / len(tasks))
-    print(f"scheduler overhead per task at 2 workers (gap between a worker's tasks ÷ task time): {100 * w2_over:.1f} % "
-          f"(target ≤ 5 %: {'met' if w2_over <= 0.05 else 'NOT met'})")  # fmt: skip
-    ctx = multiprocessing.get_context("spawn")
-    fresh_cache()
-    with ctx.Pool(2) as pool:
-        pool.map(_pool_task, [(t, args.trials, args.response_trials) for t in warm[:2]])  # warm, as above
-        t0 = time.perf_counter()
-        pool.map(_pool_task, [(t, args.trials, args.response_trials) for t in tasks], chunksize=1)
-        wall_pool = time.perf_counter() - t0
-    print(f"peer multiprocessing.Pool(2): {wall_pool:.1f} s = {len(tasks) / wall_pool:.2f} experiments/s "
-          f"(its efficiency against Dask's 1 worker: {100 * res[1][0] / (2 * wall_pool):.0f} %); "
-          f"Dask ÷ Pool wall time {res[2][0] / wall_pool:.2f}×")  # fmt: skip
-    per = sum(res[1][1]) / len(tasks) * (1000 / args.trials)
+    runs: dict[int, list[RunStats]] = {1: [], 2: []}
+    ratios: list[float] = []
+    for rep in range(args.repeats):
+        for w in (1, 2):
+            start, st, here, load = dask_run(sc, tasks, args.trials, args.response_trials, w)
+            runs[w].append(st)
+            print(f"[{rep + 1}] " + describe(w, n, start, st, here, load), flush=True)
+        ratios.append(runs[1][-1].run_s / runs[2][-1].run_s)
+        print(f"[{rep + 1}] experiments/s at 2 workers ÷ at 1 worker: {ratios[-1]:.2f}×", flush=True)
+    med = statistics.median(ratios)
+    spread = f" (runs: {', '.join(f'{r:.2f}' for r in ratios)})" if len(ratios) > 1 else ""
+    print(f"experiments/s at 2 workers ÷ at 1 worker: median {med:.2f}×{spread}; parallel efficiency "
+          f"{50 * med:.0f} % (target ≥ 1.7×: {'met' if med >= 1.7 else 'NOT met'})")  # fmt: skip
+    cpu1 = statistics.median(sum(s.cpu_s) / n for s in runs[1])
+    cpu2 = statistics.median(sum(s.cpu_s) / n for s in runs[2])
+    print(f"CPU seconds of an experiment's own thread: 1 worker {cpu1:.3f}, 2 workers {cpu2:.3f} "
+          f"({cpu2 / cpu1:.2f}×: what two experiments at once cost each other in caches and memory)")  # fmt: skip
+    gaps = [g for s in runs[2] for g in s.dispatch_gaps_s()]
+    work2 = statistics.median(sum(s.task_s) / n for s in runs[2])
+    over = (sum(gaps) / len(gaps) if gaps else 0.0) / work2
+    print(f"scheduler overhead per task at 2 workers (gap between a worker's tasks ÷ task time): {100 * over:.1f} % "
+          f"(target ≤ 5 %: {'met' if over <= 0.05 else 'NOT met'})")  # fmt: skip
+    if not args.no_pool:
+        ctx = multiprocessing.get_context("spawn")
+        os.environ["FORCEPLAN_CACHE_DIR"] = fresh_cache()  # inherited by the Pool's processes
+        load = os.getloadavg()[0]
+        with ctx.Pool(2, initializer=_pool_prepare) as pool:
+            while len(set(pool.map(_pool_ready, range(4), chunksize=1))) < 2:  # both prepared (initializer ran)
+                pass
+            t0 = time.perf_counter()
+            pool.map(_pool_task, [(t, args.trials, args.response_trials) for t in tasks], chunksize=1)
+            wall_pool = time.perf_counter() - t0
+        last1 = runs[1][-1].run_s
+        print(f"peer multiprocessing.Pool(2) (load average {load:.1f} before): {wall_pool:.1f} s = "
+              f"{n / wall_pool:.3f} experiments/s ({last1 / wall_pool:.2f}× Dask's last 1-worker run); Dask's last "
+              f"2-worker run ÷ Pool wall time {runs[2][-1].run_s / wall_pool:.2f}×")  # fmt: skip
+    per = cpu1 * (1000 / args.trials)
     proj = 1000 * per / 64 / 0.9
     print(
         f"projection: 1,000 experiments × 1,000 trials on 64 workers ≈ {proj / 60:.1f} min "
-        f"({per:.2f} s per experiment at 1,000 trials, scaled linearly in the assessment trials; 90 % efficiency "
-        "assumed; excludes cluster start and data transfer beyond the one scatter)"
+        f"({per:.2f} CPU s per experiment at 1,000 trials, scaled linearly in the assessment trials, on cores as fast "
+        "as these and not shared; 90 % efficiency assumed; excludes cluster start and data transfer beyond the one "
+        "scatter)"
     )
 
 

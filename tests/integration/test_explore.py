@@ -38,10 +38,9 @@ def test_a_small_exploration_writes_its_table_summary_and_report(one_worker: Pat
 
 
 def test_same_seed_same_parquet_on_a_real_scheduler_with_two_workers(one_worker: Path, tmp_path: Path) -> None:
-    from distributed import LocalCluster
+    from forceplan.cluster.runner import start_local_cluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
-                      env={"NUMBA_NUM_THREADS": "1"}) as cluster:  # fmt: skip
+    with start_local_cluster(2) as cluster:
         out = tmp_path / "w2"
         assert run(["explore", *SMALL, "--scheduler", cluster.scheduler_address, "--out", str(out)]) == 0
     assert (out / "experiments.parquet").read_bytes() == (one_worker / "experiments.parquet").read_bytes()
@@ -135,3 +134,40 @@ def test_dask_says_nothing_unless_asked(tmp_path: Path, capfd: pytest.CaptureFix
     out, err = capfd.readouterr()
     assert "distributed" not in out + err and "Traceback" not in out + err, (out + err)[-2000:]
     assert "Tripwire" in out
+
+
+def test_every_worker_is_prepared_once_before_its_first_experiment_even_one_that_joins_later(
+    bundled,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    from distributed import Client
+
+    from forceplan.cluster.plugin import PrepareWorker
+    from forceplan.cluster.runner import run_on_dask, start_local_cluster
+    from forceplan.explore.experiments import plan_exploration
+    from forceplan.explore.space import default_policies
+
+    def state() -> dict:  # run on each worker
+        import sys
+
+        from forceplan.engagement.engine import _battle_kernel
+        from forceplan.explore.experiments import worker_cache
+
+        return {"kernels": len(_battle_kernel.signatures), "cache": worker_cache.cache_info().currsize,
+                "stations": "forceplan.stationing.run" in sys.modules, "highs": "highspy" in sys.modules}  # fmt: skip
+
+    plan = plan_exploration(bundled, "lhs", 2, 5, {**default_policies(bundled), "posture": ("reassurance",)})
+    with start_local_cluster(1, env={"FORCEPLAN_CACHE_DIR": str(tmp_path / "cache")}) as cluster:
+        st = run_on_dask(bundled, plan.tasks, 5, 100, 10, cluster.scheduler_address, 1)
+        with Client(cluster) as c:
+            assert PrepareWorker.name in c.run_on_scheduler(lambda dask_scheduler: list(dask_scheduler.worker_plugins))
+            cluster.scale(2)  # a worker that joins after the exploration started
+            c.wait_for_workers(2, timeout=120)
+            states = list(c.run(state).values())
+    assert len(states) == 2
+    for s in states:
+        assert s["kernels"] >= 1 and s["cache"] == 1 and s["stations"] and s["highs"], s
+    assert len(st.cpu_s) == len(st.task_s) == 2 and all(c > 0 for c in st.cpu_s)
+    assert st.run_s > 0 and st.prepare_s > 0 and st.wall_s >= st.run_s + st.prepare_s
+    assert st.worker_cpu_s >= 0.5 * sum(st.cpu_s)  # the experiments' threads are part of the workers' CPU
+    assert st.reused == 0  # two futures that fail different pledges share no stage result

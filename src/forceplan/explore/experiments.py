@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from forceplan.defaults import EXPLORE_THRESHOLD
+from forceplan.engagement.calibrate import default_success_fit
 from forceplan.explore.analysis import prim_box, rank_asks, robustness, sobol_indices
 from forceplan.explore.model import ASK_NOTICE_DAYS, evaluate
 from forceplan.explore.space import Uncertainty, policies, sample, uncertainties
@@ -92,6 +93,30 @@ def run_task(sc: Scenario, task: Task, seed: int, trials: int, response_trials: 
     if os.environ.get("FORCEPLAN_TEST_FAIL_TASK") == str(task.index):  # failure-path test hook
         raise RuntimeError(f"injected failure of task {task.index}")
     return evaluate(sc, task.policy, task.point, task.future, seed, trials, response_trials, worker_cache())
+
+
+STAGE_MODULES = ("forceplan.forcegen.run", "forceplan.stationing.run", "forceplan.timeline.run",
+                 "forceplan.engagement.assess", "highspy")  # fmt: skip
+"""What an experiment imports on its first use (the core loads them lazily; HiGHS is the laydown's solver)."""
+
+
+def prepare_worker() -> list[str]:
+    """Everything a worker process loads once before its first experiment, so that no experiment pays for it:
+    the stage modules and HiGHS, the numba kernels (from their on-disk cache, or compiled once where there is
+    none), the calibration fit, the code fingerprint the stage cache keys on, and the stage cache itself. Returns
+    what it loaded, for the log."""
+    import importlib
+
+    from forceplan.stagecache import code_fingerprint
+    from forceplan.warm import warm_kernels
+
+    for module in STAGE_MODULES:
+        importlib.import_module(module)
+    kernels = warm_kernels()
+    default_success_fit()
+    code_fingerprint()
+    worker_cache()
+    return ["stage modules", "HiGHS", *kernels, "calibration fit", "code fingerprint", "stage cache"]
 
 
 @functools.lru_cache(maxsize=1)
