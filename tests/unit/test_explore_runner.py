@@ -66,3 +66,24 @@ def test_the_local_cluster_sends_tasks_at_once_and_keeps_dasks_own_sampling_rare
     assert LOCAL_CLUSTER_CONFIG["distributed.worker.profile.enabled"] is False
     for name in ("admin.tick.interval", "admin.system-monitor.interval", "worker.memory.monitor-interval"):
         assert parse_timedelta(LOCAL_CLUSTER_CONFIG[f"distributed.{name}"]) >= 1.0
+
+
+def test_the_scenario_views_digest_as_the_general_digest_does(bundled) -> None:  # type: ignore[no-untyped-def]
+    """The views skip ``_plain``'s walk (the scenario's JSON is plain already): the keys, and so every stage result
+    stored before, stay the same. Checked on the bundled scenario, on a renamed copy (non-ASCII), and on odd JSON
+    values (infinity, negative zero, nesting, unsorted keys)."""
+    from forceplan.stagecache import FORCEGEN_IGNORES, STATIONING_IGNORES, ScenarioViews, digest_of, digest_of_json
+
+    renamed = bundled.model_copy(update={"name": "Україна 2025 — test"})
+    for sc in (bundled, renamed):
+        v = ScenarioViews(sc)
+        data = v._data
+        st = {k: x for k, x in data.items() if k not in STATIONING_IGNORES}
+        st["threats"] = [{k: t[k] for k in ("id", "name", "axis", "weight")} for t in data["threats"]]
+        st["parameters"] = {k: x for k, x in data["parameters"].items() if k == "road_circuity_factor"}
+        assert v.full == digest_of(data)
+        assert v.forcegen == digest_of({k: x for k, x in data.items() if k not in FORCEGEN_IGNORES})
+        assert v.stationing == digest_of(st)
+    assert ScenarioViews(bundled).full != ScenarioViews(renamed).full
+    for odd in ({"b": [1, 2.5, None, True], "a": {"z": "ü", "y": []}}, [float("inf"), -0.0, 1e-300], "x", 3):
+        assert digest_of_json(odd) == digest_of(odd)
