@@ -59,13 +59,14 @@ def test_idle_tail_and_gaps_from_hand_made_spans() -> None:
     assert RunStats(1.0, [], 1).idle_tail_s() == 0.0 and RunStats(1.0, [], 1).dispatch_gaps_s() == []
 
 
-def test_the_local_cluster_sends_tasks_at_once_and_keeps_dasks_own_sampling_rare() -> None:
+def test_the_local_cluster_sends_tasks_at_once_steals_soon_and_samples_itself_rarely() -> None:
     from dask.utils import parse_timedelta
 
     assert LOCAL_CLUSTER_CONFIG["distributed.scheduler.worker-saturation"] == float("inf")
     assert LOCAL_CLUSTER_CONFIG["distributed.worker.profile.enabled"] is False
     for name in ("admin.tick.interval", "admin.system-monitor.interval", "worker.memory.monitor-interval"):
         assert parse_timedelta(LOCAL_CLUSTER_CONFIG[f"distributed.{name}"]) >= 1.0
+    assert parse_timedelta(LOCAL_CLUSTER_CONFIG["distributed.scheduler.work-stealing-interval"]) <= 0.1
 
 
 def test_the_scenario_views_digest_as_the_general_digest_does(bundled) -> None:  # type: ignore[no-untyped-def]
