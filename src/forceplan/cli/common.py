@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
-from typer.core import TyperGroup, _TyperParameter
+from typer.core import _TyperParameter
 
 from forceplan.fsutil import write_atomic
 
@@ -28,17 +28,6 @@ console = Console(markup=False, emoji=False, highlight=False)
 err_console = Console(stderr=True, markup=False, emoji=False, highlight=False)
 
 EXIT_BAD_INPUT = 2
-
-
-class HelpGroup(TyperGroup):
-    """A command group whose command list shows each command's first help paragraph as one flowing line: Rich
-    help keeps a docstring's hard line breaks there, which rag the list."""
-
-    def format_help(self, ctx: Any, formatter: Any) -> None:
-        for cmd in self.commands.values():
-            if cmd.short_help is None and cmd.help:
-                cmd.short_help = " ".join(cmd.help.split("\n\n")[0].split())
-        super().format_help(ctx, formatter)
 
 
 __all__ = [
@@ -118,6 +107,38 @@ def _typed_display(display: Any) -> Any:
 
 
 _TyperParameter.display_type = _typed_display(_TyperParameter.display_type)  # type: ignore[method-assign]
+
+
+class _DeferredCoercion:
+    """A parameter's value coercion, built on the first value that needs it. Typer builds a pydantic TypeAdapter
+    for every parameter it processes, even one left unset (value None), which needs no coercion: so ``forceplan
+    plan --help`` imported pydantic (about a third of its time) for the root's unset options. Unset values come
+    back as Typer's own coercion returns them (None, or () for a repeatable option); any other value goes through
+    Typer's coercion, unchanged."""
+
+    __slots__ = ("descriptor", "real")
+
+    def __init__(self, descriptor: Any):
+        self.descriptor = descriptor
+        self.real: Any = None
+
+    def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
+        if value is None:
+            return () if param.multiple or param.nargs == -1 else None
+        if self.real is None:
+            from typer._coercion import build_runtime_param
+
+            self.real = build_runtime_param(self.descriptor)
+        return self.real.coerce(value, param=param, ctx=ctx)
+
+
+def _deferred_runtime_param(self: Any) -> Any:
+    if self._runtime_param is None:
+        self._runtime_param = _DeferredCoercion(self.type_descriptor)
+    return self._runtime_param
+
+
+_TyperParameter.get_runtime_param = _deferred_runtime_param  # type: ignore[method-assign]
 
 
 class FoldTable(Table):

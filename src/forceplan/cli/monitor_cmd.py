@@ -15,7 +15,6 @@ from rich.text import Text
 from forceplan.cli.audit_cmd import audit_cmd, read_trust, witness_cmd
 from forceplan.cli.common import (
     EXIT_BAD_INPUT,
-    HelpGroup,
     console,
     err_console,
     fail,
@@ -23,6 +22,7 @@ from forceplan.cli.common import (
     table,
     write_atomic,
 )
+from forceplan.cli.group import sub_app
 
 if TYPE_CHECKING:
     from forceplan.monitoring.log import (
@@ -30,11 +30,7 @@ if TYPE_CHECKING:
     )
 
 
-app = typer.Typer(
-    help="Ceasefire monitoring: incidents, escalation, tamper-evident log.",
-    no_args_is_help=True,
-    cls=HelpGroup,
-)
+app = sub_app("Ceasefire monitoring: incidents, escalation, tamper-evident log.")
 ScenarioOpt = Annotated[str, typer.Option("--scenario", help="Scenario (bundled name or YAML) with the agreement")]
 LogOpt = Annotated[Path, typer.Option("--log", help="Log folder")]
 

@@ -8,14 +8,11 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from forceplan.cli.common import HelpGroup, console, fail, load_or_exit, table
+from forceplan.cli.common import console, fail, load_or_exit, table
+from forceplan.cli.group import sub_app
 from forceplan.cli.options import ScenarioArg
 
-app = typer.Typer(
-    help="List, show, validate and export scenarios; list their ids.",
-    no_args_is_help=True,
-    cls=HelpGroup,
-)
+app = sub_app("List, show, validate and export scenarios; list their ids.")
 KINDS = ("site", "threat", "nation", "capability", "place", "pledge")
 
 
