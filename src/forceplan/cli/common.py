@@ -6,26 +6,55 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, cast
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 from typer.core import _TyperParameter
 
 from forceplan.fsutil import write_atomic
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.progress import Progress
+    from rich.table import Table
 
     from forceplan.scenario import Scenario, ScenarioError
 
 
+class _ConsoleOnFirstUse:
+    """A Rich ``Console`` made when it is first used: importing rich.console and rich.text costs about a third of
+    what ``import typer, rich`` does, and ``--help`` or a command that fails before printing needs neither. Every
+    attribute read or set is the made console's."""
+
+    def __init__(self, **kwargs: Any):
+        object.__setattr__(self, "_kwargs", kwargs)
+        object.__setattr__(self, "_made", None)
+
+    def made(self) -> Console:
+        made = object.__getattribute__(self, "_made")
+        if made is None:
+            from rich.console import Console
+
+            made = Console(**object.__getattribute__(self, "_kwargs"))
+            object.__setattr__(self, "_made", made)
+        return made
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.made(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self.made(), name, value)
+
+
+def made_console(con: Console) -> Console:
+    """The Rich console itself, for Rich objects that hold a console (a progress bar)."""
+    return con.made() if isinstance(con, _ConsoleOnFirstUse) else con
+
+
 # No markup or emoji parsing anywhere: every string printed may hold user text (ids, names, file names), which must
 # print as written ("[lon, lat]" stays, ":100:" is no emoji). Style is given with ``style=`` or ``Text``.
-console = Console(markup=False, emoji=False, highlight=False)
-err_console = Console(stderr=True, markup=False, emoji=False, highlight=False)
+console = cast("Console", _ConsoleOnFirstUse(markup=False, emoji=False, highlight=False))
+err_console = cast("Console", _ConsoleOnFirstUse(stderr=True, markup=False, emoji=False, highlight=False))
 
 EXIT_BAD_INPUT = 2
 
@@ -69,7 +98,7 @@ def progress_bar() -> Progress:
         BarColumn(),
         TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(),
-        console=console,
+        console=made_console(console),
         transient=True,
     )
 
@@ -141,47 +170,10 @@ def _deferred_runtime_param(self: Any) -> Any:
 _TyperParameter.get_runtime_param = _deferred_runtime_param  # type: ignore[method-assign]
 
 
-class FoldTable(Table):
-    """A table that never cuts a cell. Where its columns fit the console at their narrowest (the longest word of
-    each cell), Rich wraps the cells at spaces; where they do not, the table is stacked instead: one block per row,
-    its first cell as the heading and each other cell as 'column: value' under it. So a verdict or a number is read
-    whole at 80 columns, never as 'pr…' or '298…'."""
-
-    def __rich_console__(self, console: Any, options: Any) -> Any:
-        if not self.columns or self._fits(console, options):
-            yield from super().__rich_console__(console, options)
-            return
-        yield from self._stacked(console, options)
-
-    def _fits(self, console: Any, options: Any) -> bool:
-        """Whether Rich's layout gives every column at least its longest word (else it would cut with '…')."""
-        widths = self._calculate_column_widths(console, options.update_width(options.max_width - self._extra_width))
-        for column, width in zip(self.columns, widths, strict=True):
-            if self._measure_column(console, options, column).minimum > width:
-                return False
-        return True
-
-    def _stacked(self, console: Any, options: Any) -> Any:
-        from rich.padding import Padding
-
-        if self.title:
-            yield Text.assemble((str(self.title), "italic"))
-        heads = [Text.from_markup(c.header) if isinstance(c.header, str) else c.header for c in self.columns]
-        for r in range(self.row_count):
-            cells = [c._cells[r] if r < len(c._cells) else "" for c in self.columns]
-            yield Text.assemble((str(cells[0]), "bold")) if not isinstance(cells[0], Text) else cells[0]
-            for head, cell in zip(heads[1:], cells[1:], strict=True):
-                if str(cell) == "":
-                    continue
-                yield Padding(
-                    Text.assemble((f"{head}: ", "dim"), cell if isinstance(cell, Text) else str(cell)), (0, 0, 0, 2)
-                )
-        if self.caption:
-            yield Text(str(self.caption), style="dim")
-
-
 def table(title: str | None = None, **kwargs: Any) -> Table:
     """The console's table: wraps its cells at spaces, or stacks its rows where it cannot fit (FoldTable)."""
+    from forceplan.cli.tables import FoldTable
+
     return FoldTable(title=title, **kwargs)
 
 
@@ -197,6 +189,8 @@ def scenario_or_none(source: str) -> Scenario | None:
 
 def fail(message: str, hint: str | None = None) -> NoReturn:
     """Print a clear message on stderr and exit with code 2 (bad input)."""
+    from rich.text import Text
+
     err_console.print(Text.assemble(("error:", "bold red"), " ", message))
     if hint:
         err_console.print(f"  hint: {hint}", highlight=False)

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.text import Text
 
 from forceplan.cli.audit_cmd import audit_cmd, read_trust, witness_cmd
 from forceplan.cli.common import (
@@ -293,6 +292,8 @@ def verify_cmd(
     """Check the log against trusted checkpoints: modified, deleted, duplicated or reordered records, truncation,
     rollback, replay, forged appends and untrusted signatures exit 1. Records after the newest trusted
     checkpoint are reported as unwitnessed: nothing proves them until a later checkpoint held elsewhere does."""
+    from rich.text import Text
+
     from forceplan.monitoring.log import LogError, load_checkpoint, verify_log
 
     trusted = read_trust(trust, trust_file)

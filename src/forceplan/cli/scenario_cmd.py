@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.text import Text
 
 from forceplan.cli.common import console, fail, load_or_exit, table
 from forceplan.cli.group import sub_app
@@ -38,6 +37,8 @@ def validate(scenario: ScenarioArg) -> None:
 @app.command()
 def show(scenario: ScenarioArg) -> None:
     """Print a summary: nations, personnel pledged by status, requirement, sites, threats, line of contact."""
+    from rich.text import Text
+
     from forceplan.scenario.summary import summarise_scenario
 
     sc = load_or_exit(scenario)
