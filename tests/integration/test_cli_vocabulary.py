@@ -95,25 +95,33 @@ def test_command_lists_give_each_summary_whole(group: list[str]) -> None:
 
 
 def test_help_builds_only_the_command_asked_for() -> None:
-    """`forceplan plan --help` imports the plan command's module and no other command's, and neither pydantic (Typer's
-    value coercion, which no value needs here) nor Typer's Rich help renderer; the root --help reads every command's
-    summary without building a command."""
+    """`forceplan plan --help` imports the plan command's module and no other command's, builds the plan command
+    alone, and loads neither pydantic (Typer's value coercion, which no value needs here) nor Typer's Rich help
+    renderer; the root --help reads every command's summary without building a command."""
     code = (
         "import sys\n"
-        "from forceplan.cli.app import app, run\n"
-        "run(sys.argv[1:])\n"
-        "heavy = sorted(m for m in sys.modules if m.startswith(('pydantic', 'typer.rich_utils', 'rich.markdown',"
-        " 'forceplan.cli.') ) and not m.endswith(('.app', '.common', '.group', '.options')))\n"
-        "print(','.join(heavy), file=sys.stderr)\n"
+        "import forceplan.cli.group as g\n"
+        "built = []\n"
+        "build = g.get_command_from_info\n"
+        "g.get_command_from_info = lambda info, **kw: built.append(info.name) or build(info, **kw)\n"
+        "from forceplan.cli.app import run\n"
+        "assert run(sys.argv[1:]) == 0\n"
+        "mods = sorted(m for m in sys.modules if m.startswith(('pydantic', 'typer.rich_utils', 'rich.',"
+        " 'forceplan.cli.')) and not m.endswith(('.app', '.common', '.group', '.options')))\n"
+        "print(' '.join(built), '|', ' '.join(mods), file=sys.stderr)\n"
     )
 
-    def loaded(*args: str) -> str:
+    def loaded(*args: str) -> tuple[str, str]:
         r = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
-        return r.stderr.strip()
+        built, mods = r.stderr.strip().split("|")
+        return built.strip(), mods.strip()
 
-    assert loaded("plan", "--help") == "forceplan.cli.plan_cmd"
-    assert loaded("monitor", "verify", "--help") == "forceplan.cli.audit_cmd,forceplan.cli.monitor_cmd"
-    assert "pydantic" not in loaded("--help") and "rich_utils" not in loaded("--help")
+    assert loaded("plan", "--help") == ("plan", "forceplan.cli.plan_cmd")
+    assert loaded("monitor", "verify", "--help") == ("verify", "forceplan.cli.audit_cmd forceplan.cli.monitor_cmd")
+    built, mods = loaded("--help")
+    assert built == "" and "pydantic" not in mods and "rich" not in mods
+    built, mods = loaded("monitor", "--help")
+    assert built == "" and "pydantic" not in mods and "rich" not in mods
 
 
 SHARED = {

@@ -45,6 +45,24 @@ class _ConsoleOnFirstUse:
     def __setattr__(self, name: str, value: Any) -> None:
         setattr(self.made(), name, value)
 
+    # The console's size as properties here too, so that a test's monkeypatch of the width sees a data descriptor
+    # and restores the value (it would otherwise look in this object's own __dict__ and delete the attribute).
+    @property
+    def width(self) -> int:
+        return self.made().width
+
+    @width.setter
+    def width(self, value: int) -> None:
+        self.made().width = value
+
+    @property
+    def height(self) -> int:
+        return self.made().height
+
+    @height.setter
+    def height(self, value: int) -> None:
+        self.made().height = value
+
 
 def made_console(con: Console) -> Console:
     """The Rich console itself, for Rich objects that hold a console (a progress bar)."""

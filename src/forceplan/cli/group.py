@@ -69,6 +69,9 @@ class LazyCommands(MutableMapping[str, Any]):
         self._entries.pop(name, None)
         self._built.pop(name, None)
 
+    def __contains__(self, name: object) -> bool:
+        return name in self._loaders  # without building it (Mapping's own would)
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._loaders)
 
@@ -79,23 +82,37 @@ class LazyCommands(MutableMapping[str, Any]):
         """The first paragraph of the command's help as one line ('' if it has none); None for a hidden command.
         Read from the built command if there is one, else from the docstring or the app's help (not built)."""
         if name in self._built:
-            cmd = self._built[name]
-            return None if cmd.hidden else flowed(cmd.short_help or cmd.help)
+            return _summary(self._built[name])
         e = self.entry(name)
         if isinstance(e, CommandInfo):
             if e.hidden:
                 return None
-            return flowed(e.short_help or e.help or inspect.getdoc(e.callback))
+            return _with_deprecation(flowed(e.short_help or e.help or inspect.getdoc(e.callback)), e.deprecated)
         help_text = e.info.help
-        if isinstance(help_text, DefaultPlaceholder) or e.info.hidden is True:
-            cmd = self[name]  # help from a callback's docstring, or hidden: as Typer resolves it
-            return None if cmd.hidden else flowed(cmd.short_help or cmd.help)
+        if isinstance(help_text, DefaultPlaceholder) or _given(e.info.hidden) or _given(e.info.deprecated):
+            return _summary(self[name])  # help from a callback's docstring, or other settings: as Typer resolves them
         return flowed(help_text)
 
 
 def flowed(text: str | None) -> str:
     """A help text's first paragraph as one line (a docstring's hard line breaks would rag the command list)."""
     return " ".join(inspect.cleandoc(text or "").split("\n\n")[0].split())
+
+
+def _given(value: Any) -> bool:
+    """Whether a sub-app's setting was given (and true), not left at Typer's default."""
+    return not isinstance(value, DefaultPlaceholder) and bool(value)
+
+
+def _summary(cmd: Any) -> str | None:
+    return None if cmd.hidden else _with_deprecation(flowed(cmd.short_help or cmd.help), cmd.deprecated)
+
+
+def _with_deprecation(text: str, deprecated: bool | str) -> str:
+    """As Click marks a deprecated command in a list."""
+    if not deprecated:
+        return text
+    return f"{text} (DEPRECATED{': ' + deprecated if isinstance(deprecated, str) else ''})".strip()
 
 
 def lazy_group(app: typer.Typer, name: str) -> TyperGroup:
@@ -119,6 +136,9 @@ def lazy_group(app: typer.Typer, name: str) -> TyperGroup:
 class HelpGroup(TyperGroup):
     """A command group whose command list shows each command's first help paragraph as one flowing line, read
     without building the commands when they are lazy (LazyCommands)."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.commands)  # names only: Typer's reads every command, which builds a lazy one
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         rows = []
