@@ -94,6 +94,13 @@ def test_command_lists_give_each_summary_whole(group: list[str]) -> None:
         assert all(len(line) <= columns for r in rows for line in r)
 
 
+@pytest.mark.parametrize("command", [["serve"], ["users", "add"]])
+def test_help_wraps_at_spaces_never_after_a_hyphen(command: list[str]) -> None:
+    out = _help(command, 80)
+    assert "forceplan-registry.sqlite" in out
+    assert not [line for line in out.splitlines() if line.rstrip()[-2:-1].isalpha() and line.rstrip().endswith("-")]
+
+
 def test_help_builds_only_the_command_asked_for() -> None:
     """`forceplan plan --help` imports the plan command's module and no other command's, builds the plan command
     alone, and loads neither pydantic (Typer's value coercion, which no value needs here) nor Typer's Rich help

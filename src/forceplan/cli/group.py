@@ -133,6 +133,25 @@ def lazy_group(app: typer.Typer, name: str) -> TyperGroup:
     return group
 
 
+def _wrap_at_spaces_only() -> None:
+    """Help text wraps at spaces, never after a hyphen: 'forceplan-registry.sqlite' or '[default: no-pdf]' stay
+    whole (Click's wrapper, like Python's, breaks words at hyphens)."""
+    try:
+        from typer._click import _textwrap
+    except ImportError:  # pragma: no cover - a Typer that does not vendor Click
+        return
+
+    class SpacesOnly(_textwrap.TextWrapper):
+        def __init__(self, *args: Any, **kwargs: Any):
+            kwargs.setdefault("break_on_hyphens", False)
+            super().__init__(*args, **kwargs)
+
+    _textwrap.TextWrapper = SpacesOnly  # type: ignore[misc]
+
+
+_wrap_at_spaces_only()
+
+
 class HelpGroup(TyperGroup):
     """A command group whose command list shows each command's first help paragraph as one flowing line, read
     without building the commands when they are lazy (LazyCommands)."""
