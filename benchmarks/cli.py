@@ -77,13 +77,14 @@ def every_command() -> list[str]:
 def compile_bytecode() -> list[Path]:
     """Compile forceplan's modules as installing it does (pip writes bytecode; the peer's modules have theirs), for a
     machine that sets PYTHONDONTWRITEBYTECODE, where every run would compile forceplan from source. Returns the
-    bytecode folders made here, to remove after."""
+    bytecode files and folders made here, to remove after."""
     import compileall
 
     src = ROOT / "src" / "forceplan"
-    before = set(src.rglob("__pycache__"))
+    before = set(src.rglob("__pycache__")) | set(src.rglob("*.pyc"))
     compileall.compile_dir(src, quiet=1)
-    return sorted(set(src.rglob("__pycache__")) - before)
+    made = (set(src.rglob("__pycache__")) | set(src.rglob("*.pyc"))) - before
+    return sorted(made, key=lambda p: (p.is_dir(), str(p)))  # files first, then their new folders
 
 
 def clear_numba_cache() -> None:
@@ -138,8 +139,11 @@ def main() -> None:
         try:
             help_times(args.repeats)
         finally:
-            for folder in made:
-                shutil.rmtree(folder, ignore_errors=True)
+            for path in made:
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
     if args.no_plan:
         return
     pdf = shutil.which("chromium") is not None
