@@ -294,169 +294,193 @@ class BattleOutcome(Outcome):
     battles_won: NDArray[np.int64]
 
 
-@numba.njit(cache=True, parallel=True)
-def _battle_kernel(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
-    a0,
-    d0,
-    k_att,
-    k_def,
-    hold,
-    b0,
-    b0_later,
-    b1,
-    ln_lo,
-    ln_hi,
-    hazard_per_day,
-    clock,
-    draw_u,
-    v_contest,
-    v_exploit,
-    pursuit_h,
-    att_add,
-    att_scale,
-    def_times,
-    def_power,
-    def_scale,
-    def_scaled,
-    air_times,
-    air_rate,
-    air_scale,
-    air_decay,
-    fire_times,
-    fire_rate,
-    fire_cap,
-    fire_scale,
-    distance_km,
-    dt_h,
-    steps,
-    stride,
-    single,
-    stop_when_decided,
-):
-    n = a0.shape[0]
-    n_rec = steps // stride + 1
+@numba.njit(cache=True)
+def _battle_outputs(n, n_rec):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    return (
+        np.zeros(n, dtype=np.bool_),
+        np.full(n, np.inf),
+        np.zeros(n),
+        np.zeros(n),
+        np.zeros(n),
+        np.zeros(n),
+        np.zeros(n),
+        np.full(n, np.inf),
+        np.full(n, np.inf),
+        np.zeros((n, n_rec)),
+        np.zeros((n, n_rec)),
+        np.zeros((n, n_rec)),
+        np.zeros(n, dtype=np.int64),
+    )
+
+
+@numba.njit(cache=True)
+def _battle_trial(i, inputs, outputs):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    """Trial i of the battle sequence: reads ``inputs``, writes row i of ``outputs`` (trials are independent)."""
+    (
+        a0,
+        d0,
+        k_att,
+        k_def,
+        hold,
+        b0,
+        b0_later,
+        b1,
+        ln_lo,
+        ln_hi,
+        hazard_per_day,
+        clock,
+        draw_u,
+        v_contest,
+        v_exploit,
+        pursuit_h,
+        att_add,
+        att_scale,
+        def_times,
+        def_power,
+        def_scale,
+        def_scaled,
+        air_times,
+        air_rate,
+        air_scale,
+        air_decay,
+        fire_times,
+        fire_rate,
+        fire_cap,
+        fire_scale,
+        distance_km,
+        dt_h,
+        steps,
+        stride,
+        single,
+        stop_when_decided,
+    ) = inputs
+    reached, t_obj, loss_a, loss_d, a_end, d_end, x_end, t_culm, t_break, path_a, path_d, path_x, won = outputs
     max_b = clock.shape[1]
     n_air = air_times.shape[1]
     n_fire = fire_times.shape[1]
-    reached = np.zeros(n, dtype=np.bool_)
-    t_obj = np.full(n, np.inf)
-    loss_a = np.zeros(n)
-    loss_d = np.zeros(n)
-    a_end = np.zeros(n)
-    d_end = np.zeros(n)
-    x_end = np.zeros(n)
-    t_culm = np.full(n, np.inf)
-    t_break = np.full(n, np.inf)
-    won = np.zeros(n, dtype=np.int64)
-    path_a = np.zeros((n, n_rec))
-    path_d = np.zeros((n, n_rec))
-    path_x = np.zeros((n, n_rec))
     dt_d = dt_h / 24.0
-    for i in numba.prange(n):
-        start_d, extra = _arrivals(i, d0[i], def_times, def_power, def_scale, def_scaled, dt_h, steps)
-        # Air attack: each element's attrition rate (battalion-equivalents a day) from the step it arrives.
-        air_add = np.zeros(steps + 1)
-        for e in range(n_air):
-            t = air_times[i, e]
-            if np.isfinite(t):
-                s_air = max(int(np.ceil(t / dt_h)) - 1, 0)
-                if s_air < steps:
-                    air_add[s_air] += air_rate[i, e] * air_scale[i]
-        air_now = 0.0
-        fire_left = np.empty(n_fire)
+    start_d, extra = _arrivals(i, d0[i], def_times, def_power, def_scale, def_scaled, dt_h, steps)
+    # Air attack: each element's attrition rate (battalion-equivalents a day) from the step it arrives.
+    air_add = np.zeros(steps + 1)
+    for e in range(n_air):
+        t = air_times[i, e]
+        if np.isfinite(t):
+            s_air = max(int(np.ceil(t / dt_h)) - 1, 0)
+            if s_air < steps:
+                air_add[s_air] += air_rate[i, e] * air_scale[i]
+    air_now = 0.0
+    fire_left = np.empty(n_fire)
+    for e in range(n_fire):
+        fire_left[e] = fire_cap[e] * fire_scale[i]
+    pool = 0.0  # combat power the strikes have destroyed in the staging areas, not yet arrived
+    a = a0[i]
+    d = start_d
+    x = 0.0
+    phase = 0  # 0 battle, 1 pursuit, 2 culminated, 3 over (objective reached, or decided in single mode)
+    cum = 0.0
+    j = 0
+    pursuit_end = 0.0
+    la = 0.0
+    ld = 0.0
+    path_a[i, 0] = a
+    path_d[i, 0] = d
+    for s in range(steps):
+        if stop_when_decided and phase >= 2:
+            break  # culminated or arrived: whether the objective is reached can no longer change
+        t_now = (s + 1) * dt_h
+        factor = hold[i] if phase == 2 else 1.0
+        air_now += air_add[s]
+        # Air attacks only an attacker that is still attacking (battle or pursuit): once it has culminated it
+        # digs in, disperses and sits under its own air defence, and the sorties go elsewhere. While they fly,
+        # ground-based air defence shoots down a share of the aircraft: the effect decays at air_decay a day.
+        flying = phase <= 1 and air_now > 0.0
+        air_hit = air_now * dt_d if flying else 0.0
+        if flying:
+            air_now *= max(1.0 - air_decay[i] * dt_d, 0.0)
+        dloss = min(factor * k_att[i] * a * dt_d, d)
+        aloss = min(factor * k_def[i] * d * dt_d + air_hit, a)
+        if phase != 3:
+            la += aloss
+            ld += dloss
         for e in range(n_fire):
-            fire_left[e] = fire_cap[e] * fire_scale[i]
-        pool = 0.0  # combat power the strikes have destroyed in the staging areas, not yet arrived
-        a = a0[i]
-        d = start_d
-        x = 0.0
-        phase = 0  # 0 battle, 1 pursuit, 2 culminated, 3 over (objective reached, or decided in single mode)
-        cum = 0.0
-        j = 0
-        pursuit_end = 0.0
-        la = 0.0
-        ld = 0.0
-        path_a[i, 0] = a
-        path_d[i, 0] = d
-        for s in range(steps):
-            if stop_when_decided and phase >= 2:
-                break  # culminated or arrived: whether the objective is reached can no longer change
-            t_now = (s + 1) * dt_h
-            factor = hold[i] if phase == 2 else 1.0
-            air_now += air_add[s]
-            # Air attacks only an attacker that is still attacking (battle or pursuit): once it has culminated it
-            # digs in, disperses and sits under its own air defence, and the sorties go elsewhere. While they fly,
-            # ground-based air defence shoots down a share of the aircraft: the effect decays at air_decay a day.
-            flying = phase <= 1 and air_now > 0.0
-            air_hit = air_now * dt_d if flying else 0.0
-            if flying:
-                air_now *= max(1.0 - air_decay[i] * dt_d, 0.0)
-            dloss = min(factor * k_att[i] * a * dt_d, d)
-            aloss = min(factor * k_def[i] * d * dt_d + air_hit, a)
-            if phase != 3:
-                la += aloss
-                ld += dloss
-            for e in range(n_fire):
-                if fire_left[e] > 0.0 and t_now > fire_times[i, e]:
-                    hit = min(fire_rate[e] * fire_scale[i] * dt_d, fire_left[e])
-                    fire_left[e] -= hit
-                    pool += hit
-            arriving = att_add[s] * att_scale[i]
-            if arriving > 0.0 and pool > 0.0:
-                struck = min(pool, arriving)
-                arriving -= struck
-                pool -= struck
-            a = max(a - aloss + arriving, 0.0)
-            d = max(d - dloss + extra[s], 0.0)
-            if phase == 0:
-                cum += hazard_per_day * dt_d
-                if a <= 0.0:
+            if fire_left[e] > 0.0 and t_now > fire_times[i, e]:
+                hit = min(fire_rate[e] * fire_scale[i] * dt_d, fire_left[e])
+                fire_left[e] -= hit
+                pool += hit
+        arriving = att_add[s] * att_scale[i]
+        if arriving > 0.0 and pool > 0.0:
+            struck = min(pool, arriving)
+            arriving -= struck
+            pool -= struck
+        a = max(a - aloss + arriving, 0.0)
+        d = max(d - dloss + extra[s], 0.0)
+        if phase == 0:
+            cum += hazard_per_day * dt_d
+            if a <= 0.0:
+                phase = 2
+                t_culm[i] = t_now
+            elif cum >= clock[i, j % max_b]:
+                # Battles are decided only when their clock runs out, never earlier (even against a defence
+                # worn to nothing), so that two cases share every event time: exact common random numbers.
+                # The first battle is fought at the line held since the ceasefire, later ones at a re-formed
+                # defence (intercepts b0, b0_later); ln(force ratio) is held inside the range of the battles
+                # the odds were fitted on [ln_lo, ln_hi]: no extrapolation beyond the data.
+                icpt = b0[i] if j == 0 else b0_later[i]
+                p_break = 1.0
+                if d > 0.0:
+                    lr = min(max(np.log(a / d), ln_lo), ln_hi)
+                    p_break = 1.0 / (1.0 + np.exp(-(icpt + b1[i] * lr)))
+                if draw_u[i, j % max_b] < p_break:
+                    won[i] += 1
+                    if not np.isfinite(t_break[i]):
+                        t_break[i] = t_now
+                    phase = 3 if single else 1
+                    pursuit_end = t_now + pursuit_h[i]
+                else:
                     phase = 2
                     t_culm[i] = t_now
-                elif cum >= clock[i, j % max_b]:
-                    # Battles are decided only when their clock runs out, never earlier (even against a defence
-                    # worn to nothing), so that two cases share every event time: exact common random numbers.
-                    # The first battle is fought at the line held since the ceasefire, later ones at a re-formed
-                    # defence (intercepts b0, b0_later); ln(force ratio) is held inside the range of the battles
-                    # the odds were fitted on [ln_lo, ln_hi]: no extrapolation beyond the data.
-                    icpt = b0[i] if j == 0 else b0_later[i]
-                    p_break = 1.0
-                    if d > 0.0:
-                        lr = min(max(np.log(a / d), ln_lo), ln_hi)
-                        p_break = 1.0 / (1.0 + np.exp(-(icpt + b1[i] * lr)))
-                    if draw_u[i, j % max_b] < p_break:
-                        won[i] += 1
-                        if not np.isfinite(t_break[i]):
-                            t_break[i] = t_now
-                        phase = 3 if single else 1
-                        pursuit_end = t_now + pursuit_h[i]
-                    else:
-                        phase = 2
-                        t_culm[i] = t_now
-                    j += 1
-                    cum = 0.0
-                if phase == 0 or phase == 1:
-                    x += v_contest[i] * dt_h if phase == 0 else v_exploit[i] * dt_h
-            elif phase == 1:
-                x += v_exploit[i] * dt_h
-                if t_now >= pursuit_end:
-                    phase = 0  # the defence re-forms with what it has: a new battle
-            if phase <= 1 and distance_km > 0.0 and x >= distance_km:
-                x = distance_km
-                phase = 3
-                reached[i] = True
-                t_obj[i] = t_now
-            if (s + 1) % stride == 0:
-                r = (s + 1) // stride
-                path_a[i, r] = a
-                path_d[i, r] = d
-                path_x[i, r] = x
-        loss_a[i] = la
-        loss_d[i] = ld
-        a_end[i] = a
-        d_end[i] = d
-        x_end[i] = x
-    return reached, t_obj, loss_a, loss_d, a_end, d_end, x_end, t_culm, t_break, path_a, path_d, path_x, won
+                j += 1
+                cum = 0.0
+            if phase == 0 or phase == 1:
+                x += v_contest[i] * dt_h if phase == 0 else v_exploit[i] * dt_h
+        elif phase == 1:
+            x += v_exploit[i] * dt_h
+            if t_now >= pursuit_end:
+                phase = 0  # the defence re-forms with what it has: a new battle
+        if phase <= 1 and distance_km > 0.0 and x >= distance_km:
+            x = distance_km
+            phase = 3
+            reached[i] = True
+            t_obj[i] = t_now
+        if (s + 1) % stride == 0:
+            r = (s + 1) // stride
+            path_a[i, r] = a
+            path_d[i, r] = d
+            path_x[i, r] = x
+    loss_a[i] = la
+    loss_d[i] = ld
+    a_end[i] = a
+    d_end[i] = d
+    x_end[i] = x
+
+
+@numba.njit(cache=True, parallel=True)
+def _battle_kernel(inputs, n, n_rec):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    """Every trial, split over the cores."""
+    outputs = _battle_outputs(n, n_rec)
+    for i in numba.prange(n):
+        _battle_trial(i, inputs, outputs)
+    return outputs
+
+
+@numba.njit(cache=True, nogil=True)
+def _battle_kernel_serial(inputs, n, n_rec):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    """Every trial on this thread, without the interpreter lock: for callers that run several engagements at once
+    on threads of their own."""
+    outputs = _battle_outputs(n, n_rec)
+    for i in range(n):
+        _battle_trial(i, inputs, outputs)
+    return outputs
 
 
 def draw_battles(rng: np.random.Generator, n: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -509,6 +533,7 @@ def run_battles(
     battle_draws: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
     b0_later: NDArray[np.float64] | None = None,
     log_ratio_bounds: tuple[float, float] = (-np.inf, np.inf),
+    parallel: bool = True,
 ) -> BattleOutcome:
     """The battle-sequence engine (docs/model.md, section 7.2): square-law attrition, battles decided by competing
     hazards whose odds follow the fitted logistic ``b0 + b1 · clip(ln ratio, *log_ratio_bounds)`` in the current
@@ -527,7 +552,11 @@ def run_battles(
     there too): for the cases that need only P.
 
     The battle clocks (Exp(1)) and outcome draws (U(0,1)) come from ``rng``, ``MAX_BATTLES`` per trial, always
-    the same number whatever the inputs, so two calls with equally seeded generators share every draw."""
+    the same number whatever the inputs, so two calls with equally seeded generators share every draw.
+
+    ``parallel``: split the trials over the cores (numba threads); False runs them on the calling thread without
+    the interpreter lock, for callers that run several engagements at once on threads of their own. The results
+    are the same either way."""
     n = len(a0)
     steps = round(days * 24.0 / dt_h)
     clock, draw_u = battle_draws if battle_draws is not None else draw_battles(rng, n)
@@ -536,7 +565,7 @@ def run_battles(
     def arr(v: NDArray[np.float64] | None, default: NDArray[np.float64], scale: float = 1.0) -> NDArray[np.float64]:
         return default if v is None else np.asarray(v, float) * scale
 
-    res = _battle_kernel(
+    inputs = (
         np.asarray(a0, float),
         np.asarray(d0, float),
         np.asarray(k_att, float),
@@ -571,5 +600,7 @@ def run_battles(
         bool(single_battle),
         bool(stop_when_decided),
     )
+    kernel = _battle_kernel if parallel else _battle_kernel_serial
+    res = kernel(inputs, n, steps // max(1, int(record_every_steps)) + 1)
     fields = (*OUTCOME_FIELDS, "battles_won")
     return BattleOutcome(record_h=_record_hours(steps, record_every_steps, dt_h), **dict(zip(fields, res, strict=True)))
