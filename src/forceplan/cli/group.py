@@ -1,13 +1,14 @@
 """Command groups that build a command only when it is asked for.
 
 Typer builds the Click command of every command of an app before it runs one: it imports every command module and
-reads every signature (one ``eval`` per annotation), which cost ``forceplan plan --help`` about as much as Python
-importing Typer. Here a group holds, for each name, what the name stands for (a Typer ``CommandInfo`` or a
-sub-app, imported on first use) and builds its Click command when it is looked up. A group's help lists each
+reads every signature (one ``eval`` per annotation), about 0.03 s of CPU on every ``--help``, half of what
+``import typer, rich`` costs. Here a group holds, for each name, what the name stands for (a Typer ``CommandInfo``
+or a sub-app, imported on first use) and builds its Click command when it is looked up. A group's help lists each
 command with the first paragraph of its help, read from the docstring without building the command.
 
-The help is Click's plain help (``rich_markup_mode=None``): Typer's Rich panels cost more CPU than importing
-Typer and cut long values with '…' at 80 columns; the plain help wraps every option's help text whole."""
+The help is Click's plain help (``rich_markup_mode=None``): Typer's Rich help renderer costs about 0.04 s more to
+import (markdown-it, pygments) and its panels cut long values with '…' at 80 columns; the plain help wraps every
+option's help text whole (docs/benchmarks.md, "--help within 3×")."""
 
 from __future__ import annotations
 
