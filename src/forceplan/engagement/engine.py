@@ -49,6 +49,12 @@ def _arrivals(i, d_start, def_times, def_power, def_scale, def_scaled, dt_h, ste
     """Trial i's defender arrivals binned by step: an arrival at time t joins at the end of the step that contains
     t; arrivals before the attack are there from the start. Returns (strength at the start, additions per step)."""
     extra = np.zeros(steps + 1)
+    return _arrivals_into(extra, i, d_start, def_times, def_power, def_scale, def_scaled, dt_h, steps), extra
+
+
+@numba.njit(cache=True)
+def _arrivals_into(extra, i, d_start, def_times, def_power, def_scale, def_scaled, dt_h, steps):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """:func:`_arrivals` adding into ``extra`` (all zeros on entry); returns the strength at the start."""
     start_d = d_start
     for e in range(def_times.shape[1]):
         t = def_times[i, e]
@@ -61,7 +67,18 @@ def _arrivals(i, d_start, def_times, def_power, def_scale, def_scaled, dt_h, ste
             s = int(np.ceil(t / dt_h)) - 1
             if s < steps:
                 extra[s] += w
-    return start_d, extra
+    return start_d
+
+
+@numba.njit(cache=True)
+def _clear_bins(buf, times, i, dt_h, steps):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Zero the bins trial i's arrivals (``times`` row i) were added into, leaving ``buf`` all zeros again."""
+    for e in range(times.shape[1]):
+        t = times[i, e]
+        if np.isfinite(t):
+            s = max(int(np.ceil(t / dt_h)) - 1, 0)
+            if s < steps:
+                buf[s] = 0.0
 
 
 @numba.njit(cache=True, parallel=True)
@@ -314,8 +331,9 @@ def _battle_outputs(n, n_rec):  # type: ignore[no-untyped-def]  # pragma: no cov
 
 
 @numba.njit(cache=True)
-def _battle_trial(i, inputs, outputs):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
-    """Trial i of the battle sequence: reads ``inputs``, writes row i of ``outputs`` (trials are independent)."""
+def _battle_trial(i, inputs, outputs, extra, air_add):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    """Trial i of the battle sequence: reads ``inputs``, writes row i of ``outputs`` (trials are independent).
+    ``extra`` and ``air_add``: scratch bins of steps + 1, all zeros on entry and on return."""
     (
         a0,
         d0,
@@ -359,9 +377,8 @@ def _battle_trial(i, inputs, outputs):  # type: ignore[no-untyped-def]  # pragma
     n_air = air_times.shape[1]
     n_fire = fire_times.shape[1]
     dt_d = dt_h / 24.0
-    start_d, extra = _arrivals(i, d0[i], def_times, def_power, def_scale, def_scaled, dt_h, steps)
+    start_d = _arrivals_into(extra, i, d0[i], def_times, def_power, def_scale, def_scaled, dt_h, steps)
     # Air attack: each element's attrition rate (battalion-equivalents a day) from the step it arrives.
-    air_add = np.zeros(steps + 1)
     for e in range(n_air):
         t = air_times[i, e]
         if np.isfinite(t):
@@ -384,11 +401,19 @@ def _battle_trial(i, inputs, outputs):  # type: ignore[no-untyped-def]  # pragma
     ld = 0.0
     path_a[i, 0] = a
     path_d[i, 0] = d
+    rec_left = stride  # steps to the next recorded point (a countdown: no division in the step loop)
+    r = 0
+    # This trial's inputs in locals: the step loop then reads no array but the per-step schedules.
+    hold_i, k_att_i, k_def_i, att_scale_i, fire_scale_i = hold[i], k_att[i], k_def[i], att_scale[i], fire_scale[i]
+    decay_i = max(1.0 - air_decay[i] * dt_d, 0.0)
+    hazard_step = hazard_per_day * dt_d
+    step_contest, step_exploit = v_contest[i] * dt_h, v_exploit[i] * dt_h
+    clock_j = clock[i, 0]
     for s in range(steps):
         if stop_when_decided and phase >= 2:
             break  # culminated or arrived: whether the objective is reached can no longer change
         t_now = (s + 1) * dt_h
-        factor = hold[i] if phase == 2 else 1.0
+        factor = hold_i if phase == 2 else 1.0
         air_now += air_add[s]
         # Air attacks only an attacker that is still attacking (battle or pursuit): once it has culminated it
         # digs in, disperses and sits under its own air defence, and the sorties go elsewhere. While they fly,
@@ -396,18 +421,18 @@ def _battle_trial(i, inputs, outputs):  # type: ignore[no-untyped-def]  # pragma
         flying = phase <= 1 and air_now > 0.0
         air_hit = air_now * dt_d if flying else 0.0
         if flying:
-            air_now *= max(1.0 - air_decay[i] * dt_d, 0.0)
-        dloss = min(factor * k_att[i] * a * dt_d, d)
-        aloss = min(factor * k_def[i] * d * dt_d + air_hit, a)
+            air_now *= decay_i
+        dloss = min(factor * k_att_i * a * dt_d, d)
+        aloss = min(factor * k_def_i * d * dt_d + air_hit, a)
         if phase != 3:
             la += aloss
             ld += dloss
         for e in range(n_fire):
             if fire_left[e] > 0.0 and t_now > fire_times[i, e]:
-                hit = min(fire_rate[e] * fire_scale[i] * dt_d, fire_left[e])
+                hit = min(fire_rate[e] * fire_scale_i * dt_d, fire_left[e])
                 fire_left[e] -= hit
                 pool += hit
-        arriving = att_add[s] * att_scale[i]
+        arriving = att_add[s] * att_scale_i
         if arriving > 0.0 and pool > 0.0:
             struck = min(pool, arriving)
             arriving -= struck
@@ -415,11 +440,11 @@ def _battle_trial(i, inputs, outputs):  # type: ignore[no-untyped-def]  # pragma
         a = max(a - aloss + arriving, 0.0)
         d = max(d - dloss + extra[s], 0.0)
         if phase == 0:
-            cum += hazard_per_day * dt_d
+            cum += hazard_step
             if a <= 0.0:
                 phase = 2
                 t_culm[i] = t_now
-            elif cum >= clock[i, j % max_b]:
+            elif cum >= clock_j:
                 # Battles are decided only when their clock runs out, never earlier (even against a defence
                 # worn to nothing), so that two cases share every event time: exact common random numbers.
                 # The first battle is fought at the line held since the ceasefire, later ones at a re-formed
@@ -440,11 +465,12 @@ def _battle_trial(i, inputs, outputs):  # type: ignore[no-untyped-def]  # pragma
                     phase = 2
                     t_culm[i] = t_now
                 j += 1
+                clock_j = clock[i, j % max_b]
                 cum = 0.0
             if phase == 0 or phase == 1:
-                x += v_contest[i] * dt_h if phase == 0 else v_exploit[i] * dt_h
+                x += step_contest if phase == 0 else step_exploit
         elif phase == 1:
-            x += v_exploit[i] * dt_h
+            x += step_exploit
             if t_now >= pursuit_end:
                 phase = 0  # the defence re-forms with what it has: a new battle
         if phase <= 1 and distance_km > 0.0 and x >= distance_km:
@@ -452,8 +478,10 @@ def _battle_trial(i, inputs, outputs):  # type: ignore[no-untyped-def]  # pragma
             phase = 3
             reached[i] = True
             t_obj[i] = t_now
-        if (s + 1) % stride == 0:
-            r = (s + 1) // stride
+        rec_left -= 1
+        if rec_left == 0:
+            rec_left = stride
+            r += 1
             path_a[i, r] = a
             path_d[i, r] = d
             path_x[i, r] = x
@@ -462,14 +490,20 @@ def _battle_trial(i, inputs, outputs):  # type: ignore[no-untyped-def]  # pragma
     a_end[i] = a
     d_end[i] = d
     x_end[i] = x
+    _clear_bins(extra, def_times, i, dt_h, steps)
+    _clear_bins(air_add, air_times, i, dt_h, steps)
 
 
 @numba.njit(cache=True, parallel=True)
-def _battle_kernel(inputs, n, n_rec):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
-    """Every trial, split over the cores."""
+def _battle_kernel(inputs, n, n_rec, chunks):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    """Every trial, in ``chunks`` blocks of consecutive trials split over the cores (scratch bins per block)."""
     outputs = _battle_outputs(n, n_rec)
-    for i in numba.prange(n):
-        _battle_trial(i, inputs, outputs)
+    steps = inputs[32]
+    size = -(-n // chunks)
+    for c in numba.prange(chunks):
+        extra, air_add = np.zeros(steps + 1), np.zeros(steps + 1)
+        for i in range(c * size, min(n, (c + 1) * size)):
+            _battle_trial(i, inputs, outputs, extra, air_add)
     return outputs
 
 
@@ -478,8 +512,10 @@ def _battle_kernel_serial(inputs, n, n_rec):  # type: ignore[no-untyped-def]  # 
     """Every trial on this thread, without the interpreter lock: for callers that run several engagements at once
     on threads of their own."""
     outputs = _battle_outputs(n, n_rec)
+    steps = inputs[32]
+    extra, air_add = np.zeros(steps + 1), np.zeros(steps + 1)
     for i in range(n):
-        _battle_trial(i, inputs, outputs)
+        _battle_trial(i, inputs, outputs, extra, air_add)
     return outputs
 
 
@@ -600,7 +636,10 @@ def run_battles(
         bool(single_battle),
         bool(stop_when_decided),
     )
-    kernel = _battle_kernel if parallel else _battle_kernel_serial
-    res = kernel(inputs, n, steps // max(1, int(record_every_steps)) + 1)
+    n_rec = steps // max(1, int(record_every_steps)) + 1
+    if parallel:  # four blocks of trials per thread: the cores stay busy when some trials end early
+        res = _battle_kernel(inputs, n, n_rec, max(1, min(n, 4 * numba.get_num_threads())))
+    else:
+        res = _battle_kernel_serial(inputs, n, n_rec)
     fields = (*OUTCOME_FIELDS, "battles_won")
     return BattleOutcome(record_h=_record_hours(steps, record_every_steps, dt_h), **dict(zip(fields, res, strict=True)))
