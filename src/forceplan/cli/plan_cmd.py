@@ -136,7 +136,7 @@ def plan(
 ) -> None:
     """The whole analysis: force generation → stationing → response timelines → deterrence assessment → phased
     plan; writes plan.json and a self-contained report.html (and report.pdf)."""
-    from forceplan.plan import STAGES, incident_log_summary, run_plan
+    from forceplan.plan import incident_log_summary, plan_stages, run_plan
     from forceplan.report.assets import AssetsMissing, check_assets
     from forceplan.report.html import render_report
     from forceplan.stagecache import StageCache
@@ -161,7 +161,7 @@ def plan(
     # mixes two runs, and Ctrl-C (exit 130) or an error leaves no partial output.
     with output_folder(out, force, PLAN_OUTPUTS) as tmp:
         with progress_bar() as bar:
-            task = bar.add_task("starting", total=len(STAGES) + 1 + len(cases))
+            task = bar.add_task("starting", total=len(plan_stages(sc, opts)) + 1 + len(cases))
             last = [time.perf_counter()]
 
             def stage(name: str) -> None:
