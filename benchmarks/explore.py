@@ -121,11 +121,13 @@ def main() -> None:
     print(f"{n} experiments (bundled scenario, LHS, reassurance), {args.trials:,} assessment and "
           f"{args.response_trials:,} response trials each")  # fmt: skip
     runs: dict[int, list[RunStats]] = {1: [], 2: []}
+    here_cpu: dict[int, list[float]] = {1: [], 2: []}
     ratios: list[float] = []
     for rep in range(args.repeats):
         for w in (1, 2):
             start, st, here, load = dask_run(sc, tasks, args.trials, args.response_trials, w)
             runs[w].append(st)
+            here_cpu[w].append(here)
             print(f"[{rep + 1}] " + describe(w, n, start, st, here, load), flush=True)
         ratios.append(runs[1][-1].run_s / runs[2][-1].run_s)
         print(f"[{rep + 1}] experiments/s at 2 workers ÷ at 1 worker: {ratios[-1]:.2f}×", flush=True)
@@ -137,6 +139,15 @@ def main() -> None:
     cpu2 = statistics.median(sum(s.cpu_s) / n for s in runs[2])
     print(f"CPU seconds of an experiment's own thread: 1 worker {cpu1:.3f}, 2 workers {cpu2:.3f} "
           f"({cpu2 / cpu1:.2f}×: what two experiments at once cost each other in caches and memory)")  # fmt: skip
+    # All the CPU an experiment costs (its thread, numba's and HiGHS's threads, Dask's event loop, the scheduler,
+    # nannies and client), which other work on the machine changes far less than wall time: two workers on two
+    # cores of their own could run at most 2 ÷ that many experiments a second.
+    total = {
+        w: statistics.median((s.worker_cpu_s + c) / n for s, c in zip(runs[w], here_cpu[w], strict=True))
+        for w in (1, 2)
+    }
+    print(f"all CPU of an experiment: 1 worker {total[1]:.3f} s, 2 workers {total[2]:.3f} s "
+          f"({total[2] / total[1]:.2f}×); 2 workers on 2 free cores: ≤ {2 / total[2]:.3f} experiments/s")  # fmt: skip
     gaps = [g for s in runs[2] for g in s.dispatch_gaps_s()]
     work2 = statistics.median(sum(s.task_s) / n for s in runs[2])
     over = (sum(gaps) / len(gaps) if gaps else 0.0) / work2
@@ -156,13 +167,11 @@ def main() -> None:
         print(f"peer multiprocessing.Pool(2) (load average {load:.1f} before): {wall_pool:.1f} s = "
               f"{n / wall_pool:.3f} experiments/s ({last1 / wall_pool:.2f}× Dask's last 1-worker run); Dask's last "
               f"2-worker run ÷ Pool wall time {runs[2][-1].run_s / wall_pool:.2f}×")  # fmt: skip
-    per = cpu1 * (1000 / args.trials)
-    proj = 1000 * per / 64 / 0.9
+    proj = 1000 * cpu1 / 64 / 0.9
     print(
-        f"projection: 1,000 experiments × 1,000 trials on 64 workers ≈ {proj / 60:.1f} min "
-        f"({per:.2f} CPU s per experiment at 1,000 trials, scaled linearly in the assessment trials, on cores as fast "
-        "as these and not shared; 90 % efficiency assumed; excludes cluster start and data transfer beyond the one "
-        "scatter)"
+        f"projection: 1,000 such experiments ({args.trials:,} assessment and {args.response_trials:,} response trials) "
+        f"on 64 workers ≈ {proj / 60:.1f} min ({cpu1:.2f} CPU s per experiment, on cores as fast as these and not "
+        "shared; 90 % efficiency assumed; excludes cluster start and data transfer beyond the one scatter)"
     )
 
 

@@ -1,6 +1,7 @@
-"""Experiments as Dask tasks: the scenario scattered to every worker once, one task per experiment with its own
-seed stream (keyed by the experiment, never by the worker), a retry for a failed task and then a report of it
-with its inputs, results handed back as they complete so that an interrupted run keeps what it finished."""
+"""Experiments as Dask tasks: every worker prepared once (``cluster.plugin``) and the scenario scattered to every
+worker once, one task per experiment with its own seed stream (keyed by the experiment, never by the worker), a
+retry for a failed task and then a report of it with its inputs, results handed back as they complete so that an
+interrupted run keeps what it finished."""
 
 from __future__ import annotations
 
@@ -118,8 +119,8 @@ class RunStats:
         return gaps
 
     def idle_tail_s(self) -> float:
-        """Worker-seconds idle at the end of the run: each worker's time from its last task's end to the last
-        task's end on any worker (the stragglers' cost)."""
+        """Worker-seconds idle at the end of the run: for each worker that ran a task, the time from its last
+        task's end to the last task's end on any worker (the stragglers' cost)."""
         ends = [max(e for _, e in spans) for spans in (self.spans or {}).values()]
         return sum(max(ends) - e for e in ends) if ends else 0.0
 
