@@ -75,11 +75,15 @@ def print_with_cli(exe: str, html: Path, pdf: Path, timeout_s: float = 180.0) ->
     ]
     try:
         proc = subprocess.run(cmd, capture_output=True, timeout=timeout_s, check=False)
+    except OSError as exc:
+        return f"Chromium could not be started ({exc.strerror or exc}): {pdf.name} skipped"
     except subprocess.TimeoutExpired:
-        pdf.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            pdf.unlink(missing_ok=True)
         return f"Chromium took too long: {pdf.name} skipped"
     if proc.returncode != 0 or not pdf.exists():
-        pdf.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            pdf.unlink(missing_ok=True)
         return f"Chromium failed to print ({proc.returncode}): {pdf.name} skipped"
     return None
 
@@ -124,7 +128,12 @@ class PdfPrinter:
         if self._thread is None:
             return self._note or "the PDF printer was not started"
         self._jobs.put((html.resolve(), pdf))
-        return self._answers.get()
+        while True:  # the worker answers every job; should it ever die, say so rather than wait for ever
+            try:
+                return self._answers.get(timeout=0.5)
+            except queue.Empty:
+                if not self._thread.is_alive():
+                    return f"the PDF printer stopped unexpectedly: {pdf.name} skipped"
 
     def close(self, timeout_s: float = 30.0) -> None:
         """Shut the browser and its driver down and wait for the worker (at most ``timeout_s``)."""
@@ -143,6 +152,7 @@ class PdfPrinter:
             self._serve_cli(exe)
             return
         stopped = False
+        job: tuple[Path, Path] | None = None  # taken from the queue and not yet answered
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=exe, headless=True, args=ARGS)
@@ -150,7 +160,9 @@ class PdfPrinter:
                     page = self._new_page(browser)  # ready before the report is: the plan is still computing
                     while (job := self._jobs.get()) is not None:
                         page = page or self._new_page(browser)
-                        self._answers.put(self._print_one(page, *job))
+                        answer = self._print_one(page, *job)
+                        job = None
+                        self._answers.put(answer)
                         page.close()
                         page = None
                     stopped = True
@@ -158,6 +170,8 @@ class PdfPrinter:
                     with contextlib.suppress(Exception):
                         browser.close()
         except Exception:  # Playwright cannot drive this Chromium, or its driver died: the command line prints
+            if job is not None:
+                self._answers.put(print_with_cli(exe, *job))
             if not stopped:
                 self._serve_cli(exe)
 
@@ -189,7 +203,8 @@ class PdfPrinter:
                 return f"the page's charts or map failed to draw{why}: {pdf.name} skipped"
             page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True, display_header_footer=False)
         except Exception as exc:  # a Playwright error, an unwritable file: the caller always gets an answer
-            pdf.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                pdf.unlink(missing_ok=True)
             reason = (str(exc).strip().splitlines() or ["no reason given"])[0]
             return f"Chromium failed to print ({reason}): {pdf.name} skipped"
         return None
