@@ -219,3 +219,25 @@ def test_ctrl_c_at_the_terminal_leaves_no_process_and_no_output(tmp_path: Path, 
     assert "Traceback" not in output.decode()
     assert not out.exists() and not list(tmp_path.glob(".out*")), "partial output left behind"
     assert wait_until(lambda: not marked(marker), 15), f"left running: {marked(marker)}"
+
+
+def test_a_page_without_at_page_prints_as_the_command_line_printed_it(tmp_path: Path) -> None:
+    """Paper and margins where the page sets none (the exploration's report): Chromium's command line's, pixel for
+    pixel (Letter, 1 cm margins; Playwright alone would print with none)."""
+    require_chromium()
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("poppler-utils (pdftoppm) not installed: PDF checks skipped")
+    page = "<!doctype html><body style='margin:0'><div style='background:#000;height:9in'>x</div></body>"
+    html = write(tmp_path, "edge.html", page)
+    with PdfPrinter() as printer:
+        assert printer.print_pdf(html, tmp_path / "pw.pdf") is None
+    exe = pdf.find_chromium()
+    assert exe is not None
+    assert pdf.print_with_cli(exe, html, tmp_path / "cli.pdf") is None
+    pictures = []
+    for name in ("pw", "cli"):
+        subprocess.run(["pdftoppm", "-r", "20", "-gray", "-f", "1", "-l", "1", str(tmp_path / f"{name}.pdf"),
+                        str(tmp_path / name)], check=True)  # fmt: skip
+        pictures.append(next(tmp_path.glob(f"{name}-*.pgm")).read_bytes())
+    assert page_size_pt(tmp_path / "pw.pdf") == page_size_pt(tmp_path / "cli.pdf")
+    assert pictures[0] == pictures[1]

@@ -40,6 +40,10 @@ MISSING = "Chromium is not installed (apt-get install chromium): report.pdf skip
 #: The layout width and window height (px): the printable width of A4 landscape under the report's @page margins.
 WIDTH_PX, HEIGHT_PX = 1054, 1400
 
+#: Margins where the page sets none (Chromium's command line uses 1 cm; Playwright's default is none): an @page rule's
+#: margins take precedence, as they did with the command line.
+MARGINS = {side: "1cm" for side in ("top", "right", "bottom", "left")}
+
 #: The page is ready to print: it has no ``data-print-ready`` flag, or the flag says its drawing is over.
 READY_JS = "() => document.body !== null && document.body.dataset.printReady !== '0'"
 
@@ -201,7 +205,13 @@ class PdfPrinter:
             if page.evaluate("() => document.body.dataset.printReady") == "failed":
                 why = f" ({errors[0].splitlines()[0]})" if errors else ""
                 return f"the page's charts or map failed to draw{why}: {pdf.name} skipped"
-            page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True, display_header_footer=False)
+            page.pdf(
+                path=str(pdf),
+                prefer_css_page_size=True,
+                print_background=True,
+                display_header_footer=False,
+                margin=MARGINS,
+            )
         except Exception as exc:  # a Playwright error, an unwritable file: the caller always gets an answer
             with contextlib.suppress(OSError):
                 pdf.unlink(missing_ok=True)
