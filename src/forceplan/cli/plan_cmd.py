@@ -108,7 +108,7 @@ def plan(
     """The whole analysis: force generation → stationing → response timelines → deterrence assessment → phased
     plan; writes plan.json and a self-contained report.html (and report.pdf)."""
     from forceplan.cli.pdf import PdfPrinter
-    from forceplan.plan import STAGES, incident_log_summary, run_plan
+    from forceplan.plan import incident_log_summary, plan_stages, run_plan
     from forceplan.report.assets import AssetsMissing, check_assets
     from forceplan.report.html import render_report
     from forceplan.stagecache import StageCache
@@ -137,7 +137,7 @@ def plan(
         output_folder(out, force, PLAN_OUTPUTS) as tmp,
     ):
         with progress_bar() as bar:
-            task = bar.add_task("starting", total=len(STAGES) + 1 + len(cases))
+            task = bar.add_task("starting", total=len(plan_stages(sc, opts)) + 1 + len(cases))
             last = [time.perf_counter()]
 
             def stage(name: str) -> None:
