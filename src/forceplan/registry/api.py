@@ -154,6 +154,37 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cache-control", b"no-store"),
+)
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware: each header of SECURITY_HEADERS on every answer that does not set it itself. (Not
+    ``@app.middleware``: Starlette's BaseHTTPMiddleware runs each request through an extra task and stream.)"""
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Callable[[], Awaitable[Any]], send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(msg: dict[str, Any]) -> None:
+            if msg["type"] == "http.response.start":
+                headers = list(msg.get("headers", []))
+                have = {k.lower() for k, _v in headers}
+                headers += [(k, v) for k, v in SECURITY_HEADERS if k not in have]
+                msg = {**msg, "headers": headers}
+            await send(msg)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 def _clean_address(scope: dict[str, Any]) -> bool:
     path, query = scope.get("path", ""), scope.get("query_string", b"")
     if "\x00" in path or _has_surrogate(path):
@@ -616,15 +647,7 @@ def create_app(
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        response.headers.setdefault("Cache-Control", "no-store")
-        return response
-
+    app.add_middleware(SecurityHeaders)  # added last: the outermost, so every answer carries them
     return app
 
 
