@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 from forceplan.monitoring.keeper import BatchRejected, LogKeeper, ProofError
 from forceplan.monitoring.log import LogError
-from forceplan.registry import auth, jobs, store, web
+from forceplan.registry import auth, figures, jobs, store, web
 from forceplan.registry.db import Actor, make_engine
 from forceplan.registry.migrate import ensure_current
 from forceplan.registry.schemas import (
@@ -284,10 +284,12 @@ def create_app(
     migrate: bool = True,
     secure_cookies: bool = False,
     keeper: LogKeeper | None = None,
+    warm_figures: bool = False,
 ) -> FastAPI:
     """The application. ``db_url``: SQLAlchemy URL (SQLite file or PostgreSQL); migrations are applied on start
     when ``migrate``; plan runs go to one worker process when ``run_plans``; ``keeper`` serves the ceasefire log
-    (default: the folder ``ceasefire-log`` in the working folder, no signing key)."""
+    (default: the folder ``ceasefire-log`` in the working folder, no signing key); ``warm_figures``: the
+    dashboard's figures are computed in the background as the server starts (``forceplan serve``)."""
     keeper = keeper or LogKeeper(Path("ceasefire-log"))
     engine = make_engine(db_url)
     runner = jobs.Runner(db_url) if run_plans else None
@@ -298,6 +300,8 @@ def create_app(
         if migrate:
             ensure_current(engine)
         jobs.recover_interrupted(engine)
+        if warm_figures:
+            figures.warm(engine)
         yield
         if runner is not None:
             runner.shutdown()
