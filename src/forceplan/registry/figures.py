@@ -114,6 +114,7 @@ def _compute(engine: Engine, live: _Live) -> LiveMatch:
         sc: Scenario | None = None
         with transaction(engine, store.SYSTEM_ACTOR, read_only=True, snapshot=True) as s:
             version, sections = _versions_in(s, str(engine.url))
+            at = utcnow()  # the moment of the data the figures are of (the pages say "as they stood then")
             newest = live.newest
             if newest is not None and newest.version == version:  # computed meanwhile by another thread
                 return newest
@@ -122,10 +123,18 @@ def _compute(engine: Engine, live: _Live) -> LiveMatch:
                 sc = _with_pledges(s, newest.scenario)
             else:
                 folder = Path(tempfile.mkdtemp(prefix="forceplan-fill-"))
-                path = store.write_document(s, folder)
+                try:
+                    path = store.write_document(s, folder)
+                except BaseException:
+                    shutil.rmtree(folder, ignore_errors=True)
+                    raise
         if sc is None:
-            sc = load_scenario(path)
-        hit = LiveMatch(match_force(sc, Options()), sc, utcnow(), version, sections)
+            try:
+                sc = load_scenario(path)
+            except BaseException:
+                shutil.rmtree(folder, ignore_errors=True)
+                raise
+        hit = LiveMatch(match_force(sc, Options()), sc, at, version, sections)
         old: list[Path] = []
         with live.state:
             live.newest = hit
