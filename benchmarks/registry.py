@@ -266,7 +266,9 @@ def run_one(label: str, url: str, duration_s: float) -> dict[str, Any]:
                     break
             except httpx.TransportError:
                 time.sleep(0.1)
+        load_before = os.getloadavg()[0]
         stats = asyncio.run(_load(base, nations, duration_s))
+        load_after = os.getloadavg()[0]
     finally:
         server.send_signal(signal.SIGINT)
         try:
@@ -288,6 +290,7 @@ def run_one(label: str, url: str, duration_s: float) -> dict[str, Any]:
         "lost": lost,
         "examples": examples,
         "behind": stats.behind,
+        "load": (load_before, load_after),
     }
     for kind, xs in sorted(stats.lat.items()):
         out[kind] = (len(xs), _pct(xs, 50), _pct(xs, 95), _pct(xs, 99))
@@ -297,7 +300,8 @@ def run_one(label: str, url: str, duration_s: float) -> dict[str, Any]:
 def show(r: dict[str, Any], duration_s: float) -> None:
     print(f"\n{r['label']}: {r['requests']:,} requests in {duration_s:.0f} s = {r['rps']:.0f} requests/s "
           f"(set-up {r['setup_s']:.0f} s, excluded)")  # fmt: skip
-    print(f"  status codes {r['codes']}; transport errors {r['errors']}")
+    print(f"  status codes {r['codes']}; transport errors {r['errors']}; machine load average (1 min) "
+          f"{r['load'][0]:.1f} before, {r['load'][1]:.1f} after, on {os.cpu_count()} cores")  # fmt: skip
     for kind in ("read", "write", "planner read", "dashboard"):
         if kind in r:
             n, p50, p95, p99 = r[kind]
