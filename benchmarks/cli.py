@@ -9,8 +9,11 @@ memory ≤ 400 MB. Peers in the same run: the bare interpreter, ``import typer, 
 analysis core), and the same plan with ``--no-cache`` (every stage computed: what a first run of new inputs costs).
 
 The stage cache lives in a temporary folder for the run (``FORCEPLAN_CACHE_DIR``), so the user's own cache is
-neither read nor changed. Run: ``.venv/bin/python benchmarks/cli.py [--repeats 3] [--cold] [--no-help] [--no-plan]``
-(``--cold`` clears the numba cache first and times the warmup and the first plan: it recompiles every kernel).
+neither read nor changed. Run:
+``.venv/bin/python benchmarks/cli.py [--repeats 3] [--cold] [--no-help] [--no-plan] [--bytecode]``
+(``--cold`` clears the numba cache first and times the warmup and the first plan: it recompiles every kernel;
+``--bytecode`` compiles forceplan's modules before the --help timings, as installing it does, and removes that
+bytecode after: on a machine that sets PYTHONDONTWRITEBYTECODE every run otherwise compiles them from source).
 """
 
 from __future__ import annotations
@@ -52,7 +55,8 @@ def timed_cpu(cmd: list[str], repeats: int) -> tuple[float, float]:
 
 
 def every_command() -> list[str]:
-    """Every command path of the app (``plan``, ``monitor verify``, ...), from the Click tree Typer builds."""
+    """Every command path of the app: each command and sub-command (``plan``, ``monitor verify``, ...) and each
+    group (``monitor``), from the Click tree Typer builds (every lazily built command is built here)."""
     import typer
 
     from forceplan.cli.app import app
@@ -61,14 +65,26 @@ def every_command() -> list[str]:
 
     def walk(cmd: object, prefix: list[str]) -> None:
         subs = getattr(cmd, "commands", None)
-        if subs is None:
+        if prefix:
             out.append(" ".join(prefix))
-            return
-        for name, sub in sorted(subs.items()):
+        for name, sub in sorted((subs or {}).items()):
             walk(sub, [*prefix, name])
 
     walk(typer.main.get_command(app), [])
     return out
+
+
+def compile_bytecode() -> list[Path]:
+    """Compile forceplan's modules as installing it does (pip writes bytecode; the peer's modules have theirs), for a
+    machine that sets PYTHONDONTWRITEBYTECODE, where every run would compile forceplan from source. Returns the
+    bytecode files and folders made here, to remove after."""
+    import compileall
+
+    src = ROOT / "src" / "forceplan"
+    before = set(src.rglob("__pycache__")) | set(src.rglob("*.pyc"))
+    compileall.compile_dir(src, quiet=1)
+    made = (set(src.rglob("__pycache__")) | set(src.rglob("*.pyc"))) - before
+    return sorted(made, key=lambda p: (p.is_dir(), str(p)))  # files first, then their new folders
 
 
 def clear_numba_cache() -> None:
@@ -83,6 +99,9 @@ def stage_seconds(log: str) -> dict[str, float]:
 
 def help_times(repeats: int) -> None:
     """Wall and CPU medians; the ratios use CPU time (the wall time of a shared machine measures its load)."""
+    cached = any((ROOT / "src" / "forceplan" / "cli").glob("__pycache__/app.*.pyc"))
+    print(f"forceplan's bytecode: {'compiled (as installed)' if cached else 'none: each run compiles forceplan'}; "
+          f"PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r}")  # fmt: skip
     peer = timed_cpu([sys.executable, "-c", "import typer, rich"], repeats)
     core = timed_cpu([sys.executable, "-c", "import forceplan.plan"], repeats)
     bare = timed_cpu([sys.executable, "-c", "pass"], repeats)
@@ -99,6 +118,8 @@ def help_times(repeats: int) -> None:
     w = times[worst][1]
     print(f"slowest of {len(times)} COMMAND --help: {worst} {w:.3f} s CPU = {w / peer[1]:.2f}× the peer "
           f"(target ≤ 3×: {'met' if w <= 3 * peer[1] else 'NOT met'})")  # fmt: skip
+    typical = statistics.median(cpu for _, cpu in times.values())
+    print(f"median of the {len(times)} COMMAND --help: {typical:.3f} s CPU = {typical / peer[1]:.2f}× the peer")
 
 
 def main() -> None:
@@ -107,11 +128,22 @@ def main() -> None:
     ap.add_argument("--cold", action="store_true")
     ap.add_argument("--no-help", action="store_true", help="Skip the --help timings")
     ap.add_argument("--no-plan", action="store_true", help="Skip the plan timings")
+    ap.add_argument(
+        "--bytecode", action="store_true", help="Compile forceplan's modules first, as installing does (--help timings)"
+    )
     args = ap.parse_args()
     print("command-line benchmark: whole-process times")
     print(machine_line())
     if not args.no_help:
-        help_times(args.repeats)
+        made = compile_bytecode() if args.bytecode else []
+        try:
+            help_times(args.repeats)
+        finally:
+            for path in made:
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
     if args.no_plan:
         return
     pdf = shutil.which("chromium") is not None

@@ -18,6 +18,7 @@ import argparse
 import statistics
 import time
 
+import numba
 import numpy as np
 from common import machine_line
 from jomini.Lanchester import Battle, SquareLaw
@@ -95,6 +96,55 @@ DEF_POWER = np.linspace(0.3, 1.4, 40)
 ATT_ADD = per_step_schedule(ARRIVALS, DAYS, DT)
 
 
+@numba.njit(cache=True, parallel=True)
+def _minimal(a0, d0, k_att, k_def, hold, v, clock, u, air, decay, dt_h, steps):  # type: ignore[no-untyped-def]
+    """The battle kernel's per-step arithmetic and nothing else (square-law attrition, an air effect that decays,
+    one battle clock decided on the strengths, advance; no schedules, fires, records, pursuit or second battle):
+    the pace limit of the loop."""
+    n = a0.shape[0]
+    x_end = np.zeros(n)
+    dt_d = dt_h / 24.0
+    for i in numba.prange(n):
+        a, d, x, cum, air_now, phase = a0[i], d0[i], 0.0, 0.0, air[i], 0
+        for _s in range(steps):
+            factor = hold[i] if phase == 2 else 1.0
+            air_hit = air_now * dt_d if phase <= 1 else 0.0
+            air_now *= decay[i]
+            dloss = min(factor * k_att[i] * a * dt_d, d)
+            aloss = min(factor * k_def[i] * d * dt_d + air_hit, a)
+            a = max(a - aloss, 0.0)
+            d = max(d - dloss, 0.0)
+            cum += 0.618 * dt_d
+            if phase == 0 and cum >= clock[i]:
+                phase = 1 if u[i] * (a + d) < a else 2  # the odds from the strengths, as the engine's
+            if phase <= 1:
+                x += v[i] * dt_h
+        x_end[i] = x + a - d  # every state variable reaches the output: none of the arithmetic can be dropped
+    return x_end
+
+
+def minimal(d: dict[str, np.ndarray], seed: int) -> float:
+    n = len(d["k_att"])
+    rng = np.random.default_rng(seed)
+    clock, u = rng.exponential(1.0, n), rng.random(n)
+    t0 = time.perf_counter()
+    _minimal(
+        np.full(n, 40.0),
+        np.full(n, 20.0),
+        d["k_att"],
+        d["k_def"],
+        d["hold"],
+        d["v_contest"] / 24.0,
+        clock,
+        u,
+        d["air_scale"] * 50.0,
+        np.full(n, 0.999),
+        DT,
+        STEPS,
+    )
+    return time.perf_counter() - t0
+
+
 def vectorised(d: dict[str, np.ndarray]) -> float:
     n = len(d["k_att"])
     t0 = time.perf_counter()
@@ -159,20 +209,62 @@ def ivp_trial(d: dict[str, np.ndarray], i: int) -> None:
     solve_ivp(rate, (0, DAYS), [40.0, 20.0], max_step=DT / 24, t_eval=np.arange(DAYS + 1.0))
 
 
+def assessment(repeats: int) -> None:
+    """The bundled scenario's assessment (5 threats × 22 sensitivity cases and the combined offensive: 113
+    engagements of 6,000 trials) with its inputs planned beforehand: threats on threads, each engagement's trials
+    on the calling thread (the default), against one thread of threats whose every engagement splits its trials
+    over the cores (as before issue 27)."""
+    from forceplan.engagement import assess as A
+    from forceplan.forcegen import Options, match_force
+    from forceplan.scenario import load_scenario
+    from forceplan.stationing import station_force
+    from forceplan.timeline.run import guard_plans, respond
+
+    sc = load_scenario("ukraine-2025")
+    opts = Options()
+    fg = match_force(sc, opts)
+    lay = station_force(sc, fg)
+    bs = opts.backstop_case(sc)
+    backstop = (match_force(sc, bs), station_force(sc, match_force(sc, bs))) if bs else None
+    guards = guard_plans(sc, fg, lay, opts, None)
+    workers = A._workers
+    times: dict[str, list[float]] = {"threads": [], "one thread": [], "response": []}
+    for _ in range(repeats):
+        for label, w in (("threads", workers), ("one thread", lambda jobs: 1)):
+            A._workers = w  # type: ignore[assignment]
+            t0 = time.perf_counter()
+            A.assess(sc, fg=fg, laydown=lay, guards=guards, plan_force=lambda o: backstop)  # type: ignore[arg-type, return-value]
+            times[label].append(time.perf_counter() - t0)
+        A._workers = workers
+        t0 = time.perf_counter()
+        respond(sc, None, 2000, 0, opts=opts, fg=fg, laydown=lay, guards=guards)
+        times["response"].append(time.perf_counter() - t0)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    print(
+        f"the bundled assessment (113 engagements × 6,000 trials), median of {repeats}: threats on threads "
+        f"{med['threads']:.2f} s; one thread, trials split over the cores {med['one thread']:.2f} s "
+        f"(threads ÷ one thread: {med['threads'] / med['one thread']:.2f}×); the response timelines of the same "
+        f"force {med['response']:.2f} s (assessment ÷ response: {med['threads'] / med['response']:.1f}×)"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--no-assessment", action="store_true", help="skip the bundled scenario's assessment")
     args = ap.parse_args()
     print(f"engagement benchmark: {N:,} trials × {STEPS} hourly steps, one axis, battle-sequence engine")
     print(machine_line())
     vectorised(draws(0, 100))  # compile (numba caches to disk)
     battles(draws(0, 100), 0)
-    runs, prev = [], []
+    minimal(draws(0, 100), 0)
+    runs, prev, limit = [], [], []
     for r in range(args.repeats):
         d_r = draws(args.seed + r, N)
         runs.append(battles(d_r, args.seed + r))
         prev.append(vectorised(d_r))
+        limit.append(minimal(d_r, args.seed + r))
     med = statistics.median(runs)
     med_prev = statistics.median(prev)
     rate_vec = N * STEPS / med
@@ -184,6 +276,12 @@ def main() -> None:
     print(
         f"previous engine (breakpoints, advance ramp) on the same inputs: median {med_prev:.2f} s; "
         f"new ÷ previous: {med / med_prev:.2f}×"
+    )
+    med_lim = statistics.median(limit)
+    print(
+        f"the limit: a minimal numba loop of the same per-step arithmetic (no schedules, strikes, records): "
+        f"median {med_lim:.2f} s, {N * STEPS / med_lim / 1e6:.0f} million trial-steps per second; "
+        f"engine ÷ limit: {med / med_lim:.2f}×"
     )
     d = draws(args.seed, 200)
     t0 = time.perf_counter()
@@ -206,6 +304,8 @@ def main() -> None:
         f"jomini SquareLaw (closed-form constant rates, no advance): {jom:.2f} s (scaled from 2,000): "
         f"ratio {jom / med:.2f}×"
     )
+    if not args.no_assessment:
+        assessment(args.repeats)
 
 
 if __name__ == "__main__":

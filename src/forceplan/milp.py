@@ -10,6 +10,7 @@ import contextlib
 import logging
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +18,10 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+_HIGHS_LOCK = threading.RLock()
+"""HiGHS keeps process-wide state (its task scheduler), and a new solver object silences the process's stdout:
+solver creation and runs from several threads (the assessment assesses threats on threads) wait for each other."""
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +85,7 @@ class HighsModel:
     """A MILP held in one HiGHS object, so that later stages start from the earlier solution."""
 
     def __init__(self, time_limit_s: float = 60.0, mip_rel_gap: float = 0.0, threads: int | None = None):
-        with _quiet_stdout():
+        with _HIGHS_LOCK, _quiet_stdout():
             self.h = _highspy().Highs()
         self.h.setOptionValue("output_flag", False)
         self.h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
@@ -153,7 +158,8 @@ class HighsModel:
             sol.value_valid = True
             self.h.setSolution(sol)
         t0 = time.perf_counter()
-        self.h.run()
+        with _HIGHS_LOCK:
+            self.h.run()
         elapsed = time.perf_counter() - t0
         status = self.h.getModelStatus()
         text = self.h.modelStatusToString(status).lower()

@@ -47,11 +47,21 @@ STAGES = (
     "phased plan",
     "sustainment",
 )
+BACKSTOP_STAGE = "US backstop force and laydown"
+"""The stage that plans the force and laydown of the assessment's 'with US backstop' case (when it has one)."""
 SUSTAIN_YEARS = 3
 SUSTAIN_ASSESS_TRIALS = 1_000
 """The worst handover month is assessed with at most this many trials (the fewest the assessment runs): it compares
 the same force at full and reduced readiness with common random numbers, so their difference is sharper than
 either P."""
+
+
+def plan_stages(sc: Scenario, opts: Options) -> list[str]:
+    """The stages ``run_plan`` announces for these options, in order (what-if cases add one each)."""
+    names = list(STAGES)
+    if opts.backstop_case(sc) is not None:
+        names.insert(3, BACKSTOP_STAGE)
+    return names
 
 
 class GateStatus(Out):
@@ -421,6 +431,11 @@ def run_plan(
     stage(STAGES[2])
     guards = functools.cache(lambda: _guard_plans(sc, fg, lay, opts, threats))  # once, for both stages
     resp = respond_cached(sc, opts, fg, lay, trials, seed, threats, cache, views, guards)
+    if (bs := opts.backstop_case(sc)) is not None:
+        # The assessment's "with US backstop" case needs the force and laydown the backstop gives: planned here, in
+        # a stage of its own (a force generation and a stationing, not an assessment), through the cache.
+        stage(BACKSTOP_STAGE)
+        force_and_laydown(sc, bs, cache, views)
     stage(STAGES[3])
     ass = assess_cached(sc, opts, fg, lay, assess_trials, seed, threats, cache, views, guards=guards)
     stage(STAGES[4])

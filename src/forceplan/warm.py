@@ -11,7 +11,8 @@ import numpy as np
 
 def warm_kernels() -> list[str]:
     """Run every kernel once; returns their names."""
-    from forceplan.engagement.engine import per_step_schedule, run_battles, run_engine
+    from forceplan.engagement.air import posture_shares
+    from forceplan.engagement.engine import run_engine
     from forceplan.timeline.simulate import AxisSim, buildup_curve, curve_quantiles, serve_by_priority
 
     n = 4
@@ -20,6 +21,34 @@ def warm_kernels() -> list[str]:
     times = rng.uniform(1, 50, size=(n, 3))
     power = np.array([1.0, 2.0, 0.5])
     run_engine(ones * 10, ones * 5, ones * 0.02, ones * 0.03, 1.0, 0.0, 2, 1.0, def_times_h=times, def_power=power)
+    for parallel in (True, False):  # trials split over the cores, and on the caller's thread (the assessment)
+        _warm_battles(rng, ones, times, power, parallel)
+    posture_shares(ones * 5, times, power)
+    serve_by_priority(times.astype(np.float32), np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0, 2.0]))
+    sim = AxisSim(
+        times_h=times.astype(np.float32),
+        power_base=power,
+        waits_h={},
+        node_members={},
+        scale=ones,
+        scaled=np.array([True, False, False]),
+    )
+    curve_quantiles(buildup_curve(sim, 5.0, hours=24))
+    return [
+        "battle sequence",
+        "attrition",
+        "defence posture",
+        "entry-node queue",
+        "build-up curve",
+        "curve quantiles",
+    ]
+
+
+def _warm_battles(
+    rng: np.random.Generator, ones: np.ndarray, times: np.ndarray, power: np.ndarray, parallel: bool
+) -> None:
+    from forceplan.engagement.engine import per_step_schedule, run_battles
+
     run_battles(
         ones * 10,
         ones * 5,
@@ -43,15 +72,5 @@ def warm_kernels() -> list[str]:
         def_scaled=np.array([True, False, False]),
         distance_km=10.0,
         record_every_steps=24,
+        parallel=parallel,
     )
-    serve_by_priority(times.astype(np.float32), np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0, 2.0]))
-    sim = AxisSim(
-        times_h=times.astype(np.float32),
-        power_base=power,
-        waits_h={},
-        node_members={},
-        scale=ones,
-        scaled=np.array([True, False, False]),
-    )
-    curve_quantiles(buildup_curve(sim, 5.0, hours=24))
-    return ["battle sequence", "attrition", "entry-node queue", "build-up curve", "curve quantiles"]

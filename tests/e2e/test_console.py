@@ -1,10 +1,12 @@
 """The console at 80 columns (issue #26): the main commands' output fits, never cuts a verdict or a number with
-'…', and reads names, never ids; help shows TEXT, INTEGER, FLAG; a misspelt scenario gets 'did you mean'. Each
-command runs as a real process with COLUMNS=80, as a user's terminal would give it."""
+'…', and reads names, never ids; help names value types in words (TEXT, INTEGER; a flag takes none); a misspelt
+scenario gets 'did you mean'. Each command runs as a real process with COLUMNS=80, as a user's terminal would give
+it."""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -78,7 +80,10 @@ def test_help_shows_typed_values() -> None:
         check_fits(r.stdout, f"{cmd} --help")
         for python_type in ("<bool>", "<list[", "<int", "<str>", "<float", "<path>"):
             assert python_type not in r.stdout, (cmd, python_type)
-        assert "FLAG" in r.stdout and "INTEGER" in r.stdout and "TEXT" in r.stdout
+        assert "INTEGER" in r.stdout and "TEXT" in r.stdout
+        # A flag takes no value: its help follows its name (or its --x / --no-x pair) with no type word.
+        assert re.search(r"^  --[a-z-]+(?: / --no-[a-z-]+)?  +[A-Z][a-z]", r.stdout, re.M), cmd
+        assert "FLAG" not in r.stdout
 
 
 def test_a_misspelt_scenario_gets_did_you_mean() -> None:

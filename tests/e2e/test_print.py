@@ -179,3 +179,40 @@ def test_report_and_pdf_show_names_never_ids(printed: Path, bundled) -> None:  #
     leaks = find_leaks(body, bundled)
     assert not leaks, leaks
     assert "coalition_decision_delay_h" in text, "the Assumptions appendix keeps the key a scenario file sets"
+
+
+def test_the_report_says_when_it_is_drawn_and_prints_static_charts(printed: Path) -> None:
+    """The report sets data-print-ready to "1" once the map and every chart are drawn (what the PDF printer waits
+    for); loaded by the printer (window.forceplanPrinting set first) its charts are static pictures: no mode bar."""
+    from playwright.sync_api import sync_playwright
+
+    from forceplan.cli.pdf import ARGS, PRINTING_JS, READY_JS
+    from tests.e2e.browser import CHROMIUM
+
+    url = (printed / "report.html").resolve().as_uri()
+    seen = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            for printing in (False, True):
+                page = browser.new_page(viewport={"width": 1054, "height": 1400})
+                if printing:
+                    page.add_init_script(PRINTING_JS)
+                page.goto(url, wait_until="load")
+                page.wait_for_function(READY_JS, timeout=60_000)
+                seen[printing] = page.evaluate(
+                    """() => ({ready: document.body.dataset.printReady,
+                               charts: document.querySelectorAll('.chart').length,
+                               drawn: document.querySelectorAll('.chart.js-plotly-plot .main-svg').length > 0,
+                               map: document.getElementById('map').dataset.ready,
+                               buttons: document.querySelectorAll('.modebar-btn').length,
+                               static: [...document.querySelectorAll('.js-plotly-plot')]
+                                 .filter(el => el._context && el._context.staticPlot).length})"""
+                )
+                page.close()
+        finally:
+            browser.close()
+    for printing, s in seen.items():
+        assert s["ready"] == "1" and s["map"] == "1" and s["drawn"] and s["charts"] >= 12, (printing, s)
+    assert seen[False]["buttons"] > 0 and seen[False]["static"] == 0, "on screen the charts stay interactive"
+    assert seen[True]["buttons"] == 0 and seen[True]["static"] == seen[True]["charts"], "printed: static pictures"

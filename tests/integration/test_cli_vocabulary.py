@@ -53,18 +53,82 @@ def test_root_help_offers_completion(capsys) -> None:
     assert "--install-completion" in out and "warmup" in out
 
 
-@pytest.mark.parametrize("group", [[], ["monitor"], ["scenario"]])
-def test_command_lists_flow_each_summary_as_one_paragraph(group: list[str]) -> None:
-    """A docstring's hard line breaks do not rag the command list: at 400 columns every summary is one line."""
-    out = subprocess.run(
-        [sys.executable, "-m", "forceplan", *group, "--help"],
+def _help(args: list[str], columns: int) -> str:
+    return subprocess.run(
+        [sys.executable, "-m", "forceplan", *args, "--help"],
         capture_output=True,
         text=True,
-        env={**os.environ, "COLUMNS": "400"},
+        env={**os.environ, "COLUMNS": str(columns)},
         check=True,
     ).stdout
-    panel = out[out.index("Commands") :].splitlines()[1:-1]
-    assert panel and all(line[2] != " " for line in panel if line.startswith("│")), out
+
+
+def _command_rows(out: str) -> list[list[str]]:
+    """The 'Commands:' section as rows of lines: a row starts with two spaces and a name, its help wraps under."""
+    rows: list[list[str]] = []
+    for line in out[out.index("\nCommands:\n") + 11 :].splitlines():
+        if not line.strip():
+            break
+        if line.startswith("  ") and not line.startswith("   "):
+            rows.append([line])
+        else:
+            rows[-1].append(line)
+    return rows
+
+
+@pytest.mark.parametrize("group", [[], ["monitor"], ["scenario"], ["users"]])
+def test_command_lists_give_each_summary_whole(group: list[str]) -> None:
+    """Each command is listed with the whole first paragraph of its help, flowed (a docstring's hard line breaks do
+    not rag the list, and nothing is cut with '...'), wrapped under itself within the terminal's width."""
+    cmds = get_command(app)
+    for name in group:
+        cmds = cmds.commands[name]  # type: ignore[attr-defined]
+    expected = {
+        name: " ".join((cmd.help or "").split("\n\n")[0].split())
+        for name, cmd in cmds.commands.items()  # type: ignore[attr-defined]
+    }
+    for columns in (80, 60):
+        rows = _command_rows(_help(group, columns))
+        listed = {r[0].split()[0]: " ".join(" ".join(r).split()[1:]) for r in rows}
+        assert listed == expected
+        assert all(len(line) <= columns for r in rows for line in r)
+
+
+@pytest.mark.parametrize("command", [["serve"], ["users", "add"]])
+def test_help_wraps_at_spaces_never_after_a_hyphen(command: list[str]) -> None:
+    out = _help(command, 80)
+    assert "forceplan-registry.sqlite" in out
+    assert not [line for line in out.splitlines() if line.rstrip()[-2:-1].isalpha() and line.rstrip().endswith("-")]
+
+
+def test_help_builds_only_the_command_asked_for() -> None:
+    """`forceplan plan --help` imports the plan command's module and no other command's, builds the plan command
+    alone, and loads neither pydantic (Typer's value coercion, which no value needs here) nor Typer's Rich help
+    renderer; the root --help reads every command's summary without building a command."""
+    code = (
+        "import sys\n"
+        "import forceplan.cli.group as g\n"
+        "built = []\n"
+        "build = g.get_command_from_info\n"
+        "g.get_command_from_info = lambda info, **kw: built.append(info.name) or build(info, **kw)\n"
+        "from forceplan.cli.app import run\n"
+        "assert run(sys.argv[1:]) == 0\n"
+        "mods = sorted(m for m in sys.modules if m.startswith(('pydantic', 'typer.rich_utils', 'rich.',"
+        " 'forceplan.cli.')) and not m.endswith(('.app', '.common', '.group', '.options')))\n"
+        "print(' '.join(built), '|', ' '.join(mods), file=sys.stderr)\n"
+    )
+
+    def loaded(*args: str) -> tuple[str, str]:
+        r = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
+        built, mods = r.stderr.strip().split("|")
+        return built.strip(), mods.strip()
+
+    assert loaded("plan", "--help") == ("plan", "forceplan.cli.plan_cmd")
+    assert loaded("monitor", "verify", "--help") == ("verify", "forceplan.cli.audit_cmd forceplan.cli.monitor_cmd")
+    built, mods = loaded("--help")
+    assert built == "" and "pydantic" not in mods and "rich" not in mods
+    built, mods = loaded("monitor", "--help")
+    assert built == "" and "pydantic" not in mods and "rich" not in mods
 
 
 SHARED = {

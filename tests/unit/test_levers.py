@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from forceplan.engagement.air import (
     CREW_RATIO,
@@ -261,3 +262,28 @@ def test_the_interval_never_collapses(outer: int, inner: int, spread: float, cen
     assert iv.low <= iv.mean <= iv.high
     assert iv.low <= max(iv.mean - 2 * iv.mc_error, 0.0) + 1e-12
     assert iv.high >= min(iv.mean + 2 * iv.mc_error, 1.0) - 1e-12
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    held=hnp.arrays(
+        np.float64,
+        st.tuples(st.integers(1, 6), st.integers(0, 5)),
+        elements=st.one_of(st.floats(-300, 300), st.just(np.inf), st.just(-np.inf), st.just(np.nan)),
+    ),
+    data=st.data(),
+)
+def test_posture_shares_match_the_mask_formulation(held: np.ndarray, data: st.DataObject) -> None:
+    """The compiled one-pass kernel equals the shares written as power-weighted masks (any hours, arrivals that
+    never come, a zero defence)."""
+    n, k = held.shape
+    w = np.array(data.draw(st.lists(st.floats(0, 50), min_size=k, max_size=k)), dtype=float)
+    base = np.array(data.draw(st.lists(st.floats(0, 50), min_size=n, max_size=n)), dtype=float)
+    ok = np.isfinite(held)
+    fort_m = ok & (held >= FORTIFIED_AFTER_H)
+    prep_m = ok & (held >= PREPARED_AFTER_H) & ~fort_m
+    total = base + (ok & (held >= 0)) @ w
+    safe = np.where(total > 0, total, 1.0)
+    prep, fort = posture_shares(base, held, w)
+    np.testing.assert_allclose(prep, np.where(total > 0, prep_m @ w / safe, 0.0), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(fort, np.where(total > 0, (base + fort_m @ w) / safe, 0.0), rtol=1e-12, atol=1e-12)

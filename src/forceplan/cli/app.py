@@ -2,61 +2,76 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Annotated, Any
 
 import typer
+from typer.models import CommandInfo
 
-from forceplan.cli import (
-    compare_cmd,
-    engage_cmd,
-    explore_cmd,
-    forcegen_cmd,
-    monitor_cmd,
-    plan_cmd,
-    registry_cmd,
-    respond_cmd,
-    scenario_cmd,
-    schema_cmd,
-    station_cmd,
-    sustain_cmd,
-)
-from forceplan.cli.common import HelpGroup, console
+from forceplan.cli.group import HelpGroup, LazyCommands
+
+# Every command of the root, in the order the help lists them: "module:name" of its function, or of a sub-app (a
+# group of commands). A module is imported, and its command built, only when the command is looked up: so
+# ``forceplan plan --help`` imports the plan command alone (forceplan.cli.group).
+COMMANDS = {
+    "plan": "forceplan.cli.plan_cmd:plan",
+    "phases": "forceplan.cli.plan_cmd:phases",
+    "forcegen": "forceplan.cli.forcegen_cmd:forcegen",
+    "station": "forceplan.cli.station_cmd:station",
+    "sustain": "forceplan.cli.sustain_cmd:sustain",
+    "respond": "forceplan.cli.respond_cmd:respond_cmd",
+    "engage": "forceplan.cli.engage_cmd:engage",
+    "calibrate": "forceplan.cli.engage_cmd:calibrate",
+    "assess": "forceplan.cli.engage_cmd:assess_cmd",
+    "schema": "forceplan.cli.schema_cmd:schema",
+    "compare": "forceplan.cli.compare_cmd:compare",
+    "explore": "forceplan.cli.explore_cmd:explore",
+    "serve": "forceplan.cli.registry_cmd:serve",
+    "warmup": "forceplan.cli.app:warmup",
+    "scenario": "forceplan.cli.scenario_cmd:app",
+    "monitor": "forceplan.cli.monitor_cmd:app",
+    "registry": "forceplan.cli.registry_cmd:registry_app",
+    "users": "forceplan.cli.registry_cmd:users_app",
+    "db": "forceplan.cli.registry_cmd:db_app",
+}
+
+
+def _entry(name: str, target: str) -> CommandInfo | typer.Typer:
+    import importlib
+
+    module, attr = target.split(":")
+    obj = getattr(importlib.import_module(module), attr)
+    return obj if isinstance(obj, typer.Typer) else CommandInfo(name=name, callback=obj)
+
+
+class RootGroup(HelpGroup):
+    """The root group: its commands are those of COMMANDS, each built when asked for."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.commands = LazyCommands(
+            {name: functools.partial(_entry, name, target) for name, target in COMMANDS.items()}
+        )
+
 
 app = typer.Typer(
     name="forceplan",
     help="Decision support for a multinational reassurance and deterrence force after a ceasefire.",
     no_args_is_help=True,
-    cls=HelpGroup,
+    cls=RootGroup,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
-app.command("plan")(plan_cmd.plan)
-app.command("phases")(plan_cmd.phases)
-app.add_typer(scenario_cmd.app, name="scenario")
-app.add_typer(monitor_cmd.app, name="monitor")
-app.command("forcegen")(forcegen_cmd.forcegen)
-app.command("station")(station_cmd.station)
-app.command("sustain")(sustain_cmd.sustain)
-app.command("respond")(respond_cmd.respond_cmd)
-app.command("engage")(engage_cmd.engage)
-app.command("calibrate")(engage_cmd.calibrate)
-app.command("assess")(engage_cmd.assess_cmd)
-app.command("schema")(schema_cmd.schema)
-app.command("compare")(compare_cmd.compare)
-app.command("explore")(explore_cmd.explore)
-app.command("serve")(registry_cmd.serve)
-app.add_typer(registry_cmd.registry_app, name="registry")
-app.add_typer(registry_cmd.users_app, name="users")
-app.add_typer(registry_cmd.db_app, name="db")
 
 
-@app.command("warmup")
 def warmup() -> None:
     """Compile every numerical kernel once and cache it (numba), so that the first real run does not wait for
     compilation; 'make demo' runs it after installing. Safe to repeat; a read-only install caches in the user's
     cache folder."""
     import time
 
+    from forceplan.cli.common import console
     from forceplan.warm import warm_kernels
 
     t0 = time.perf_counter()
@@ -67,6 +82,7 @@ def warmup() -> None:
 def _version(value: bool) -> None:
     if value:
         import forceplan
+        from forceplan.cli.common import console
 
         console.print(f"forceplan {forceplan.__version__}")
         raise typer.Exit()

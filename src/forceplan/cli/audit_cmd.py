@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.text import Text
 
 from forceplan.cli.common import console, err_console, fail, write_atomic
 from forceplan.fsutil import InputFileError, read_text_checked
@@ -52,6 +51,8 @@ def read_trust(trust: list[str] | None, trust_file: Path | None) -> dict[str, st
 
 
 def _print_finding(f: object, out: Path | None, n: int) -> None:
+    from rich.text import Text
+
     from forceplan.monitoring.witness import Finding
 
     assert isinstance(f, Finding)

@@ -6,39 +6,75 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, cast
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
-from typer.core import TyperGroup, _TyperParameter
+from typer.core import _TyperParameter
 
 from forceplan.fsutil import write_atomic
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.progress import Progress
+    from rich.table import Table
 
     from forceplan.scenario import Scenario, ScenarioError
 
 
+class _ConsoleOnFirstUse:
+    """A Rich ``Console`` made when it is first used: importing rich.console and rich.text costs about a third of
+    what ``import typer, rich`` does, and ``--help`` or a command that fails before printing needs neither. Every
+    attribute read or set is the made console's."""
+
+    def __init__(self, **kwargs: Any):
+        object.__setattr__(self, "_kwargs", kwargs)
+        object.__setattr__(self, "_made", None)
+
+    def made(self) -> Console:
+        made = object.__getattribute__(self, "_made")
+        if made is None:
+            from rich.console import Console
+
+            made = Console(**object.__getattribute__(self, "_kwargs"))
+            object.__setattr__(self, "_made", made)
+        return made
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.made(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self.made(), name, value)
+
+    # The console's size as properties here too, so that a test's monkeypatch of the width sees a data descriptor
+    # and restores the value (it would otherwise look in this object's own __dict__ and delete the attribute).
+    @property
+    def width(self) -> int:
+        return self.made().width
+
+    @width.setter
+    def width(self, value: int) -> None:
+        self.made().width = value
+
+    @property
+    def height(self) -> int:
+        return self.made().height
+
+    @height.setter
+    def height(self, value: int) -> None:
+        self.made().height = value
+
+
+def made_console(con: Console) -> Console:
+    """The Rich console itself, for Rich objects that hold a console (a progress bar)."""
+    return con.made() if isinstance(con, _ConsoleOnFirstUse) else con
+
+
 # No markup or emoji parsing anywhere: every string printed may hold user text (ids, names, file names), which must
 # print as written ("[lon, lat]" stays, ":100:" is no emoji). Style is given with ``style=`` or ``Text``.
-console = Console(markup=False, emoji=False, highlight=False)
-err_console = Console(stderr=True, markup=False, emoji=False, highlight=False)
+console = cast("Console", _ConsoleOnFirstUse(markup=False, emoji=False, highlight=False))
+err_console = cast("Console", _ConsoleOnFirstUse(stderr=True, markup=False, emoji=False, highlight=False))
 
 EXIT_BAD_INPUT = 2
-
-
-class HelpGroup(TyperGroup):
-    """A command group whose command list shows each command's first help paragraph as one flowing line: Rich
-    help keeps a docstring's hard line breaks there, which rag the list."""
-
-    def format_help(self, ctx: Any, formatter: Any) -> None:
-        for cmd in self.commands.values():
-            if cmd.short_help is None and cmd.help:
-                cmd.short_help = " ".join(cmd.help.split("\n\n")[0].split())
-        super().format_help(ctx, formatter)
 
 
 __all__ = [
@@ -80,7 +116,7 @@ def progress_bar() -> Progress:
         BarColumn(),
         TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(),
-        console=console,
+        console=made_console(console),
         transient=True,
     )
 
@@ -120,47 +156,42 @@ def _typed_display(display: Any) -> Any:
 _TyperParameter.display_type = _typed_display(_TyperParameter.display_type)  # type: ignore[method-assign]
 
 
-class FoldTable(Table):
-    """A table that never cuts a cell. Where its columns fit the console at their narrowest (the longest word of
-    each cell), Rich wraps the cells at spaces; where they do not, the table is stacked instead: one block per row,
-    its first cell as the heading and each other cell as 'column: value' under it. So a verdict or a number is read
-    whole at 80 columns, never as 'pr…' or '298…'."""
+class _DeferredCoercion:
+    """A parameter's value coercion, built on the first value that needs it. Typer builds a pydantic TypeAdapter
+    for every parameter it processes, even one left unset (value None), which needs no coercion: so ``forceplan
+    plan --help`` imported pydantic (about 0.06 s of CPU) for the root's unset options. Unset values come
+    back as Typer's own coercion returns them (None, or () for a repeatable option); any other value goes through
+    Typer's coercion, unchanged."""
 
-    def __rich_console__(self, console: Any, options: Any) -> Any:
-        if not self.columns or self._fits(console, options):
-            yield from super().__rich_console__(console, options)
-            return
-        yield from self._stacked(console, options)
+    __slots__ = ("descriptor", "real")
 
-    def _fits(self, console: Any, options: Any) -> bool:
-        """Whether Rich's layout gives every column at least its longest word (else it would cut with '…')."""
-        widths = self._calculate_column_widths(console, options.update_width(options.max_width - self._extra_width))
-        for column, width in zip(self.columns, widths, strict=True):
-            if self._measure_column(console, options, column).minimum > width:
-                return False
-        return True
+    def __init__(self, descriptor: Any):
+        self.descriptor = descriptor
+        self.real: Any = None
 
-    def _stacked(self, console: Any, options: Any) -> Any:
-        from rich.padding import Padding
+    def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
+        if value is None:
+            return () if param.multiple or param.nargs == -1 else None
+        if self.real is None:
+            from typer._coercion import build_runtime_param
 
-        if self.title:
-            yield Text.assemble((str(self.title), "italic"))
-        heads = [Text.from_markup(c.header) if isinstance(c.header, str) else c.header for c in self.columns]
-        for r in range(self.row_count):
-            cells = [c._cells[r] if r < len(c._cells) else "" for c in self.columns]
-            yield Text.assemble((str(cells[0]), "bold")) if not isinstance(cells[0], Text) else cells[0]
-            for head, cell in zip(heads[1:], cells[1:], strict=True):
-                if str(cell) == "":
-                    continue
-                yield Padding(
-                    Text.assemble((f"{head}: ", "dim"), cell if isinstance(cell, Text) else str(cell)), (0, 0, 0, 2)
-                )
-        if self.caption:
-            yield Text(str(self.caption), style="dim")
+            self.real = build_runtime_param(self.descriptor)
+        return self.real.coerce(value, param=param, ctx=ctx)
+
+
+def _deferred_runtime_param(self: Any) -> Any:
+    if self._runtime_param is None:
+        self._runtime_param = _DeferredCoercion(self.type_descriptor)
+    return self._runtime_param
+
+
+_TyperParameter.get_runtime_param = _deferred_runtime_param  # type: ignore[method-assign]
 
 
 def table(title: str | None = None, **kwargs: Any) -> Table:
     """The console's table: wraps its cells at spaces, or stacks its rows where it cannot fit (FoldTable)."""
+    from forceplan.cli.tables import FoldTable
+
     return FoldTable(title=title, **kwargs)
 
 
@@ -176,6 +207,8 @@ def scenario_or_none(source: str) -> Scenario | None:
 
 def fail(message: str, hint: str | None = None) -> NoReturn:
     """Print a clear message on stderr and exit with code 2 (bad input)."""
+    from rich.text import Text
+
     err_console.print(Text.assemble(("error:", "bold red"), " ", message))
     if hint:
         err_console.print(f"  hint: {hint}", highlight=False)

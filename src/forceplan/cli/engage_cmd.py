@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.text import Text
 
 from forceplan.cli.common import console, fail, load_or_exit, progress_bar, report_problems, table, write_atomic
 from forceplan.cli.options import (
@@ -409,6 +408,8 @@ def _print_skill(skills: list[Skill]) -> None:
 
 
 def print_assessment(r: AssessResult, sc: Scenario | None = None) -> None:
+    from rich.text import Text
+
     from forceplan.engagement.stats import OUTCOME_SKILL_SENTENCE
     from forceplan.engagement.verdict import COLOURS, verdict_sentence
 

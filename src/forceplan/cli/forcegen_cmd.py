@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.text import Text
 
 from forceplan.cli.common import console, fail, load_or_exit, table, write_atomic, write_csv_tables
 from forceplan.cli.options import Case, ScenarioArg, UsBackstop, Without, nation_codes
@@ -25,6 +24,8 @@ def _pct(x: float) -> str:
 
 def print_result(r: ForcegenResult, cases: list[CaseSummary], sc: Scenario | None = None) -> None:
     """The force-generation result in words (names from ``sc``; ids only in the JSON and CSV files)."""
+    from rich.text import Text
+
     t = r.totals
     console.rule(Text(f"Force generation: {r.scenario}", style="bold"))
     stages = ", ".join(

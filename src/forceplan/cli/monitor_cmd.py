@@ -10,12 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.text import Text
 
 from forceplan.cli.audit_cmd import audit_cmd, read_trust, witness_cmd
 from forceplan.cli.common import (
     EXIT_BAD_INPUT,
-    HelpGroup,
     console,
     err_console,
     fail,
@@ -23,6 +21,7 @@ from forceplan.cli.common import (
     table,
     write_atomic,
 )
+from forceplan.cli.group import sub_app
 
 if TYPE_CHECKING:
     from forceplan.monitoring.log import (
@@ -30,11 +29,7 @@ if TYPE_CHECKING:
     )
 
 
-app = typer.Typer(
-    help="Ceasefire monitoring: incidents, escalation, tamper-evident log.",
-    no_args_is_help=True,
-    cls=HelpGroup,
-)
+app = sub_app("Ceasefire monitoring: incidents, escalation, tamper-evident log.")
 ScenarioOpt = Annotated[str, typer.Option("--scenario", help="Scenario (bundled name or YAML) with the agreement")]
 LogOpt = Annotated[Path, typer.Option("--log", help="Log folder")]
 
@@ -297,6 +292,8 @@ def verify_cmd(
     """Check the log against trusted checkpoints: modified, deleted, duplicated or reordered records, truncation,
     rollback, replay, forged appends and untrusted signatures exit 1. Records after the newest trusted
     checkpoint are reported as unwitnessed: nothing proves them until a later checkpoint held elsewhere does."""
+    from rich.text import Text
+
     from forceplan.monitoring.log import LogError, load_checkpoint, verify_log
 
     trusted = read_trust(trust, trust_file)

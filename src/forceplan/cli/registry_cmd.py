@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from forceplan.cli.common import HelpGroup, console, err_console, fail, load_or_exit, table
+from forceplan.cli.common import console, err_console, fail, load_or_exit, table
+from forceplan.cli.group import sub_app
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -26,13 +27,9 @@ Db = Annotated[
     ),
 ]
 
-users_app = typer.Typer(
-    help="Accounts of the registry: add, list, disable, reset a password.", no_args_is_help=True, cls=HelpGroup
-)
-db_app = typer.Typer(help="The registry's database: apply migrations.", no_args_is_help=True, cls=HelpGroup)
-registry_app = typer.Typer(
-    help="Import a scenario into the registry; export the registry as a scenario.", no_args_is_help=True, cls=HelpGroup
-)
+users_app = sub_app("Accounts of the registry: add, list, disable, reset a password.")
+db_app = sub_app("The registry's database: apply migrations.")
+registry_app = sub_app("Import a scenario into the registry; export the registry as a scenario.")
 
 
 def _url(db: str | None) -> str:

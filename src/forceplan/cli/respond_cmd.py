@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.text import Text
 
 from forceplan.cli.common import (
     console,
@@ -47,6 +46,8 @@ def _q(q: Quantiles) -> str:
 
 
 def print_result(r: RespondResult, sc: Scenario | None = None) -> None:
+    from rich.text import Text
+
     mode = "deterministic (modes)" if r.deterministic else f"{r.trials:,} trials, seed {r.seed}"
     console.rule(Text(f"Response timelines: {r.scenario}", style="bold"))
     console.print(f"{mode}; t = 0 when the violation is detected; times as P50 (P10-P90) hours")

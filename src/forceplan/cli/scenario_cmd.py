@@ -6,16 +6,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.text import Text
 
-from forceplan.cli.common import HelpGroup, console, fail, load_or_exit, table
+from forceplan.cli.common import console, fail, load_or_exit, table
+from forceplan.cli.group import sub_app
 from forceplan.cli.options import ScenarioArg
 
-app = typer.Typer(
-    help="List, show, validate and export scenarios; list their ids.",
-    no_args_is_help=True,
-    cls=HelpGroup,
-)
+app = sub_app("List, show, validate and export scenarios; list their ids.")
 KINDS = ("site", "threat", "nation", "capability", "place", "pledge")
 
 
@@ -41,6 +37,8 @@ def validate(scenario: ScenarioArg) -> None:
 @app.command()
 def show(scenario: ScenarioArg) -> None:
     """Print a summary: nations, personnel pledged by status, requirement, sites, threats, line of contact."""
+    from rich.text import Text
+
     from forceplan.scenario.summary import summarise_scenario
 
     sc = load_or_exit(scenario)

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.text import Text
 
 from forceplan.cli.common import console, fail, load_or_exit, table, write_atomic
 from forceplan.cli.options import Case, ScenarioArg, UsBackstop, Without, base_options, case_options
@@ -19,6 +18,8 @@ if TYPE_CHECKING:
 
 
 def print_result(r: StationingResult, sc: Scenario | None = None) -> None:
+    from rich.text import Text
+
     console.rule(Text(f"Stationing: {r.scenario}", style="bold"))
     stages = ", ".join(f"{s.stage} {s.status}" + (f" (gap {100 * s.gap:.2f} %)" if s.gap else "") for s in r.solve)
     console.print(f"Solver (HiGHS): {stages or 'nothing to solve'}")

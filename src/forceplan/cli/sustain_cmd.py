@@ -7,8 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from forceplan.cli.common import console, fail, load_or_exit, progress_bar, write_atomic
 from forceplan.cli.options import (
@@ -41,6 +39,9 @@ def money(usd: float) -> str:
 
 
 def print_result(r: SustainResult) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
     console.rule(Text(f"Can it be sustained? {r.scenario}, {r.years} year{'' if r.years == 1 else 's'}", style="bold"))
     for m in r.messages:
         console.print(m, style="yellow")

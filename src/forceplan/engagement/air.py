@@ -24,6 +24,7 @@ Levers (each a value in [0, 1] for a factor of the fitted battle-outcome model):
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from numpy.typing import NDArray
 
@@ -85,18 +86,32 @@ def posture_shares(
     ``fortified_power``: per trial, the power in positions held since the ceasefire (the Ukrainian line);
     ``in_position_h``: trials × elements, hours each arriving element has been in position at H (negative or
     infinite: it arrives after H or never, and is not part of the first battle's defence); ``power`` per element."""
-    held = np.asarray(in_position_h, float)
+    held = np.ascontiguousarray(in_position_h, dtype=float)
     w = np.asarray(power, float)
-    base = np.broadcast_to(np.asarray(fortified_power, float), (held.shape[0],))
-    fort_mask = held >= FORTIFIED_AFTER_H
-    fort_mask &= np.isfinite(held)
-    prep_mask = held >= PREPARED_AFTER_H
-    prep_mask &= ~fort_mask
-    prep_mask &= np.isfinite(held)
-    in_mask = held >= 0.0
-    in_mask &= np.isfinite(held)
-    fort = base + fort_mask @ w
-    prep = prep_mask @ w
-    total = base + in_mask @ w
-    safe = np.where(total > 0, total, 1.0)
-    return np.where(total > 0, prep / safe, 0.0), np.where(total > 0, fort / safe, 0.0)
+    base = np.ascontiguousarray(np.broadcast_to(np.asarray(fortified_power, float), (held.shape[0],)))
+    return _posture_kernel(held, w, base, PREPARED_AFTER_H, FORTIFIED_AFTER_H)
+
+
+@numba.njit(cache=True, parallel=True)
+def _posture_kernel(held, w, base, prepared_h, fortified_h):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """(prepared share, fortified share) per trial: one pass over trials × elements (parallel over trials)."""
+    n, k = held.shape
+    prep_share = np.zeros(n)
+    fort_share = np.zeros(n)
+    for i in numba.prange(n):
+        fort = base[i]
+        prep = 0.0
+        total = base[i]
+        for e in range(k):
+            h = held[i, e]
+            if not np.isfinite(h) or h < 0.0:
+                continue
+            total += w[e]
+            if h >= fortified_h:
+                fort += w[e]
+            elif h >= prepared_h:
+                prep += w[e]
+        if total > 0.0:
+            prep_share[i] = prep / total
+            fort_share[i] = fort / total
+    return prep_share, fort_share

@@ -8,6 +8,7 @@ import dataclasses
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -65,6 +66,7 @@ __all__ = [
     "json_schema",
 ]
 
+R = TypeVar("R")
 MIN_INPUT_DRAWS = 20
 """Fewer draws of the uncertain inputs give no interval worth printing: at least 1,000 trials are run."""
 DEFAULT_TRIALS = ASSESS_TRIALS
@@ -125,6 +127,24 @@ def _respond(
     sim = simulate_axis(els, params, node_capacity_per_h(nodes), trials, rng, delay)
     scale = sim.scale if sim.scale is not None else np.ones(trials)
     return Response(els, sim.times_h, scale)
+
+
+def _queue_free(resp: Response, drop: tuple[str, ...]) -> bool:
+    """True when no entry node queues a dropped element together with a kept one: only a node's queue couples
+    elements, so dropping the options then changes no other element's time."""
+    dropped = {e.node for e in resp.elements if e.option in drop and e.node is not None}
+    return not any(e.node in dropped for e in resp.elements if e.option not in drop and e.reachable)
+
+
+def _dropped(resp: Response, drop: tuple[str, ...]) -> Response:
+    """The response without the dropped options, from the baseline's simulation: exactly what ``_respond`` with
+    ``drop`` gives when none of them queues at an entry node (every element makes the same draws either way, and
+    only the queues couple elements), without simulating again."""
+    cols = [k for k, e in enumerate(resp.elements) if e.option in drop]
+    els = [dataclasses.replace(e, reachable=False, node=None) if e.option in drop else e for e in resp.elements]
+    times = resp.times_h.copy()
+    times[:, cols] = np.inf
+    return Response(els, times, resp.scale)
 
 
 @dataclass(frozen=True)
@@ -207,14 +227,7 @@ def sensitivity_cases(
     for label, slope in (("low", float(model.coef[1]) - 1.96 * se), ("high", float(model.coef[1]) + 1.96 * se)):
         fixed = np.broadcast_to(slope_fixed(model, slope), dr.coef.shape).copy()
         cases.append(Case(f"calibration slope {label} ({slope:.2f})", draws=dr.with_(coef=fixed)))
-    if not opts.backstop(sc) and sc.backstop.assets:
-        bs = Options(
-            min_status=opts.min_status,
-            without=opts.without,
-            us_backstop=True,
-            max_personnel=opts.max_personnel,
-            max_nation_share=opts.max_nation_share,
-        )
+    if (bs := opts.backstop_case(sc)) is not None:
         cases.append(Case("with US backstop", backstop=bs))
     return cases
 
@@ -294,36 +307,42 @@ def assess(
     modes = {name: float(d.mode) for name, d in params.items()}
     eng_params = {name: parameter(sc, name) for name in ENGAGEMENT_PARAMETERS}
     threshold = sc.deterrence_threshold
-    backstop_plan: tuple[ForcegenResult, StationingResult] | None = None
     wanted = set(threats) if threats else None
-    out = []
-    for i, threat in enumerate(sc.threats):
-        if wanted is not None and threat.id not in wanted:
-            continue
-        if progress:
-            progress(threat.id)
+    chosen = [(i, t) for i, t in enumerate(sc.threats) if wanted is None or t.id in wanted]
+    backstop_plan: tuple[ForcegenResult, StationingResult] | None = None
+    if sensitivity and (bs := opts.backstop_case(sc)) is not None and chosen:
+        backstop_plan = plan_force(bs) if plan_force else _plan_force(sc, bs)
+    chosen_offensives = [
+        off
+        for off in sc.offensives
+        if (wanted is None or set(off.threats) & wanted) and {t.id for t in sc.threats} >= set(off.threats)
+    ]
+    workers = _workers(len(chosen) + len(chosen_offensives))
+
+    def one(i: int, threat: Threat) -> ThreatAssessment:
+        """Threat i: its baseline and sensitivity cases, in order, on one thread."""
         dr = draw_engagement(sc, threat, i, seed, n_outer, model)
         delay = dr.other["coalition_decision_delay_h"]
         plan = (guards or {}).get(threat.id) or plan_axes(sc, [threat], fg, laydown, params, modes, opts)[1][threat.id]
         respond_case = functools.partial(_respond, sc, threat, i, seed, trials, params, modes, allocation=plan)
         base_resp = respond_case(fg, laydown, opts, delay=delay)
-        base_eng = engage_threat(sc, threat, base_resp, dr, model)
+        base_eng = engage_threat(sc, threat, base_resp, dr, model, parallel=workers == 1)
         base = base_eng.outcome
         sens: list[Sensitivity] = []
         if sensitivity:
             for case in sensitivity_cases(sc, threat, opts, dr, model):
-                if case.backstop:
-                    if backstop_plan is None:
-                        backstop_plan = plan_force(case.backstop) if plan_force else _plan_force(sc, case.backstop)
+                if case.backstop and backstop_plan is not None:
                     _, bs_plans = plan_axes(sc, [threat], *backstop_plan, params, modes, case.backstop)
                     resp = respond_case(*backstop_plan, case.backstop, delay=delay, allocation=bs_plans[threat.id])
+                elif case.drop and case.delay_h is None and case.opts is None and _queue_free(base_resp, case.drop):
+                    resp = _dropped(base_resp, case.drop)
                 elif case.drop or case.delay_h is not None or case.opts is not None:
                     resp = respond_case(
                         fg, laydown, case.opts or opts, case.drop, delay if case.delay_h is None else case.delay_h
                     )
                 else:
                     resp = base_resp
-                eng = engage_threat(sc, threat, resp, case.draws or dr, model, p_only=True)
+                eng = engage_threat(sc, threat, resp, case.draws or dr, model, p_only=True, parallel=workers == 1)
                 d = two_stage_interval(
                     eng.outcome.reached.astype(float) - base.reached, INNER_TRIALS, bounds=(-1.0, 1.0)
                 )
@@ -343,46 +362,51 @@ def assess(
         prob = total_interval(base.reached)
         a_lo, _, a_hi = strength_range(threat.attacker.initial_combat_power, threat.attacker.initial_combat_power_range)
         d_lo, _, d_hi = strength_range(threat.defender_combat_power, threat.defender_combat_power_range)
-        out.append(
-            ThreatAssessment(
-                threat=threat.id,
-                name=threat.name,
-                distance_km=round(threat_distance_km(sc, threat), 1),
-                attacker_initial=threat.attacker.initial_combat_power,
-                attacker_initial_range=(a_lo, a_hi),
-                attacker_follow_on=sum(a.combat_power for a in threat.attacker.arrivals),
-                defender_initial=threat.defender_combat_power,
-                defender_initial_range=(d_lo, d_hi),
-                p_reached=prob,
-                time_to_objective_h=_quantiles(base.time_to_objective_h),
-                attacker_losses=_quantiles(base.attacker_losses),
-                defender_losses=_quantiles(base.defender_losses),
-                p_culminated=round(float((np.isfinite(base.culminated_h) & ~base.reached).mean()), 4),
-                battles_won=_quantiles(base.battles_won.astype(float)),
-                verdict=verdict_for(prob.ci_low, prob.ci_high, threshold),
-                factors=_factor_means(base_eng),
-                attack_sorties_per_day=round(float(base_eng.attack_sorties_per_day.mean()), 1),
-                paths=Paths(
-                    day=list(range(DAYS + 1)),
-                    attacker_p10=[round(float(v), 3) for v in qa[0]],
-                    attacker_p50=[round(float(v), 3) for v in qa[1]],
-                    attacker_p90=[round(float(v), 3) for v in qa[2]],
-                    defender_p10=[round(float(v), 3) for v in qd[0]],
-                    defender_p50=[round(float(v), 3) for v in qd[1]],
-                    defender_p90=[round(float(v), 3) for v in qd[2]],
-                ),
-                sensitivity=sens,
-                received=sorted(
-                    e.label for e in base_resp.elements if e.option in MOVABLE and e.reachable and e.power > 0
-                ),
-                withheld=sorted(f"{e.label}: {plan.why[e.id]}" for e in base_resp.elements if e.id in plan.why),
-            )
+        return ThreatAssessment(
+            threat=threat.id,
+            name=threat.name,
+            distance_km=round(threat_distance_km(sc, threat), 1),
+            attacker_initial=threat.attacker.initial_combat_power,
+            attacker_initial_range=(a_lo, a_hi),
+            attacker_follow_on=sum(a.combat_power for a in threat.attacker.arrivals),
+            defender_initial=threat.defender_combat_power,
+            defender_initial_range=(d_lo, d_hi),
+            p_reached=prob,
+            time_to_objective_h=_quantiles(base.time_to_objective_h),
+            attacker_losses=_quantiles(base.attacker_losses),
+            defender_losses=_quantiles(base.defender_losses),
+            p_culminated=round(float((np.isfinite(base.culminated_h) & ~base.reached).mean()), 4),
+            battles_won=_quantiles(base.battles_won.astype(float)),
+            verdict=verdict_for(prob.ci_low, prob.ci_high, threshold),
+            factors=_factor_means(base_eng),
+            attack_sorties_per_day=round(float(base_eng.attack_sorties_per_day.mean()), 1),
+            paths=Paths(
+                day=list(range(DAYS + 1)),
+                attacker_p10=[round(float(v), 3) for v in qa[0]],
+                attacker_p50=[round(float(v), 3) for v in qa[1]],
+                attacker_p90=[round(float(v), 3) for v in qa[2]],
+                defender_p10=[round(float(v), 3) for v in qd[0]],
+                defender_p50=[round(float(v), 3) for v in qd[1]],
+                defender_p90=[round(float(v), 3) for v in qd[2]],
+            ),
+            sensitivity=sens,
+            received=sorted(e.label for e in base_resp.elements if e.option in MOVABLE and e.reachable and e.power > 0),
+            withheld=sorted(f"{e.label}: {plan.why[e.id]}" for e in base_resp.elements if e.id in plan.why),
         )
-    offensives = [
-        assess_offensive(sc, off, seed, n_outer, model, trials, params, modes, fg, laydown, opts)
-        for off in sc.offensives
-        if (wanted is None or set(off.threats) & wanted) and {t.id for t in sc.threats} >= set(off.threats)
+
+    def offensive(off: Offensive) -> OffensiveAssessment:
+        return assess_offensive(
+            sc, off, seed, n_outer, model, trials, params, modes, fg, laydown, opts, parallel=workers == 1
+        )
+
+    # Offensives first: each allocates the force among its axes (a MILP), the longest jobs; then the threats.
+    jobs: list[tuple[str | None, Callable[[], ThreatAssessment | OffensiveAssessment]]] = [
+        (None, functools.partial(offensive, off)) for off in chosen_offensives
     ]
+    jobs += [(t.id, functools.partial(one, i, t)) for i, t in chosen]
+    done = _run_jobs(jobs, workers, progress)
+    offensives = [r for r in done if isinstance(r, OffensiveAssessment)]
+    out = [r for r in done if isinstance(r, ThreatAssessment)]
     described = {k: _describe(v) for k, v in {**params, **eng_params}.items()}
     if (pace := describe_pace(sc)) is not None:
         described["exploitation_advance_km_per_day"] = pace
@@ -430,6 +454,7 @@ def assess_offensive(
     fg: ForcegenResult,
     laydown: StationingResult,
     opts: Options,
+    parallel: bool = True,
 ) -> OffensiveAssessment:
     """Several axes attacked together: allocate the force among them, then assess each axis with what it gets
     (the same draw streams as the axis assessed alone)."""
@@ -442,7 +467,7 @@ def assess_offensive(
         dr = draw_engagement(sc, t, i, seed, n_outer, model)
         delay = dr.other["coalition_decision_delay_h"]
         resp = _respond(sc, t, i, seed, trials, params, modes, fg, laydown, opts, delay=delay, allocation=plans[t.id])
-        outcome = engage_threat(sc, t, resp, dr, model, p_only=True).outcome
+        outcome = engage_threat(sc, t, resp, dr, model, p_only=True, parallel=parallel).outcome
         prob = total_interval(outcome.reached)
         got = [e for e in resp.elements if e.option in MOVABLE and e.reachable and e.power > 0]
         axes.append(
@@ -466,6 +491,38 @@ def assess_offensive(
         guards={sid: [labels.get(eid, eid) for eid in ids] for sid, ids in alloc.guards.items()},
         solver=[st.as_dict() for st in alloc.stages],
     )
+
+
+def _workers(jobs: int) -> int:
+    """Threads to assess threats on: one per core this process may use (at most numba's thread count, so
+    NUMBA_NUM_THREADS=1 keeps everything on one thread), at most one per threat."""
+    import os
+
+    import numba
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(jobs, cores, int(numba.config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]
+
+
+def _run_jobs(
+    jobs: list[tuple[str | None, Callable[[], R]]], workers: int, progress: Callable[[str], None] | None
+) -> list[R]:
+    """Each job (label, work) on ``workers`` threads — their engagements run without the interpreter lock, so
+    jobs proceed side by side — and the results in the jobs' order, whatever finishes first. ``progress`` is told
+    a job's label (when it has one) as the job starts, from the thread that runs it."""
+
+    def run(label: str | None, work: Callable[[], R]) -> R:
+        if progress and label is not None:
+            progress(label)
+        return work()
+
+    if workers <= 1:
+        return [run(label, work) for label, work in jobs]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="assess") as pool:
+        futures = [pool.submit(run, label, work) for label, work in jobs]
+        return [f.result() for f in futures]
 
 
 def _plan_force(sc: Scenario, opts: Options) -> tuple[ForcegenResult, StationingResult]:

@@ -196,11 +196,18 @@ def _air(
 
 
 def engage_threat(
-    sc: Scenario, threat: Threat, resp: Response, dr: EngagementDraws, model: OutcomeModel, p_only: bool = False
+    sc: Scenario,
+    threat: Threat,
+    resp: Response,
+    dr: EngagementDraws,
+    model: OutcomeModel,
+    p_only: bool = False,
+    parallel: bool = True,
 ) -> Engagement:
     """One threat's engagements over the trials: the attack at H = the warning time after detection; each trial's
     battle odds from the outcome model with the trial's posture, air superiority and surprise. ``p_only``: each
-    trial stops once it is decided (P, times and battles won exact; losses and paths cut short)."""
+    trial stops once it is decided (P, times and battles won exact; losses and paths cut short). ``parallel``: the
+    trials split over the cores, else run on this thread without the interpreter lock (``run_battles``)."""
     elements, times_h = resp.elements, resp.times_h
     n = times_h.shape[0]
     o = {k: v[:n] for k, v in dr.other.items()}
@@ -265,5 +272,6 @@ def engage_threat(
         record_every_steps=24,
         stop_when_decided=p_only,
         battle_draws=None if dr.battles is None else (dr.battles[0][:n], dr.battles[1][:n]),
+        parallel=parallel,
     )
     return Engagement(out, {**levers, "p_air_superiority": p_air}, attack.sum(axis=1))

@@ -49,6 +49,12 @@ def _arrivals(i, d_start, def_times, def_power, def_scale, def_scaled, dt_h, ste
     """Trial i's defender arrivals binned by step: an arrival at time t joins at the end of the step that contains
     t; arrivals before the attack are there from the start. Returns (strength at the start, additions per step)."""
     extra = np.zeros(steps + 1)
+    return _arrivals_into(extra, i, d_start, def_times, def_power, def_scale, def_scaled, dt_h, steps), extra
+
+
+@numba.njit(cache=True)
+def _arrivals_into(extra, i, d_start, def_times, def_power, def_scale, def_scaled, dt_h, steps):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """:func:`_arrivals` adding into ``extra`` (all zeros on entry); returns the strength at the start."""
     start_d = d_start
     for e in range(def_times.shape[1]):
         t = def_times[i, e]
@@ -61,7 +67,18 @@ def _arrivals(i, d_start, def_times, def_power, def_scale, def_scaled, dt_h, ste
             s = int(np.ceil(t / dt_h)) - 1
             if s < steps:
                 extra[s] += w
-    return start_d, extra
+    return start_d
+
+
+@numba.njit(cache=True)
+def _clear_bins(buf, times, i, dt_h, steps):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Zero the bins trial i's arrivals (``times`` row i) were added into, leaving ``buf`` all zeros again."""
+    for e in range(times.shape[1]):
+        t = times[i, e]
+        if np.isfinite(t):
+            s = max(int(np.ceil(t / dt_h)) - 1, 0)
+            if s < steps:
+                buf[s] = 0.0
 
 
 @numba.njit(cache=True, parallel=True)
@@ -294,169 +311,212 @@ class BattleOutcome(Outcome):
     battles_won: NDArray[np.int64]
 
 
-@numba.njit(cache=True, parallel=True)
-def _battle_kernel(  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
-    a0,
-    d0,
-    k_att,
-    k_def,
-    hold,
-    b0,
-    b0_later,
-    b1,
-    ln_lo,
-    ln_hi,
-    hazard_per_day,
-    clock,
-    draw_u,
-    v_contest,
-    v_exploit,
-    pursuit_h,
-    att_add,
-    att_scale,
-    def_times,
-    def_power,
-    def_scale,
-    def_scaled,
-    air_times,
-    air_rate,
-    air_scale,
-    air_decay,
-    fire_times,
-    fire_rate,
-    fire_cap,
-    fire_scale,
-    distance_km,
-    dt_h,
-    steps,
-    stride,
-    single,
-    stop_when_decided,
-):
-    n = a0.shape[0]
-    n_rec = steps // stride + 1
+@numba.njit(cache=True)
+def _battle_outputs(n, n_rec):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    return (
+        np.zeros(n, dtype=np.bool_),
+        np.full(n, np.inf),
+        np.zeros(n),
+        np.zeros(n),
+        np.zeros(n),
+        np.zeros(n),
+        np.zeros(n),
+        np.full(n, np.inf),
+        np.full(n, np.inf),
+        np.zeros((n, n_rec)),
+        np.zeros((n, n_rec)),
+        np.zeros((n, n_rec)),
+        np.zeros(n, dtype=np.int64),
+    )
+
+
+@numba.njit(cache=True)
+def _battle_trial(i, inputs, outputs, extra, air_add):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    """Trial i of the battle sequence: reads ``inputs``, writes row i of ``outputs`` (trials are independent).
+    ``extra`` and ``air_add``: scratch bins of steps + 1, all zeros on entry and on return."""
+    (
+        a0,
+        d0,
+        k_att,
+        k_def,
+        hold,
+        b0,
+        b0_later,
+        b1,
+        ln_lo,
+        ln_hi,
+        hazard_per_day,
+        clock,
+        draw_u,
+        v_contest,
+        v_exploit,
+        pursuit_h,
+        att_add,
+        att_scale,
+        def_times,
+        def_power,
+        def_scale,
+        def_scaled,
+        air_times,
+        air_rate,
+        air_scale,
+        air_decay,
+        fire_times,
+        fire_rate,
+        fire_cap,
+        fire_scale,
+        distance_km,
+        dt_h,
+        steps,
+        stride,
+        single,
+        stop_when_decided,
+    ) = inputs
+    reached, t_obj, loss_a, loss_d, a_end, d_end, x_end, t_culm, t_break, path_a, path_d, path_x, won = outputs
     max_b = clock.shape[1]
     n_air = air_times.shape[1]
     n_fire = fire_times.shape[1]
-    reached = np.zeros(n, dtype=np.bool_)
-    t_obj = np.full(n, np.inf)
-    loss_a = np.zeros(n)
-    loss_d = np.zeros(n)
-    a_end = np.zeros(n)
-    d_end = np.zeros(n)
-    x_end = np.zeros(n)
-    t_culm = np.full(n, np.inf)
-    t_break = np.full(n, np.inf)
-    won = np.zeros(n, dtype=np.int64)
-    path_a = np.zeros((n, n_rec))
-    path_d = np.zeros((n, n_rec))
-    path_x = np.zeros((n, n_rec))
     dt_d = dt_h / 24.0
-    for i in numba.prange(n):
-        start_d, extra = _arrivals(i, d0[i], def_times, def_power, def_scale, def_scaled, dt_h, steps)
-        # Air attack: each element's attrition rate (battalion-equivalents a day) from the step it arrives.
-        air_add = np.zeros(steps + 1)
-        for e in range(n_air):
-            t = air_times[i, e]
-            if np.isfinite(t):
-                s_air = max(int(np.ceil(t / dt_h)) - 1, 0)
-                if s_air < steps:
-                    air_add[s_air] += air_rate[i, e] * air_scale[i]
-        air_now = 0.0
-        fire_left = np.empty(n_fire)
+    start_d = _arrivals_into(extra, i, d0[i], def_times, def_power, def_scale, def_scaled, dt_h, steps)
+    # Air attack: each element's attrition rate (battalion-equivalents a day) from the step it arrives.
+    for e in range(n_air):
+        t = air_times[i, e]
+        if np.isfinite(t):
+            s_air = max(int(np.ceil(t / dt_h)) - 1, 0)
+            if s_air < steps:
+                air_add[s_air] += air_rate[i, e] * air_scale[i]
+    air_now = 0.0
+    fire_left = np.empty(n_fire)
+    for e in range(n_fire):
+        fire_left[e] = fire_cap[e] * fire_scale[i]
+    pool = 0.0  # combat power the strikes have destroyed in the staging areas, not yet arrived
+    a = a0[i]
+    d = start_d
+    x = 0.0
+    phase = 0  # 0 battle, 1 pursuit, 2 culminated, 3 over (objective reached, or decided in single mode)
+    cum = 0.0
+    j = 0
+    pursuit_end = 0.0
+    la = 0.0
+    ld = 0.0
+    path_a[i, 0] = a
+    path_d[i, 0] = d
+    rec_left = stride  # steps to the next recorded point (a countdown: no division in the step loop)
+    r = 0
+    # This trial's inputs in locals: the step loop then reads no array but the per-step schedules.
+    hold_i, k_att_i, k_def_i, att_scale_i, fire_scale_i = hold[i], k_att[i], k_def[i], att_scale[i], fire_scale[i]
+    decay_i = max(1.0 - air_decay[i] * dt_d, 0.0)
+    hazard_step = hazard_per_day * dt_d
+    step_contest, step_exploit = v_contest[i] * dt_h, v_exploit[i] * dt_h
+    clock_j = clock[i, 0]
+    for s in range(steps):
+        if stop_when_decided and phase >= 2:
+            break  # culminated or arrived: whether the objective is reached can no longer change
+        t_now = (s + 1) * dt_h
+        factor = hold_i if phase == 2 else 1.0
+        air_now += air_add[s]
+        # Air attacks only an attacker that is still attacking (battle or pursuit): once it has culminated it
+        # digs in, disperses and sits under its own air defence, and the sorties go elsewhere. While they fly,
+        # ground-based air defence shoots down a share of the aircraft: the effect decays at air_decay a day.
+        flying = phase <= 1 and air_now > 0.0
+        air_hit = air_now * dt_d if flying else 0.0
+        if flying:
+            air_now *= decay_i
+        dloss = min(factor * k_att_i * a * dt_d, d)
+        aloss = min(factor * k_def_i * d * dt_d + air_hit, a)
+        if phase != 3:
+            la += aloss
+            ld += dloss
         for e in range(n_fire):
-            fire_left[e] = fire_cap[e] * fire_scale[i]
-        pool = 0.0  # combat power the strikes have destroyed in the staging areas, not yet arrived
-        a = a0[i]
-        d = start_d
-        x = 0.0
-        phase = 0  # 0 battle, 1 pursuit, 2 culminated, 3 over (objective reached, or decided in single mode)
-        cum = 0.0
-        j = 0
-        pursuit_end = 0.0
-        la = 0.0
-        ld = 0.0
-        path_a[i, 0] = a
-        path_d[i, 0] = d
-        for s in range(steps):
-            if stop_when_decided and phase >= 2:
-                break  # culminated or arrived: whether the objective is reached can no longer change
-            t_now = (s + 1) * dt_h
-            factor = hold[i] if phase == 2 else 1.0
-            air_now += air_add[s]
-            # Air attacks only an attacker that is still attacking (battle or pursuit): once it has culminated it
-            # digs in, disperses and sits under its own air defence, and the sorties go elsewhere. While they fly,
-            # ground-based air defence shoots down a share of the aircraft: the effect decays at air_decay a day.
-            flying = phase <= 1 and air_now > 0.0
-            air_hit = air_now * dt_d if flying else 0.0
-            if flying:
-                air_now *= max(1.0 - air_decay[i] * dt_d, 0.0)
-            dloss = min(factor * k_att[i] * a * dt_d, d)
-            aloss = min(factor * k_def[i] * d * dt_d + air_hit, a)
-            if phase != 3:
-                la += aloss
-                ld += dloss
-            for e in range(n_fire):
-                if fire_left[e] > 0.0 and t_now > fire_times[i, e]:
-                    hit = min(fire_rate[e] * fire_scale[i] * dt_d, fire_left[e])
-                    fire_left[e] -= hit
-                    pool += hit
-            arriving = att_add[s] * att_scale[i]
-            if arriving > 0.0 and pool > 0.0:
-                struck = min(pool, arriving)
-                arriving -= struck
-                pool -= struck
-            a = max(a - aloss + arriving, 0.0)
-            d = max(d - dloss + extra[s], 0.0)
-            if phase == 0:
-                cum += hazard_per_day * dt_d
-                if a <= 0.0:
+            if fire_left[e] > 0.0 and t_now > fire_times[i, e]:
+                hit = min(fire_rate[e] * fire_scale_i * dt_d, fire_left[e])
+                fire_left[e] -= hit
+                pool += hit
+        arriving = att_add[s] * att_scale_i
+        if arriving > 0.0 and pool > 0.0:
+            struck = min(pool, arriving)
+            arriving -= struck
+            pool -= struck
+        a = max(a - aloss + arriving, 0.0)
+        d = max(d - dloss + extra[s], 0.0)
+        if phase == 0:
+            cum += hazard_step
+            if a <= 0.0:
+                phase = 2
+                t_culm[i] = t_now
+            elif cum >= clock_j:
+                # Battles are decided only when their clock runs out, never earlier (even against a defence
+                # worn to nothing), so that two cases share every event time: exact common random numbers.
+                # The first battle is fought at the line held since the ceasefire, later ones at a re-formed
+                # defence (intercepts b0, b0_later); ln(force ratio) is held inside the range of the battles
+                # the odds were fitted on [ln_lo, ln_hi]: no extrapolation beyond the data.
+                icpt = b0[i] if j == 0 else b0_later[i]
+                p_break = 1.0
+                if d > 0.0:
+                    lr = min(max(np.log(a / d), ln_lo), ln_hi)
+                    p_break = 1.0 / (1.0 + np.exp(-(icpt + b1[i] * lr)))
+                if draw_u[i, j % max_b] < p_break:
+                    won[i] += 1
+                    if not np.isfinite(t_break[i]):
+                        t_break[i] = t_now
+                    phase = 3 if single else 1
+                    pursuit_end = t_now + pursuit_h[i]
+                else:
                     phase = 2
                     t_culm[i] = t_now
-                elif cum >= clock[i, j % max_b]:
-                    # Battles are decided only when their clock runs out, never earlier (even against a defence
-                    # worn to nothing), so that two cases share every event time: exact common random numbers.
-                    # The first battle is fought at the line held since the ceasefire, later ones at a re-formed
-                    # defence (intercepts b0, b0_later); ln(force ratio) is held inside the range of the battles
-                    # the odds were fitted on [ln_lo, ln_hi]: no extrapolation beyond the data.
-                    icpt = b0[i] if j == 0 else b0_later[i]
-                    p_break = 1.0
-                    if d > 0.0:
-                        lr = min(max(np.log(a / d), ln_lo), ln_hi)
-                        p_break = 1.0 / (1.0 + np.exp(-(icpt + b1[i] * lr)))
-                    if draw_u[i, j % max_b] < p_break:
-                        won[i] += 1
-                        if not np.isfinite(t_break[i]):
-                            t_break[i] = t_now
-                        phase = 3 if single else 1
-                        pursuit_end = t_now + pursuit_h[i]
-                    else:
-                        phase = 2
-                        t_culm[i] = t_now
-                    j += 1
-                    cum = 0.0
-                if phase == 0 or phase == 1:
-                    x += v_contest[i] * dt_h if phase == 0 else v_exploit[i] * dt_h
-            elif phase == 1:
-                x += v_exploit[i] * dt_h
-                if t_now >= pursuit_end:
-                    phase = 0  # the defence re-forms with what it has: a new battle
-            if phase <= 1 and distance_km > 0.0 and x >= distance_km:
-                x = distance_km
-                phase = 3
-                reached[i] = True
-                t_obj[i] = t_now
-            if (s + 1) % stride == 0:
-                r = (s + 1) // stride
-                path_a[i, r] = a
-                path_d[i, r] = d
-                path_x[i, r] = x
-        loss_a[i] = la
-        loss_d[i] = ld
-        a_end[i] = a
-        d_end[i] = d
-        x_end[i] = x
-    return reached, t_obj, loss_a, loss_d, a_end, d_end, x_end, t_culm, t_break, path_a, path_d, path_x, won
+                j += 1
+                clock_j = clock[i, j % max_b]
+                cum = 0.0
+            if phase == 0 or phase == 1:
+                x += step_contest if phase == 0 else step_exploit
+        elif phase == 1:
+            x += step_exploit
+            if t_now >= pursuit_end:
+                phase = 0  # the defence re-forms with what it has: a new battle
+        if phase <= 1 and distance_km > 0.0 and x >= distance_km:
+            x = distance_km
+            phase = 3
+            reached[i] = True
+            t_obj[i] = t_now
+        rec_left -= 1
+        if rec_left == 0:
+            rec_left = stride
+            r += 1
+            path_a[i, r] = a
+            path_d[i, r] = d
+            path_x[i, r] = x
+    loss_a[i] = la
+    loss_d[i] = ld
+    a_end[i] = a
+    d_end[i] = d
+    x_end[i] = x
+    _clear_bins(extra, def_times, i, dt_h, steps)
+    _clear_bins(air_add, air_times, i, dt_h, steps)
+
+
+@numba.njit(cache=True, parallel=True)
+def _battle_kernel(inputs, n, n_rec, chunks):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    """Every trial, in ``chunks`` blocks of consecutive trials split over the cores (scratch bins per block)."""
+    outputs = _battle_outputs(n, n_rec)
+    steps = inputs[32]
+    size = -(-n // chunks)
+    for c in numba.prange(chunks):
+        extra, air_add = np.zeros(steps + 1), np.zeros(steps + 1)
+        for i in range(c * size, min(n, (c + 1) * size)):
+            _battle_trial(i, inputs, outputs, extra, air_add)
+    return outputs
+
+
+@numba.njit(cache=True, nogil=True)
+def _battle_kernel_serial(inputs, n, n_rec):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    """Every trial on this thread, without the interpreter lock: for callers that run several engagements at once
+    on threads of their own."""
+    outputs = _battle_outputs(n, n_rec)
+    steps = inputs[32]
+    extra, air_add = np.zeros(steps + 1), np.zeros(steps + 1)
+    for i in range(n):
+        _battle_trial(i, inputs, outputs, extra, air_add)
+    return outputs
 
 
 def draw_battles(rng: np.random.Generator, n: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -509,6 +569,7 @@ def run_battles(
     battle_draws: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
     b0_later: NDArray[np.float64] | None = None,
     log_ratio_bounds: tuple[float, float] = (-np.inf, np.inf),
+    parallel: bool = True,
 ) -> BattleOutcome:
     """The battle-sequence engine (docs/model.md, section 7.2): square-law attrition, battles decided by competing
     hazards whose odds follow the fitted logistic ``b0 + b1 · clip(ln ratio, *log_ratio_bounds)`` in the current
@@ -527,7 +588,11 @@ def run_battles(
     there too): for the cases that need only P.
 
     The battle clocks (Exp(1)) and outcome draws (U(0,1)) come from ``rng``, ``MAX_BATTLES`` per trial, always
-    the same number whatever the inputs, so two calls with equally seeded generators share every draw."""
+    the same number whatever the inputs, so two calls with equally seeded generators share every draw.
+
+    ``parallel``: split the trials over the cores (numba threads); False runs them on the calling thread without
+    the interpreter lock, for callers that run several engagements at once on threads of their own. The results
+    are the same either way."""
     n = len(a0)
     steps = round(days * 24.0 / dt_h)
     clock, draw_u = battle_draws if battle_draws is not None else draw_battles(rng, n)
@@ -536,7 +601,7 @@ def run_battles(
     def arr(v: NDArray[np.float64] | None, default: NDArray[np.float64], scale: float = 1.0) -> NDArray[np.float64]:
         return default if v is None else np.asarray(v, float) * scale
 
-    res = _battle_kernel(
+    inputs = (
         np.asarray(a0, float),
         np.asarray(d0, float),
         np.asarray(k_att, float),
@@ -571,5 +636,10 @@ def run_battles(
         bool(single_battle),
         bool(stop_when_decided),
     )
+    n_rec = steps // max(1, int(record_every_steps)) + 1
+    if parallel:  # four blocks of trials per thread: the cores stay busy when some trials end early
+        res = _battle_kernel(inputs, n, n_rec, max(1, min(n, 4 * numba.get_num_threads())))
+    else:
+        res = _battle_kernel_serial(inputs, n, n_rec)
     fields = (*OUTCOME_FIELDS, "battles_won")
     return BattleOutcome(record_h=_record_hours(steps, record_every_steps, dt_h), **dict(zip(fields, res, strict=True)))

@@ -88,7 +88,7 @@ def execute_run(db_url: str, run_id: int) -> str:
     """Run one queued plan (in the worker process): the pipeline, then the report; progress is written as each
     stage starts. Returns the final status."""
     from forceplan.forcegen import Options
-    from forceplan.plan import STAGES, run_plan
+    from forceplan.plan import plan_stages, run_plan
     from forceplan.report.html import render_report
 
     engine = make_engine(db_url, pool_size=2)
@@ -100,15 +100,16 @@ def execute_run(db_url: str, run_id: int) -> str:
             files = json.loads(run.snapshot)
             seed, trials, response_trials = run.seed, run.trials, run.response_trials
             run.status, run.stage = "running", "loading the snapshot"
-        steps = len(STAGES) + 1
         done = [0]
-
-        def stage(name: str) -> None:
-            _set(engine, run_id, stage=name, progress=round(done[0] / steps, 3))
-            done[0] += 1
 
         with tempfile.TemporaryDirectory(prefix="forceplan-run-") as tmp:
             sc = _load_snapshot(files, Path(tmp))
+            steps = len(plan_stages(sc, Options())) + 1
+
+            def stage(name: str) -> None:
+                _set(engine, run_id, stage=name, progress=round(done[0] / steps, 3))
+                done[0] += 1
+
             result = run_plan(
                 sc, Options(), response_trials, trials, seed, None, None, progress=stage, cache=worker_cache()
             )

@@ -8,13 +8,16 @@ function clean(v) {
   return v;
 }
 const R = clean(JSON.parse(document.getElementById('report-data').textContent));
-const cfg = { displaylogo: false, responsive: true };
+// Printing (the PDF printer sets window.forceplanPrinting before the page runs): static pictures, no mode bar and no
+// event handlers to set up.
+const cfg = { displaylogo: false, responsive: true, staticPlot: Boolean(window.forceplanPrinting) };
 // Titles sit at the top left, legends in one row under them (never over the plot or an axis title), and every
 // category axis shows every category (plotly would otherwise drop every other label when they crowd).
 const base = { margin: { l: 60, r: 20, t: 70, b: 50 }, font: { size: 11 },
   title: { x: 0, xanchor: 'left', y: 0.98, yanchor: 'top', font: { size: 13 } },
   legend: { orientation: 'h', x: 0, xanchor: 'left', y: 1, yanchor: 'bottom' } };
-const charts = [];
+// Plotly's promises, one per chart (sustain.js adds its own): the page says it is ready to print when all are kept.
+const charts = window.drawing = window.drawing || [];
 function plot(id, data, layout) {
   const el = document.getElementById(id);
   if (!el) return;

@@ -6,7 +6,7 @@
   const src = document.getElementById('sustain-data');
   if (!el || !src) return;
   const S = JSON.parse(src.textContent);
-  Plotly.newPlot(el, [
+  const drawn = Plotly.newPlot(el, [
     { x: S.month, y: S.deployed, mode: 'lines', name: 'deployed', line: { color: '#1565c0', shape: 'hv' } },
     { x: S.month, y: S.required, mode: 'lines', name: 'required (gap shaded)', line: { color: '#b71c1c', shape: 'hv' },
       fill: 'tonexty', fillcolor: 'rgba(183,28,28,0.18)' },
@@ -15,6 +15,8 @@
   ], { margin: { l: 60, r: 20, t: 40, b: 50 }, font: { size: 11 },
        title: { text: 'Personnel deployed and required, month by month' },
        xaxis: { title: { text: 'month after the ceasefire' }, dtick: 3 }, yaxis: { title: { text: 'personnel' }, rangemode: 'tozero' } },
-     { displaylogo: false, responsive: true }).then(() => { el.dataset.ready = '1'; });
+     { displaylogo: false, responsive: true, staticPlot: Boolean(window.forceplanPrinting) })
+    .then(() => { el.dataset.ready = '1'; });
+  (window.drawing = window.drawing || []).push(drawn);
   window.addEventListener('beforeprint', () => Plotly.Plots.resize(el));
 })();

@@ -65,7 +65,9 @@ class Element:
     units: int = 0
 
 
+@functools.lru_cache(maxsize=65_536)
 def _d(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Geodesic km between two (lon, lat) points; remembered, as the same pairs recur in every case and threat."""
     return float(geodesic_km(a[0], a[1], b[0], b[1]))
 
 
