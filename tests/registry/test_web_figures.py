@@ -86,6 +86,48 @@ def test_the_dashboard_shows_the_figures_of_forcegen_on_the_export(web: tuple[An
     assert "Computed " in page and " UTC from the registry" in page
 
 
+def test_after_pledge_changes_the_figures_are_forcegen_on_the_new_export(
+    web: tuple[Any, str], tmp_path: Path, monkeypatch: Any
+) -> None:
+    """When only pledges change, the match reuses the loaded sections (no export, no load): its figures are still
+    exactly those of ``forceplan forcegen`` on the registry's export."""
+    from forceplan.registry import figures, store
+    from forceplan.registry.db import Actor, make_engine
+
+    _client, url = web
+    engine = make_engine(url)
+    planner = Actor("planner", "planner")
+    before = figures.figures(engine, planner)
+    gbr, fra = Actor("editor-gbr", "editor", "GBR"), Actor("editor-fra", "editor", "FRA")
+    p = store.get_pledge(engine, gbr, "GBR-02")
+    store.update_pledge(engine, gbr, "GBR-02", {"quantity": 1}, f'"{p["version"]}"')
+    fra_id = store.list_pledges(engine, fra)[0]["id"]
+    store.transition_pledge(
+        engine, fra, fra_id, "withdrawn", "test", f'"{store.get_pledge(engine, fra, fra_id)["version"]}"'
+    )
+
+    def no_load(*_a: Any) -> Any:
+        raise AssertionError("a pledge change loaded the whole export again")
+
+    monkeypatch.setattr(figures, "load_scenario", no_load)
+    figs = figures.figures(engine, planner, fresh=True)
+    engine.dispose()
+    assert figs.version != before.version and not figs.behind
+    fg = _forcegen_on_export(url, tmp_path)
+    want: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for s in fg["slots"]:
+        want[s["capability"]][0] += s["required_units"]
+        want[s["capability"]][1] += s["filled_units"]
+        want[s["capability"]][2] += s["shortfall_units"]
+    got = {c["capability"]: [c["required_units"], c["matched_units"], c["shortfall_units"]] for c in figs.capabilities}
+    assert got == dict(want)
+    assert figs.totals["personnel_matched"] == fg["totals"]["personnel_matched"] < before.totals["personnel_matched"]
+    assert [(b["nation"], b["personnel_matched"]) for b in figs.burden] == [
+        (b["nation"], b["personnel_matched"]) for b in fg["burden"]
+    ]
+    assert [s["slot"] for s in figs.shortfalls] == [s["slot"] for s in fg["slots"] if s["shortfall_units"] > 0]
+
+
 def test_substitutes_count_in_the_dashboard_as_in_the_plan(web: tuple[Any, str]) -> None:
     """A capability filled by another's units (the catalogue's ``fills``) is short of nothing on the dashboard when
     the match fills it, although its own units fall short of the requirement."""
@@ -112,12 +154,13 @@ def test_the_figures_are_computed_once_per_change(web: tuple[Any, str]) -> None:
 
     _client, url = web
     engine = make_engine(url)
-    first = figures.live_match(engine)
-    assert figures.live_match(engine) is first
+    first = figures.current_match(engine)
+    assert figures.live_match(engine) is first and figures.current_match(engine) is first
     gbr = Actor("editor-gbr", "editor", "GBR")
     p = store.get_pledge(engine, gbr, "GBR-02")
     store.update_pledge(engine, gbr, "GBR-02", {"quantity": 1}, f'"{p["version"]}"')
-    second = figures.live_match(engine)
+    second = figures.current_match(engine)
+    assert figures.current_match(engine) is second
     engine.dispose()
     assert second is not first and second.version != first.version
     assert second.result.totals.personnel_matched < first.result.totals.personnel_matched

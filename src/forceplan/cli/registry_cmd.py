@@ -159,7 +159,7 @@ def serve(
     )
     if workers == 1:
         keeper = LogKeeper(log, key, log_signer, witnesses, witness_quorum)
-        app = create_app(url, secure_cookies=secure_cookies, keeper=keeper)
+        app = create_app(url, secure_cookies=secure_cookies, keeper=keeper, warm_figures=True)
         uvicorn.run(app, host=host, port=port, log_level="warning", timeout_keep_alive=75)
     else:
         import os

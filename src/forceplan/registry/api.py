@@ -7,8 +7,7 @@ wording. Writes carry the version they change (``If-Match``; 428 without, 409 wi
 from __future__ import annotations
 
 import json
-import urllib.parse
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,8 +20,15 @@ from pydantic import BaseModel
 
 from forceplan.monitoring.keeper import BatchRejected, LogKeeper, ProofError
 from forceplan.monitoring.log import LogError
-from forceplan.registry import auth, jobs, store, web
+from forceplan.registry import auth, figures, jobs, store, web
 from forceplan.registry.db import Actor, make_engine
+from forceplan.registry.door import (
+    PROBLEM,
+    BodyLimit,
+    SecurityHeaders,
+    has_surrogate,
+    problem_response,
+)
 from forceplan.registry.migrate import ensure_current
 from forceplan.registry.schemas import (
     AuditEntry,
@@ -52,17 +58,10 @@ from forceplan.registry.schemas import PledgeCreate as _PledgeCreate
 from forceplan.registry.schemas import PledgeUpdate as _PledgeUpdate
 from forceplan.scenario import Problem
 from forceplan.scenario.io import problems_from_errors
-from forceplan.scenario.problems import format_path
 
 COOKIE = "forceplan_session"
-MAX_BODY_BYTES = 1024 * 1024
-"""A request body over 1 MiB is refused (413) before it is read whole."""
-MAX_INCIDENT_BATCH_BYTES = 32 * 1024 * 1024
-"""Incident batches may be larger (tens of thousands of incidents)."""
-LARGE_BODIES = {"/api/log/incidents": MAX_INCIDENT_BATCH_BYTES}
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PASSWORD_CHANGE_PATHS = frozenset({"/api/password", "/api/me", "/api/session"})
-PROBLEM = "application/problem+json"
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ProblemDetails, "content": {PROBLEM: {}}, "description": why}
     for code, why in {
@@ -85,96 +84,12 @@ MaterielCreate = _MaterielCreate
 MaterielUpdate = _MaterielUpdate
 
 
-def problem_response(
-    status: int,
-    title: str,
-    detail: str,
-    problems: list[Problem] | None = None,
-    current: Any = None,
-    headers: dict[str, str] | None = None,
-) -> JSONResponse:
-    body = {
-        "type": "about:blank",
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "errors": [{"path": format_path(p.path), "message": p.message, "hint": p.hint} for p in problems or []],
-        "current": current,
-    }
-    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
-
-
-class BodyLimit:
-    """Pure ASGI middleware, the door every request passes: an address or query with a NUL or text that is not
-    UTF-8 is refused (400); a body over ``limit`` bytes is refused (413), by Content-Length or, for a chunked body,
-    as it streams in (a chunked body is read here, at most ``limit`` bytes, before the route sees it)."""
-
-    def __init__(self, app: Any, limit: int = MAX_BODY_BYTES):
-        self.app, self.limit = app, limit
-
-    async def __call__(self, scope: dict[str, Any], receive: Callable[[], Awaitable[Any]], send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        if not _clean_address(scope):
-            await problem_response(400, "Bad request", "the address holds a NUL character or text that is not UTF-8")(
-                scope, receive, send
-            )
-            return
-        limit = LARGE_BODIES.get(scope.get("path", ""), self.limit)
-        too_large = problem_response(413, "Too large", f"a request body here is at most {limit} bytes")
-        length = [v for k, v in scope.get("headers", []) if k == b"content-length"]
-        if length:
-            if not length[0].isdigit() or int(length[0]) > limit:
-                await too_large(scope, receive, send)
-                return
-            await self.app(scope, receive, send)
-            return
-        # No length given (chunked): read the body here, refusing it as soon as it passes the limit.
-        chunks, seen, more = [], 0, True
-        while more:
-            msg = await receive()
-            if msg["type"] != "http.request":
-                return  # the client went away
-            chunks.append(msg.get("body", b""))
-            seen += len(chunks[-1])
-            more = bool(msg.get("more_body", False))
-            if seen > limit:
-                await too_large(scope, receive, send)
-                return
-        body, sent = b"".join(chunks), False
-
-        async def replay() -> Any:
-            nonlocal sent
-            if sent:
-                return await receive()
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.app(scope, replay, send)
-
-
-def _clean_address(scope: dict[str, Any]) -> bool:
-    path, query = scope.get("path", ""), scope.get("query_string", b"")
-    if "\x00" in path or _has_surrogate(path):
-        return False
-    try:
-        decoded = urllib.parse.unquote(query.decode("ascii"), errors="strict")
-    except (UnicodeDecodeError, ValueError):
-        return False
-    return "\x00" not in decoded
-
-
-def _has_surrogate(text: str) -> bool:
-    return any("\ud800" <= ch <= "\udfff" for ch in text)
-
-
 def _bad_strings(value: Any, path: tuple[str | int, ...] = ()) -> list[Problem]:
     """Every string in a JSON document that holds a NUL or a lone surrogate (no database can store them)."""
     if isinstance(value, str):
         if "\x00" in value:
             return [Problem("holds a NUL character", path)]
-        if _has_surrogate(value):
+        if has_surrogate(value):
             return [Problem("holds a lone UTF-16 surrogate (not a character)", path)]
         return []
     if isinstance(value, dict):
@@ -253,10 +168,12 @@ def create_app(
     migrate: bool = True,
     secure_cookies: bool = False,
     keeper: LogKeeper | None = None,
+    warm_figures: bool = False,
 ) -> FastAPI:
     """The application. ``db_url``: SQLAlchemy URL (SQLite file or PostgreSQL); migrations are applied on start
     when ``migrate``; plan runs go to one worker process when ``run_plans``; ``keeper`` serves the ceasefire log
-    (default: the folder ``ceasefire-log`` in the working folder, no signing key)."""
+    (default: the folder ``ceasefire-log`` in the working folder, no signing key); ``warm_figures``: the
+    dashboard's figures are computed in the background as the server starts (``forceplan serve``)."""
     keeper = keeper or LogKeeper(Path("ceasefire-log"))
     engine = make_engine(db_url)
     runner = jobs.Runner(db_url) if run_plans else None
@@ -267,6 +184,8 @@ def create_app(
         if migrate:
             ensure_current(engine)
         jobs.recover_interrupted(engine)
+        if warm_figures:
+            figures.warm(engine)
         yield
         if runner is not None:
             runner.shutdown()
@@ -616,15 +535,7 @@ def create_app(
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        response.headers.setdefault("Cache-Control", "no-store")
-        return response
-
+    app.add_middleware(SecurityHeaders)  # added last: the outermost, so every answer carries them
     return app
 
 

@@ -32,4 +32,5 @@ def app_from_env() -> FastAPI:
         migrate=False,  # the parent process applied them before starting the workers
         secure_cookies=(env("FORCEPLAN_SECURE_COOKIES") or "").lower() in ("1", "true", "yes"),
         keeper=keeper,
+        warm_figures=True,
     )

@@ -85,13 +85,14 @@ def add_user(engine: Engine, username: str, role: str, nation: str | None, passw
     one_time = password is None
     password = password or new_password()
     check_password_strength(password)
+    hashed = hash_password(password)  # before the transaction: SQLite's write lock is not held through Argon2
     with transaction(engine, SYSTEM) as s:
         if s.scalars(select(User).where(User.username == username)).first():
             raise Conflict(f"user {username!r} exists already")
         s.add(
             User(
                 username=username,
-                password_hash=hash_password(password),
+                password_hash=hashed,
                 role=role,
                 nation=nation.upper() if nation else None,
                 disabled=False,
@@ -136,11 +137,12 @@ def reset_password(engine: Engine, username: str, password: str | None = None) -
     one_time = password is None
     password = password or new_password()
     check_password_strength(password)
+    hashed = hash_password(password)  # before the transaction, as in add_user
     with transaction(engine, SYSTEM) as s:
         u = s.scalars(select(User).where(User.username == username)).first()
         if u is None:
             raise NotFound(f"no user {username!r}")
-        u.password_hash, u.failed_logins, u.locked_until = hash_password(password), 0, None
+        u.password_hash, u.failed_logins, u.locked_until = hashed, 0, None
         u.must_change_password = one_time
         for t in s.scalars(select(Token).where(Token.user_id == u.id, Token.revoked.is_(False))):
             t.revoked = True
@@ -357,7 +359,7 @@ def authenticate(engine: Engine, token: str) -> tuple[Actor, str, str | None]:
 
 
 def _authenticate(engine: Engine, token: str) -> tuple[Actor, str, str | None]:
-    with transaction(engine, SYSTEM) as s:
+    with transaction(engine, SYSTEM, read_only=True) as s:
         row = s.execute(
             select(Token, User).join(User, User.id == Token.user_id).where(Token.token_sha256 == _digest(token))
         ).first()

@@ -226,8 +226,10 @@ def make_engine(url: str, pool_size: int = 20) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        # Take the write lock at BEGIN so two writers queue instead of failing on upgrade (SQLite's only wall).
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A transaction that may write takes the write lock at BEGIN, so two writers queue instead of failing on
+        # upgrade (SQLite's only wall). A read-only one begins deferred: under WAL it reads its snapshot while a
+        # writer holds the lock, instead of queueing behind every write (and every other reader) for it.
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -303,12 +305,31 @@ def _migrated(engine: Engine) -> bool:
     return bool(found)
 
 
+READ_ONLY = "forceplan_read_only"
+"""Execution option of a read-only transaction (see :func:`transaction`)."""
+_READ_ONLY_SQL = "set_config('transaction_read_only', 'on', true)"
+
+
 @contextmanager
-def transaction(engine: Engine, actor: Actor) -> Iterator[Session]:
+def transaction(engine: Engine, actor: Actor, *, read_only: bool = False, snapshot: bool = False) -> Iterator[Session]:
     """A session in one transaction, committed on success; on PostgreSQL the actor is set, signed, for its
-    row-level security policies (transaction-local, so a pooled connection never carries it to another request)."""
-    context = sign_context(wall_key(engine), actor) if is_postgres(engine) and _migrated(engine) else None
+    row-level security policies (transaction-local, so a pooled connection never carries it to another request).
+
+    ``read_only``: the transaction only reads. On SQLite it then begins deferred (a snapshot, not the write lock);
+    on PostgreSQL it is read only (``transaction_read_only``), so a write in it fails instead of passing.
+    ``snapshot``: every statement sees the same snapshot of the database (PostgreSQL: REPEATABLE READ; a SQLite
+    transaction always does)."""
+    postgres = is_postgres(engine)
+    context = sign_context(wall_key(engine), actor) if postgres and _migrated(engine) else None
     with Session(engine, expire_on_commit=False) as s, s.begin():
-        if context is not None:
+        # The connection is taken now, with the option the SQLite begin event reads (before BEGIN is sent).
+        s.connection(execution_options={READ_ONLY: True} if read_only else None)
+        if snapshot and postgres:  # before any other statement of the transaction
+            s.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+        if context is not None and read_only:  # one round trip for both, each local to this transaction
+            s.execute(text(f"SELECT set_config('forceplan.ctx', :c, true), {_READ_ONLY_SQL}"), {"c": context})
+        elif context is not None:
             s.execute(text("SELECT set_config('forceplan.ctx', :c, true)"), {"c": context})
+        elif postgres and read_only:
+            s.execute(text(f"SELECT {_READ_ONLY_SQL}"))
         yield s

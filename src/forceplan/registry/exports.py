@@ -50,7 +50,7 @@ def _pledges(engine: Engine, actor: Actor, names: wording.Names) -> Table:
 
 
 def _fill(engine: Engine, actor: Actor, names: wording.Names) -> Table:
-    figs = figures.figures(engine, actor)
+    figs = figures.figures(engine, actor, fresh=True)
     at = figs.computed_at.strftime("%Y-%m-%d %H:%M UTC")
     head = ["Capability", "Units required", "Units matched", "Matched by substitution", "Units short",
             "Personnel matched", "Computed at"]  # fmt: skip
@@ -60,7 +60,7 @@ def _fill(engine: Engine, actor: Actor, names: wording.Names) -> Table:
 
 
 def _shortfalls(engine: Engine, actor: Actor, names: wording.Names) -> Table:
-    figs = figures.figures(engine, actor)
+    figs = figures.figures(engine, actor, fresh=True)
     at = figs.computed_at.strftime("%Y-%m-%d %H:%M UTC")
     if actor.is_planner:
         head = ["Capability", "Task", "Phase", "Units required", "Units short", "Why", "Computed at"]

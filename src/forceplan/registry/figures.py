@@ -2,21 +2,32 @@
 
 The dashboard's fill, shortfalls and burden are the match that ``forceplan forcegen`` and ``forceplan plan`` make
 (:func:`forceplan.forcegen.match_force` with the default options: every pledge offered or later counts, and one
-capability may fill another's slot), run on the registry's live pledges. It is computed once per change of the
-registry's data (sections and pledge versions) and kept with the moment it was computed, so every page shows the
-same figures and says when they were computed.
+capability may fill another's slot), run on the registry's live pledges. It is computed once per version of the
+registry's data (sections and pledge versions) and kept with that version and the moment it was computed, so
+every page shows the same figures and says when they were computed.
 
-A change to a pledge is previewed the same way: the match is run with the changed pledge in place of the stored
-one, and the slots whose shortfall grows (or shrinks) are named before the change is saved.
+The match takes seconds (the registry is exported and loaded as the loader reads a file, then the MILP is solved),
+so a reader never waits for it once a first match exists: a reader gets the newest finished match at once, with
+the version it belongs to, and when the data have changed since, one computation starts in the background (one
+at a time per registry and process; the next one starts no sooner than ``GAP_FACTOR`` times the last one's
+duration after it ended, so under a stream of writes the background takes at most about a third of a core). The
+pages say when their figures are behind the registry. The figures of a version are built once and shared.
+
+A change to a pledge is previewed on the match of the registry's current version (waiting for it if need be):
+the match is run with the changed pledge in place of the stored one, and the slots whose shortfall grows (or
+shrinks) are named before the change is saved.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
+import logging
 import shutil
 import tempfile
 import threading
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +35,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from forceplan.forcegen import ForcegenResult, Options, match_force
 from forceplan.names import in_words
@@ -31,6 +43,11 @@ from forceplan.registry import store, wording
 from forceplan.registry.db import Actor, PledgeRow, Section, transaction, utcnow
 from forceplan.scenario import Scenario, load_scenario
 from forceplan.scenario.model import Pledge, PledgeStatus
+
+log = logging.getLogger(__name__)
+
+GAP_FACTOR = 2.0
+"""A background computation starts no sooner than this many times the last one's duration after it ended."""
 
 
 @dataclass(frozen=True)
@@ -41,40 +58,156 @@ class LiveMatch:
     scenario: Scenario
     computed_at: dt.datetime
     version: str
+    sections: tuple[tuple[str, int], ...] = ()
+    """The version of every section the scenario was loaded with."""
 
 
-_cache: dict[str, LiveMatch] = {}
-_lock = threading.Lock()
-_folders: list[Path] = []
+@dataclass
+class _Live:
+    """One registry's newest finished match (in this process) and the state of its background computation."""
+
+    newest: LiveMatch | None = None
+    computing: bool = False
+    next_start_s: float = 0.0  # time.monotonic() before which no background computation starts
+    folders: list[Path] = field(default_factory=list)
+    figures: dict[tuple[str, bool], Figures] = field(default_factory=dict)  # (version, planner) -> figures
+    state: threading.Lock = field(default_factory=threading.Lock)  # guards the fields above, held briefly
+    compute: threading.Lock = field(default_factory=threading.Lock)  # one computation at a time
+
+
+_lives: dict[str, _Live] = {}
+_lives_lock = threading.Lock()
+
+
+def _live(engine: Engine) -> _Live:
+    with _lives_lock:
+        return _lives.setdefault(str(engine.url), _Live())
+
+
+def _versions_in(s: Session, url: str) -> tuple[str, tuple[tuple[str, int], ...]]:
+    """The data version (see :func:`data_version`) and the sections' versions, read in ``s``."""
+    sections = tuple(sorted((str(n), int(v)) for n, v in s.execute(select(Section.name, Section.version))))
+    pledges = sorted((str(i), int(v)) for i, v in s.execute(select(PledgeRow.id, PledgeRow.version)))
+    return hashlib.sha256(repr((url, sections, pledges)).encode()).hexdigest()[:16], sections
 
 
 def data_version(engine: Engine) -> str:
     """A digest of every section's and every pledge's version: it changes with any edit that can change the match."""
-    with transaction(engine, store.SYSTEM_ACTOR) as s:
-        sections = sorted((str(n), int(v)) for n, v in s.execute(select(Section.name, Section.version)))
-        pledges = sorted((str(i), int(v)) for i, v in s.execute(select(PledgeRow.id, PledgeRow.version)))
-    return hashlib.sha256(repr((str(engine.url), sections, pledges)).encode()).hexdigest()[:16]
+    with transaction(engine, store.SYSTEM_ACTOR, read_only=True) as s:
+        return _versions_in(s, str(engine.url))[0]
+
+
+def _with_pledges(s: Session, sc: Scenario) -> Scenario:
+    """``sc`` with the registry's pledges as they are in ``s`` (in the export's order), validated as the loader
+    validates a scenario: what loading the export would give while no section has changed. Each pledge's
+    references were checked when it was written (a section change takes the full export instead)."""
+    rows = s.scalars(select(PledgeRow).order_by(PledgeRow.position, PledgeRow.id))
+    pledges = [{k: v for k, v in store.pledge_dict(r).items() if v is not None} for r in rows]
+    return Scenario.model_validate({**dict(sc), "pledges": pledges})
+
+
+def _compute(engine: Engine, live: _Live) -> LiveMatch:
+    """The match on the registry's current version (kept as the newest); by one thread at a time."""
+    with live.compute:
+        started = time.monotonic()
+        # The version and the data are read in one snapshot: the figures are exactly those of their version.
+        sc: Scenario | None = None
+        with transaction(engine, store.SYSTEM_ACTOR, read_only=True, snapshot=True) as s:
+            version, sections = _versions_in(s, str(engine.url))
+            at = utcnow()  # the moment of the data the figures are of (the pages say "as they stood then")
+            newest = live.newest
+            if newest is not None and newest.version == version:  # computed meanwhile by another thread
+                return newest
+            if newest is not None and newest.sections == sections:
+                # Only pledges changed: the loaded sections are reused (the export and load are ~95 % of the time).
+                sc = _with_pledges(s, newest.scenario)
+            else:
+                folder = Path(tempfile.mkdtemp(prefix="forceplan-fill-"))
+                try:
+                    path = store.write_document(s, folder)
+                except BaseException:
+                    shutil.rmtree(folder, ignore_errors=True)
+                    raise
+        if sc is None:
+            try:
+                sc = load_scenario(path)
+            except BaseException:
+                shutil.rmtree(folder, ignore_errors=True)
+                raise
+        hit = LiveMatch(match_force(sc, Options()), sc, at, version, sections)
+        old: list[Path] = []
+        with live.state:
+            live.newest = hit
+            live.figures.clear()
+            live.next_start_s = time.monotonic() + GAP_FACTOR * (time.monotonic() - started)
+            if newest is None or newest.sections != sections:
+                # The folder lives while its scenario may be in use (its geometry is read when first needed, and a
+                # preview may still run on the previous scenario): the two newest are kept, older ones removed.
+                live.folders.append(folder)
+                old = live.folders[:-2]
+                del live.folders[:-2]
+        for f in old:
+            shutil.rmtree(f, ignore_errors=True)
+        return hit
+
+
+def _in_background(engine: Engine, live: _Live) -> None:
+    try:
+        time.sleep(max(0.0, live.next_start_s - time.monotonic()))
+        _compute(engine, live)
+    except Exception:  # a registry emptied or unreadable meanwhile: the next reader computes, and sees the error
+        log.exception("the registry's figures could not be computed in the background")
+    finally:
+        with live.state:
+            live.computing = False
+
+
+def newest_match(engine: Engine) -> tuple[LiveMatch, str]:
+    """The newest finished match and the registry's current data version, at once: when they differ, one
+    computation of the current version is started in the background (unless one is under way). Only the first
+    reader of a registry waits, for the first match."""
+    live = _live(engine)
+    current = data_version(engine)
+    with live.state:
+        newest = live.newest
+        start = newest is not None and newest.version != current and not live.computing
+        if start:
+            live.computing = True
+    if newest is None:
+        return _compute(engine, live), current
+    if start:
+        threading.Thread(target=_in_background, args=(engine, live), name="forceplan-figures", daemon=True).start()
+    return newest, current
+
+
+def warm(engine: Engine) -> threading.Thread:
+    """Start computing the first match in the background (a server's start), so that no page waits for it."""
+
+    def run() -> None:
+        try:
+            current_match(engine)
+        except Exception as exc:  # an empty registry, say: the first page says what is wrong
+            log.info("no figures computed at start: %s", exc)
+
+    thread = threading.Thread(target=run, name="forceplan-figures", daemon=True)
+    thread.start()
+    return thread
 
 
 def live_match(engine: Engine) -> LiveMatch:
-    """The match on the registry's current data, computed at most once per data version (by one thread)."""
-    version = data_version(engine)
-    key = str(engine.url)
-    with _lock:
-        hit = _cache.get(key)
-        if hit is not None and hit.version == version:
-            return hit
-        # The folder lives while its scenario may be in use (its geometry is read when first needed, and a preview
-        # may still run on the previous scenario): the two newest are kept, older ones removed.
-        folder = Path(tempfile.mkdtemp(prefix="forceplan-fill-"))
-        sc = load_scenario(store.export_registry(engine, store.SYSTEM_ACTOR, folder))
-        result = match_force(sc, Options())
-        hit = LiveMatch(result, sc, utcnow(), version)
-        _cache[key] = hit
-        _folders.append(folder)
-        while len(_folders) > 2:
-            shutil.rmtree(_folders.pop(0), ignore_errors=True)
-        return hit
+    """The newest finished match (possibly of an earlier version; see :func:`newest_match`)."""
+    return newest_match(engine)[0]
+
+
+def current_match(engine: Engine) -> LiveMatch:
+    """The match on the registry's current version, computed now if it is not there yet (waits)."""
+    live = _live(engine)
+    current = data_version(engine)
+    with live.state:
+        newest = live.newest
+    if newest is not None and newest.version == current:
+        return newest
+    return _compute(engine, live)
 
 
 def capability_fill(result: ForcegenResult, sc: Scenario) -> list[dict[str, Any]]:
@@ -101,7 +234,8 @@ def capability_fill(result: ForcegenResult, sc: Scenario) -> list[dict[str, Any]
 
 @dataclass
 class Figures:
-    """What the dashboard and the nation page show, from one :class:`LiveMatch`."""
+    """What the dashboard and the nation page show, from one :class:`LiveMatch` (shared by every reader of its
+    version: read it, do not change it)."""
 
     computed_at: dt.datetime
     version: str
@@ -110,6 +244,8 @@ class Figures:
     shortfalls: list[dict[str, Any]] = field(default_factory=list)
     burden: list[dict[str, Any]] = field(default_factory=list)
     readiness: list[dict[str, Any]] = field(default_factory=list)
+    behind: bool = False
+    """The registry has changed since these figures were computed (newer ones are being computed)."""
 
 
 def unused_of(engine: Engine, nation: str) -> list[dict[str, Any]]:
@@ -122,11 +258,28 @@ def unused_of(engine: Engine, nation: str) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def figures(engine: Engine, actor: Actor) -> Figures:
+def figures(engine: Engine, actor: Actor, *, fresh: bool = False) -> Figures:
     """The coalition's figures for ``actor``: aggregates for everyone who may read pledges; slot reasons (which
-    name other nations' pledges) and burden per nation for planners only."""
+    name other nations' pledges) and burden per nation for planners only. From the newest finished match (its
+    ``behind`` says whether the registry has changed since), or with ``fresh`` from the current version (waits)."""
     store.require_reader(actor)
-    live = live_match(engine)
+    if fresh:
+        live, current = current_match(engine), None
+    else:
+        live, current = newest_match(engine)
+    state = _live(engine)
+    key = (live.version, actor.is_planner)
+    with state.state:
+        built = state.figures.get(key)
+    if built is None:
+        built = _build(live, actor.is_planner)
+        with state.state:
+            if state.newest is live:  # not replaced meanwhile: keep it for the other readers of this version
+                state.figures[key] = built
+    return dataclasses.replace(built, behind=current is not None and current != live.version)
+
+
+def _build(live: LiveMatch, planner: bool) -> Figures:
     r, sc = live.result, live.scenario
     t = r.totals
     totals = {
@@ -142,7 +295,7 @@ def figures(engine: Engine, actor: Actor) -> Figures:
         "optimal": r.optimal,
     }
     out = Figures(live.computed_at, live.version, totals, capability_fill(r, sc))
-    if actor.is_planner:
+    if planner:
         names = {c.id: c.name for c in sc.capabilities}
         phases = {p.id: p.name for p in sc.phases}
         out.shortfalls = [
@@ -209,7 +362,7 @@ def preview_change(engine: Engine, actor: Actor, pledge_id: str, changes: dict[s
         new["status_dates"] = {"offered": stored["status_dates"].get("offered") or store.today().isoformat()}
     if not substantive:
         return Consequences(pledge_id, False, [], [])
-    live = live_match(engine)
+    live = current_match(engine)  # the consequences of a change are those on the registry as it is now
     sc = live.scenario
     changed = Pledge.model_validate({k: v for k, v in new.items() if v is not None or k == "available_until_day"})
     pledges = tuple(changed if p.id == pledge_id else p for p in sc.pledges)

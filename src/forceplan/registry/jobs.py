@@ -195,7 +195,7 @@ def _visible_run(actor: Actor, r: PlanRun) -> bool:
 
 
 def list_runs(engine: Engine, actor: Actor) -> list[dict[str, Any]]:
-    with transaction(engine, actor) as s:
+    with transaction(engine, actor, read_only=True) as s:
         runs = s.scalars(select(PlanRun).order_by(PlanRun.id.desc()).limit(200))
         return [run_public(r) for r in runs if _visible_run(actor, r)]
 
@@ -203,7 +203,7 @@ def list_runs(engine: Engine, actor: Actor) -> list[dict[str, Any]]:
 def get_run(engine: Engine, actor: Actor, run_id: int, part: str | None = None) -> Any:
     """A run's status, or one of its outputs (``plan.json``, ``report.html``); planners see every run, others
     the published ones."""
-    with transaction(engine, actor) as s:
+    with transaction(engine, actor, read_only=True) as s:
         r = s.get(PlanRun, run_id)
         if r is None or not _visible_run(actor, r):
             raise NotFound(f"no plan run {run_id} that you may see")
@@ -281,7 +281,7 @@ def publish_run(engine: Engine, actor: Actor, run_id: int) -> dict[str, Any]:
 def latest_plan(engine: Engine, actor: Actor) -> dict[str, Any] | None:
     """plan.json of the newest finished run the actor may see (planners: any, whole; others: published, filtered
     as :func:`filter_plan` says)."""
-    with transaction(engine, actor) as s:
+    with transaction(engine, actor, read_only=True) as s:
         q = select(PlanRun).where(PlanRun.status == "done").order_by(PlanRun.id.desc())
         if not actor.is_planner:
             q = q.where(PlanRun.published.is_(True))

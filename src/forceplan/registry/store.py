@@ -268,7 +268,7 @@ def list_pledges(
     engine: Engine, actor: Actor, nation: str | None = None, status: str | None = None
 ) -> list[dict[str, Any]]:
     require_reader(actor)
-    with transaction(engine, actor) as s:
+    with transaction(engine, actor, read_only=True) as s:
         q = select(PledgeRow).order_by(PledgeRow.nation, PledgeRow.position, PledgeRow.id)
         if not actor.is_planner:
             q = q.where(PledgeRow.nation == actor.nation)
@@ -280,7 +280,7 @@ def list_pledges(
 
 
 def get_pledge(engine: Engine, actor: Actor, pledge_id: str) -> dict[str, Any]:
-    with transaction(engine, actor) as s:
+    with transaction(engine, actor, read_only=True) as s:
         return pledge_public(_load_pledge(s, actor, pledge_id))
 
 
@@ -473,7 +473,7 @@ def _validate_materiel(s: Session, data: dict[str, Any]) -> Materiel:
 
 def list_materiel(engine: Engine, actor: Actor) -> list[dict[str, Any]]:
     require_reader(actor)
-    with transaction(engine, actor) as s:
+    with transaction(engine, actor, read_only=True) as s:
         q = select(MaterielRow).order_by(MaterielRow.position)
         if not actor.is_planner:
             q = q.where(MaterielRow.nation == actor.nation)
@@ -538,7 +538,7 @@ def _save_materiel(
 def get_sections(engine: Engine, actor: Actor, names: Iterable[str] = SECTIONS) -> dict[str, dict[str, Any]]:
     """Scenario sections with their versions: every signed-in role reads them (they are the coalition's common
     picture: catalogue, sites, threats, requirement)."""
-    with transaction(engine, actor) as s:
+    with transaction(engine, actor, read_only=True) as s:
         rows = s.scalars(select(Section).where(Section.name.in_(list(names))))
         return {r.name: {"name": r.name, "body": r.body, "version": r.version} for r in rows}
 
@@ -583,8 +583,10 @@ def fill(engine: Engine, actor: Actor) -> dict[str, Any]:
     """The coalition's aggregate figures, open to every signed-in role: units and personnel pledged per
     capability by status against the requirement's units. Counted: committed and deployed (a pledge is recorded
     when offered and counted once committed, as in OCHA's tracking); the optimised match is in plan runs."""
-    with transaction(engine, actor) as s:
-        sections = {r.name: r.body for r in s.scalars(select(Section))}
+    with transaction(engine, actor, read_only=True) as s:
+        # Only the two sections the figures need: the others (sites, sources, threats ...) are most of the bytes.
+        wanted = Section.name.in_(("capabilities", "requirement"))
+        sections = {r.name: r.body for r in s.scalars(select(Section).where(wanted))}
         rows = s.execute(text("SELECT capability, status, units, personnel, pledges, stale FROM pledge_fill")).all()
     stale = sum(int(r[5] or 0) for r in rows)
     awaiting = sum(int(r[4] or 0) for r in rows if r[1] == "offered")
@@ -626,7 +628,7 @@ def fill(engine: Engine, actor: Actor) -> dict[str, Any]:
 def burden(engine: Engine, actor: Actor) -> list[dict[str, Any]]:
     """Burden sharing per nation (planners): personnel counted and offered, per million people and per US$ bn."""
     require_planner(actor, "see burden sharing per nation")
-    with transaction(engine, actor) as s:
+    with transaction(engine, actor, read_only=True) as s:
         section = s.get(Section, "nations")
         nations = {n["iso3"]: n for n in (section.body if section else [])}
         rows = s.execute(text("SELECT nation, status, personnel FROM nation_burden")).all()
@@ -650,7 +652,7 @@ def audit_trail(
 ) -> list[dict[str, Any]]:
     """Who changed what and when. Planners and admins see all; an editor sees its own nation's records."""
     require_reader(actor)
-    with transaction(engine, actor) as s:
+    with transaction(engine, actor, read_only=True) as s:
         q = select(AuditRow).order_by(AuditRow.id.desc()).limit(max(1, min(limit, 5000)))
         if not actor.is_planner:
             q = q.where(AuditRow.nation == actor.nation)
@@ -779,11 +781,16 @@ def _write_document(s: Session, raw: dict[str, Any], out_dir: Path) -> Path:
     return out
 
 
+def write_document(s: Session, out_dir: Path) -> Path:
+    """The registry as a scenario folder, read in the caller's transaction ``s`` (whose rights it has)."""
+    return _write_document(s, _document(s), out_dir)
+
+
 def export_registry(engine: Engine, actor: Actor, out_dir: Path) -> Path:
     """Write the registry's state as a scenario folder (scenario.yaml and its GeoJSON files); every CLI analysis
     runs on it. Only planners export: the file holds every nation's pledges."""
     require_planner(actor, "export the registry")
-    with transaction(engine, actor) as s:
+    with transaction(engine, actor, read_only=True) as s:
         return _write_document(s, _document(s), out_dir)
 
 
@@ -801,7 +808,7 @@ _scenario_lock = threading.Lock()
 
 def current_scenario(engine: Engine) -> Scenario:
     """The registry's scenario as the loader reads it (for classifying incidents), rebuilt when a section changes."""
-    with transaction(engine, SYSTEM_ACTOR) as s:
+    with transaction(engine, SYSTEM_ACTOR, read_only=True) as s:
         key = (
             str(engine.url),
             *sorted((str(n), int(v)) for n, v in s.execute(select(Section.name, Section.version))),
