@@ -84,7 +84,7 @@ def _highspy() -> Any:
 class HighsModel:
     """A MILP held in one HiGHS object, so that later stages start from the earlier solution."""
 
-    def __init__(self, time_limit_s: float = 60.0, mip_rel_gap: float = 0.0, threads: int | None = None):
+    def __init__(self, time_limit_s: float = 60.0, mip_rel_gap: float = 0.0, threads: int | None = 1):
         with _HIGHS_LOCK, _quiet_stdout():
             self.h = _highspy().Highs()
         self.h.setOptionValue("output_flag", False)

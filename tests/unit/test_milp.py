@@ -1,0 +1,40 @@
+"""The HiGHS wrapper: one solver thread by default, so a solution never depends on how many cores solve it."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from forceplan.milp import HighsModel
+
+pytestmark = pytest.mark.unit
+
+
+def test_one_solver_thread_by_default() -> None:
+    """HiGHS's default thread count follows the machine's cores, and a MILP stopped within its gap (the
+    offensive's allocation) then returned a different incumbent on different machines: one thread everywhere."""
+    m = HighsModel()
+    assert m.h.getOptionValue("threads")[1] == 1
+
+
+def test_models_solved_on_threads_at_once_agree() -> None:
+    """Several threads building and solving models at once (the assessment's threats) get exactly what one
+    thread gets: a hand-solvable knapsack, max 5a + 4b + 3c with 2a + 3b + c ≤ 5, binaries → a = b = 1 (9; a + c = 8, b + c = 7)."""
+
+    def solve() -> list[float]:
+        m = HighsModel()
+        x = m.add_vars(np.zeros(3), np.ones(3))
+        m.add_row(x, [2.0, 3.0, 1.0], -np.inf, 5.0)
+        info, sol = m.solve("knapsack", [5.0, 4.0, 3.0], "max")
+        assert info.objective == pytest.approx(9.0)
+        return [round(v) for v in sol[x]]
+
+    out: list[list[float]] = []
+    threads = [threading.Thread(target=lambda: out.append(solve())) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert out == [[1, 1, 0]] * 6
