@@ -21,7 +21,8 @@ def test_one_solver_thread_by_default() -> None:
 
 def test_models_solved_on_threads_at_once_agree() -> None:
     """Several threads building and solving models at once (the assessment's threats) get exactly what one
-    thread gets: a hand-solvable knapsack, max 5a + 4b + 3c with 2a + 3b + c ≤ 5, binaries → a = b = 1 (9; a + c = 8, b + c = 7)."""
+    thread gets: a hand-solvable knapsack, max 5a + 4b + 3c with 2a + 3b + c ≤ 5, binaries → a = b = 1 (9;
+    a + c gives 8, b + c gives 7)."""
 
     def solve() -> list[float]:
         m = HighsModel()
