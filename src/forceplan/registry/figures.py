@@ -10,7 +10,7 @@ The match takes seconds (the registry is exported and loaded as the loader reads
 so a reader never waits for it once a first match exists: a reader gets the newest finished match at once, with
 the version it belongs to, and when the data have changed since, one computation starts in the background (one
 at a time per registry and process; the next one starts no sooner than ``GAP_FACTOR`` times the last one's
-duration after it ended, so under a stream of writes the background takes at most about a third of a core). The
+duration after it ended, so under a stream of writes the background takes at most about a thirteenth of a core). The
 pages say when their figures are behind the registry. The figures of a version are built once and shared.
 
 A change to a pledge is previewed on the match of the registry's current version (waiting for it if need be):
@@ -46,8 +46,12 @@ from forceplan.scenario.model import Pledge, PledgeStatus
 
 log = logging.getLogger(__name__)
 
-GAP_FACTOR = 2.0
-"""A background computation starts no sooner than this many times the last one's duration after it ended."""
+GAP_FACTOR = 12.0
+"""A background computation starts no sooner than this many times the last one's duration after it ended. It runs in
+a thread of the server process and holds the interpreter lock for much of its time: at 2 (a third of a core) the
+registry benchmark's p95 on a quiet 2-core machine was 444/393 ms (reads/writes, PostgreSQL) and 132/188 ms
+(SQLite); at 12, 277/244 and 65/77 ms (docs/benchmarks.md). The figures then trail a stream of writes by up to about
+13 computations' time (seconds to half a minute); the pages say so."""
 
 
 @dataclass(frozen=True)
