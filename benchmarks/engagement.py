@@ -225,7 +225,8 @@ def assessment(repeats: int) -> None:
     fg = match_force(sc, opts)
     lay = station_force(sc, fg)
     bs = opts.backstop_case(sc)
-    backstop = (match_force(sc, bs), station_force(sc, match_force(sc, bs))) if bs else None
+    bs_fg = match_force(sc, bs) if bs else None
+    backstop = (bs_fg, station_force(sc, bs_fg)) if bs_fg else None
     guards = guard_plans(sc, fg, lay, opts, None)
     workers = A._workers
     times: dict[str, list[float]] = {"threads": [], "one thread": [], "response": []}

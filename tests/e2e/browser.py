@@ -14,16 +14,11 @@ from urllib.parse import urlparse
 
 import pytest
 
+from forceplan.cli.pdf import ARGS as PRINTER_ARGS
+
 CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+ARGS = [*PRINTER_ARGS, "--disable-quic"]
+"""The report printer's Chromium flags, and no QUIC (the tests watch every request the page makes)."""
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 

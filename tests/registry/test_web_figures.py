@@ -21,6 +21,19 @@ import pytest
 from tests.registry_seed import PASSWORD
 
 
+def assert_same_capabilities(figs: Any, fg: dict) -> dict[str, list[int]]:
+    """The dashboard's units required, matched and short per capability equal forcegen's slots summed by capability;
+    returns those sums."""
+    want: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for s in fg["slots"]:
+        want[s["capability"]][0] += s["required_units"]
+        want[s["capability"]][1] += s["filled_units"]
+        want[s["capability"]][2] += s["shortfall_units"]
+    got = {c["capability"]: [c["required_units"], c["matched_units"], c["shortfall_units"]] for c in figs.capabilities}
+    assert got == dict(want)
+    return want
+
+
 @pytest.fixture
 def web(tmp_path: Path, sqlite_template: Path) -> Iterator[tuple[Any, str]]:
     from fastapi.testclient import TestClient
@@ -61,13 +74,7 @@ def test_the_dashboard_shows_the_figures_of_forcegen_on_the_export(web: tuple[An
     engine = make_engine(url)
     figs = figures.figures(engine, Actor("planner", "planner"))
     engine.dispose()
-    want: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for s in fg["slots"]:
-        want[s["capability"]][0] += s["required_units"]
-        want[s["capability"]][1] += s["filled_units"]
-        want[s["capability"]][2] += s["shortfall_units"]
-    got = {c["capability"]: [c["required_units"], c["matched_units"], c["shortfall_units"]] for c in figs.capabilities}
-    assert got == dict(want)
+    want = assert_same_capabilities(figs, fg)
     assert figs.totals["personnel_matched"] == fg["totals"]["personnel_matched"]
     assert figs.totals["shortfall_units"] == fg["totals"]["shortfall_units"]
     assert [(b["nation"], b["personnel_matched"]) for b in figs.burden] == [
@@ -114,13 +121,7 @@ def test_after_pledge_changes_the_figures_are_forcegen_on_the_new_export(
     engine.dispose()
     assert figs.version != before.version and not figs.behind
     fg = _forcegen_on_export(url, tmp_path)
-    want: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for s in fg["slots"]:
-        want[s["capability"]][0] += s["required_units"]
-        want[s["capability"]][1] += s["filled_units"]
-        want[s["capability"]][2] += s["shortfall_units"]
-    got = {c["capability"]: [c["required_units"], c["matched_units"], c["shortfall_units"]] for c in figs.capabilities}
-    assert got == dict(want)
+    assert_same_capabilities(figs, fg)
     assert figs.totals["personnel_matched"] == fg["totals"]["personnel_matched"] < before.totals["personnel_matched"]
     assert [(b["nation"], b["personnel_matched"]) for b in figs.burden] == [
         (b["nation"], b["personnel_matched"]) for b in fg["burden"]
