@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 import threading
 import time
 import weakref
@@ -40,6 +41,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 ROLES = ("editor", "planner", "observer", "admin")
@@ -209,9 +211,10 @@ def make_engine(url: str, pool_size: int = 20) -> Engine:
     url = normalise_url(url)
     if not url.startswith("sqlite"):
         url, key = _split_key(url)
-        engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size)
         with _keys_lock:
             _keys[engine] = key
+        _postgres_round_trips(engine)
         return engine
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
@@ -232,6 +235,43 @@ def make_engine(url: str, pool_size: int = 20) -> Engine:
         conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
     return engine
+
+
+PING_IDLE_S = 5.0
+"""A pooled PostgreSQL connection idle this long is checked (one empty query) before it is handed out again."""
+BEGIN_SQL = "forceplan_begin"
+"""Execution option: the statement that begins the transaction (PostgreSQL; see :func:`transaction`)."""
+
+
+def _postgres_round_trips(engine: Engine) -> None:
+    """Fewer round trips per transaction (docs/registry.md, "Cost per request"). The driver runs in autocommit mode
+    and the transaction is begun by the ``begin`` event below, with whatever :func:`transaction` put in the
+    ``BEGIN_SQL`` option: ``BEGIN`` together with the signed actor in one simple query, instead of psycopg's own
+    ``BEGIN`` and then a ``set_config``. A connection is pinged on checkout only after ``PING_IDLE_S`` idle, not
+    before every transaction (``pool_pre_ping``): under load none is idle that long, and a connection broken
+    meanwhile fails its request once, after which SQLAlchemy discards the pool's older connections."""
+
+    @event.listens_for(engine, "connect", insert=True)
+    def _autocommit(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.autocommit = True  # every transaction is begun explicitly (below); COMMIT/ROLLBACK as before
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        sql = conn.get_execution_options().get(BEGIN_SQL, "BEGIN")
+        conn.connection.dbapi_connection.execute(sql, prepare=False)  # simple protocol: several statements
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        if time.monotonic() - record.info.get("idle_since", time.monotonic()) < PING_IDLE_S:
+            return
+        try:
+            dbapi_conn.execute(";", prepare=False)
+        except Exception as exc:  # the pool replaces it (and retries the checkout)
+            raise DisconnectionError(str(exc)) from exc
 
 
 def is_postgres(engine: Engine) -> bool:
@@ -307,7 +347,19 @@ def _migrated(engine: Engine) -> bool:
 
 READ_ONLY = "forceplan_read_only"
 """Execution option of a read-only transaction (see :func:`transaction`)."""
-_READ_ONLY_SQL = "set_config('transaction_read_only', 'on', true)"
+_CONTEXT_RE = re.compile(r"[a-z]*\|[A-Z]{0,3}\|[A-Za-z0-9_.-]*\|[0-9]{1,12}\|[0-9a-f]{64}")
+"""A signed context as ``fp_actor`` accepts it: no quote or backslash, so it may stand as a literal in SQL."""
+
+
+def begin_sql(context: str | None, *, read_only: bool = False, snapshot: bool = False) -> tuple[str, bool]:
+    """The statement that begins a PostgreSQL transaction with its actor, and whether the actor is in it. One
+    simple query: ``BEGIN [ISOLATION LEVEL REPEATABLE READ] [READ ONLY]; SELECT set_config('forceplan.ctx', ...,
+    true)``. The context is written as a literal only when it has the signed form (letters, digits, ``|_.-``);
+    anything else is left to a bound ``set_config`` after it (and the policies would count it as no actor)."""
+    sql = "BEGIN" + (" ISOLATION LEVEL REPEATABLE READ" if snapshot else "") + (" READ ONLY" if read_only else "")
+    if context is not None and _CONTEXT_RE.fullmatch(context):
+        return f"{sql}; SELECT set_config('forceplan.ctx', '{context}', true)", True
+    return sql, context is None
 
 
 @contextmanager
@@ -316,20 +368,40 @@ def transaction(engine: Engine, actor: Actor, *, read_only: bool = False, snapsh
     row-level security policies (transaction-local, so a pooled connection never carries it to another request).
 
     ``read_only``: the transaction only reads. On SQLite it then begins deferred (a snapshot, not the write lock);
-    on PostgreSQL it is read only (``transaction_read_only``), so a write in it fails instead of passing.
+    on PostgreSQL it is read only (``BEGIN READ ONLY``), so a write in it fails instead of passing.
     ``snapshot``: every statement sees the same snapshot of the database (PostgreSQL: REPEATABLE READ; a SQLite
-    transaction always does)."""
-    postgres = is_postgres(engine)
-    context = sign_context(wall_key(engine), actor) if postgres and _migrated(engine) else None
+    transaction always does).
+
+    On PostgreSQL the transaction, its mode and its actor are begun in one round trip (:func:`begin_sql`); one
+    that fails is rolled back with a plain ``ROLLBACK`` (psycopg's own rollback also deallocates every prepared
+    statement of the connection, which then parses and plans each query afresh: a refused write every few
+    milliseconds kept most connections from using prepared statements at all)."""
+    if not is_postgres(engine):
+        with Session(engine, expire_on_commit=False) as s, s.begin():
+            # The connection is taken now, with the option the SQLite begin event reads (before BEGIN is sent).
+            s.connection(execution_options={READ_ONLY: True} if read_only else None)
+            yield s
+        return
+    context = sign_context(wall_key(engine), actor) if _migrated(engine) else None
+    sql, set_in_begin = begin_sql(context, read_only=read_only, snapshot=snapshot)
     with Session(engine, expire_on_commit=False) as s, s.begin():
-        # The connection is taken now, with the option the SQLite begin event reads (before BEGIN is sent).
-        s.connection(execution_options={READ_ONLY: True} if read_only else None)
-        if snapshot and postgres:  # before any other statement of the transaction
-            s.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
-        if context is not None and read_only:  # one round trip for both, each local to this transaction
-            s.execute(text(f"SELECT set_config('forceplan.ctx', :c, true), {_READ_ONLY_SQL}"), {"c": context})
-        elif context is not None:
+        raw = s.connection(execution_options={BEGIN_SQL: sql}).connection.dbapi_connection
+        if not set_in_begin:
             s.execute(text("SELECT set_config('forceplan.ctx', :c, true)"), {"c": context})
-        elif postgres and read_only:
-            s.execute(text(f"SELECT {_READ_ONLY_SQL}"))
-        yield s
+        try:
+            yield s
+        except BaseException:
+            _roll_back(raw)
+            raise
+
+
+def _roll_back(raw: Any) -> None:
+    """End the failed transaction on ``raw`` (a psycopg connection) with a plain ROLLBACK; SQLAlchemy's rollback
+    after it finds nothing to do. If this fails, SQLAlchemy's rollback handles the connection as before."""
+    import psycopg.pq
+
+    try:
+        if raw is not None and raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            raw.execute("ROLLBACK", prepare=False)
+    except Exception:
+        return
