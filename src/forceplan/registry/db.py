@@ -173,6 +173,29 @@ class PlanRun(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
 
+class PostedFigures(Base):
+    """The dashboard's figures of one data version, as one audience may see them (``forceplan.registry.figures``):
+    computed by one server process and read by all. ``coalition``: the aggregates every reader sees; ``planner``:
+    with the slots' reasons and burden per nation; ``nation``: one nation's unused pledges (``nation`` set)."""
+
+    __tablename__ = "posted_figures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[str] = mapped_column(String(16))
+    audience: Mapped[str] = mapped_column(String(16))
+    nation: Mapped[str] = mapped_column(String(3), default="")
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    body: Mapped[Any] = mapped_column(JSON)
+
+
+class FiguresLease(Base):
+    """One row: no server process starts computing the figures before ``until_s`` (Unix time), so one computes
+    at a time for the whole registry, and the throttle after it holds for every process."""
+
+    __tablename__ = "figures_lease"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    until_s: Mapped[float] = mapped_column(Float, default=0.0)
+
+
 # ---------------------------------------------------------------------------------------------- engines, actors
 
 

@@ -7,11 +7,15 @@ registry's data (sections and pledge versions) and kept with that version and th
 every page shows the same figures and says when they were computed.
 
 The match takes seconds (the registry is exported and loaded as the loader reads a file, then the MILP is solved),
-so a reader never waits for it once a first match exists: a reader gets the newest finished match at once, with
-the version it belongs to, and when the data have changed since, one computation starts in the background (one
-at a time per registry and process; the next one starts no sooner than ``GAP_FACTOR`` times the last one's
-duration after it ended, so under a stream of writes the background takes at most about a thirteenth of a core). The
-pages say when their figures are behind the registry. The figures of a version are built once and shared.
+so a reader never waits for it once a first match exists: a reader gets the newest posted figures at once, with
+the version they belong to, and when the data have changed since, one computation starts in the background. The
+figures are computed once per registry, not once per server process: the process that computes them posts them in
+the database (``posted_figures``: the coalition's aggregates, the planners' figures, each nation's unused pledges,
+each readable only by its audience; row-level security on PostgreSQL), and every process reads them from there. A
+lease row (``figures_lease``) lets one process compute at a time, and the next computation starts no sooner than
+``GAP_FACTOR`` times the last one's duration after it ended, in any process: under a stream of writes the
+background takes at most about a thirteenth of one core for the whole registry. The pages say when their figures
+are behind the registry. The figures of a version are read and decoded once per process and shared.
 
 A change to a pledge is previewed on the match of the registry's current version (waiting for it if need be):
 the match is run with the changed pledge in place of the stored one, and the slots whose shortfall grows (or
@@ -39,7 +43,7 @@ from sqlalchemy.orm import Session
 
 from forceplan.forcegen import ForcegenResult, Options, match_force
 from forceplan.names import in_words
-from forceplan.registry import store, wording
+from forceplan.registry import board, store, wording
 from forceplan.registry.db import Actor, PledgeRow, Section, transaction, utcnow
 from forceplan.scenario import Scenario, load_scenario
 from forceplan.scenario.model import Pledge, PledgeStatus
@@ -47,11 +51,17 @@ from forceplan.scenario.model import Pledge, PledgeStatus
 log = logging.getLogger(__name__)
 
 GAP_FACTOR = 12.0
-"""A background computation starts no sooner than this many times the last one's duration after it ended. It runs in
-a thread of the server process and holds the interpreter lock for much of its time: at 2 (a third of a core) the
-registry benchmark's p95 on a quiet 2-core machine was 444/393 ms (reads/writes, PostgreSQL) and 132/188 ms
-(SQLite); at 12, 277/244 and 65/77 ms (docs/benchmarks.md). The figures then trail a stream of writes by up to about
-13 computations' time (seconds to half a minute); the pages say so."""
+"""A background computation starts no sooner than this many times the last one's duration after it ended (in any
+server process: the lease says when). It runs in a thread of a server process and holds the interpreter lock for
+much of its time: at 2 (a third of a core) the registry benchmark's p95 on a quiet 2-core machine was 444/393 ms
+(reads/writes, PostgreSQL) and 132/188 ms (SQLite); at 12, 277/244 and 65/77 ms (docs/benchmarks.md). The figures
+then trail a stream of writes by up to about 13 computations' time (seconds to half a minute); the pages say so."""
+LEASE_S = 300.0
+"""A computation holds the lease this long at most: a process that died while computing blocks the others no longer."""
+RETRY_S = 5.0
+"""After a computation failed, the next one starts no sooner than this."""
+KEEP_VERSIONS = 2
+"""Versions of the posted figures kept (a reader may still be reading the previous one)."""
 
 
 @dataclass(frozen=True)
@@ -72,9 +82,8 @@ class _Live:
 
     newest: LiveMatch | None = None
     computing: bool = False
-    next_start_s: float = 0.0  # time.monotonic() before which no background computation starts
     folders: list[Path] = field(default_factory=list)
-    figures: dict[tuple[str, bool], Figures] = field(default_factory=dict)  # (version, planner) -> figures
+    posted: dict[int, Any] = field(default_factory=dict)  # posted_figures.id -> its decoded figures (or rows)
     state: threading.Lock = field(default_factory=threading.Lock)  # guards the fields above, held briefly
     compute: threading.Lock = field(default_factory=threading.Lock)  # one computation at a time
 
@@ -92,7 +101,8 @@ def _versions_in(s: Session, url: str) -> tuple[str, tuple[tuple[str, int], ...]
     """The data version (see :func:`data_version`) and the sections' versions, read in ``s``."""
     sections = tuple(sorted((str(n), int(v)) for n, v in s.execute(select(Section.name, Section.version))))
     pledges = sorted((str(i), int(v)) for i, v in s.execute(select(PledgeRow.id, PledgeRow.version)))
-    return hashlib.sha256(repr((url, sections, pledges)).encode()).hexdigest()[:16], sections
+    # Of the data alone (not of the URL): every server process, whatever its URL, names a version alike.
+    return hashlib.sha256(repr((sections, pledges)).encode()).hexdigest()[:16], sections
 
 
 def data_version(engine: Engine) -> str:
@@ -113,7 +123,6 @@ def _with_pledges(s: Session, sc: Scenario) -> Scenario:
 def _compute(engine: Engine, live: _Live) -> LiveMatch:
     """The match on the registry's current version (kept as the newest); by one thread at a time."""
     with live.compute:
-        started = time.monotonic()
         # The version and the data are read in one snapshot: the figures are exactly those of their version.
         sc: Scenario | None = None
         with transaction(engine, store.SYSTEM_ACTOR, read_only=True, snapshot=True) as s:
@@ -142,8 +151,6 @@ def _compute(engine: Engine, live: _Live) -> LiveMatch:
         old: list[Path] = []
         with live.state:
             live.newest = hit
-            live.figures.clear()
-            live.next_start_s = time.monotonic() + GAP_FACTOR * (time.monotonic() - started)
             if newest is None or newest.sections != sections:
                 # The folder lives while its scenario may be in use (its geometry is read when first needed, and a
                 # preview may still run on the previous scenario): the two newest are kept, older ones removed.
@@ -156,9 +163,17 @@ def _compute(engine: Engine, live: _Live) -> LiveMatch:
 
 
 def _in_background(engine: Engine, live: _Live) -> None:
+    """Compute and post the figures of the current version, if this process gets the lease (one computation at a
+    time for the whole registry); the lease then says when the next may start."""
     try:
-        time.sleep(max(0.0, live.next_start_s - time.monotonic()))
-        _compute(engine, live)
+        if not board.take_lease(engine, LEASE_S):
+            return
+        started, gap_s = time.monotonic(), RETRY_S
+        try:
+            post(engine, _compute(engine, live))
+            gap_s = GAP_FACTOR * (time.monotonic() - started)
+        finally:
+            board.release_lease(engine, gap_s)
     except Exception:  # a registry emptied or unreadable meanwhile: the next reader computes, and sees the error
         log.exception("the registry's figures could not be computed in the background")
     finally:
@@ -166,30 +181,37 @@ def _in_background(engine: Engine, live: _Live) -> None:
             live.computing = False
 
 
+def _start_background(engine: Engine, live: _Live) -> None:
+    with live.state:
+        if live.computing:
+            return
+        live.computing = True
+    threading.Thread(target=_in_background, args=(engine, live), name="forceplan-figures", daemon=True).start()
+
+
 def newest_match(engine: Engine) -> tuple[LiveMatch, str]:
-    """The newest finished match and the registry's current data version, at once: when they differ, one
-    computation of the current version is started in the background (unless one is under way). Only the first
-    reader of a registry waits, for the first match."""
+    """This process's newest finished match and the registry's current data version: when they differ, the
+    current version's figures are computed in the background (by this process or another: see :func:`figures`).
+    Only the first reader in a process waits, for its first match."""
     live = _live(engine)
     current = data_version(engine)
     with live.state:
         newest = live.newest
-        start = newest is not None and newest.version != current and not live.computing
-        if start:
-            live.computing = True
     if newest is None:
         return _compute(engine, live), current
-    if start:
-        threading.Thread(target=_in_background, args=(engine, live), name="forceplan-figures", daemon=True).start()
+    if newest.version != current:
+        _start_background(engine, live)
     return newest, current
 
 
 def warm(engine: Engine) -> threading.Thread:
-    """Start computing the first match in the background (a server's start), so that no page waits for it."""
+    """Post the current figures in the background (a server's start), unless they are posted already, so that no
+    page waits for them."""
 
     def run() -> None:
         try:
-            current_match(engine)
+            if board.newest_version(engine) != data_version(engine):
+                post(engine, current_match(engine))
         except Exception as exc:  # an empty registry, say: the first page says what is wrong
             log.info("no figures computed at start: %s", exc)
 
@@ -212,6 +234,51 @@ def current_match(engine: Engine) -> LiveMatch:
     if newest is not None and newest.version == current:
         return newest
     return _compute(engine, live)
+
+
+def post(engine: Engine, live: LiveMatch) -> None:
+    """Post the figures of ``live`` for every audience (unless they are posted already): what every server
+    process of this registry then shows."""
+    unused: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for u in live.result.unused:
+        unused[u.nation].append({"pledge": u.pledge, "capability": u.capability, "units_unused": u.units_unused,
+                                 "reasons": [in_words(r.detail, live.scenario) for r in u.reasons]})  # fmt: skip
+    nations = {n.iso3 for n in live.scenario.nations} | {p.nation for p in live.scenario.pledges} | set(unused)
+    bodies = {
+        ("coalition", ""): _as_json(_build(live, planner=False)),
+        ("planner", ""): _as_json(_build(live, planner=True)),
+        **{("nation", n): unused.get(n, []) for n in sorted(nations)},  # every nation: none left on an old list
+    }
+    board.post(engine, live.version, live.computed_at, bodies, KEEP_VERSIONS)
+
+
+def _as_json(f: Figures) -> dict[str, Any]:
+    d = dataclasses.asdict(f)
+    d["computed_at"] = f.computed_at.isoformat()
+    d.pop("behind")
+    return d
+
+
+def _posted(engine: Engine, actor: Actor, audience: str) -> tuple[str, Any] | None:
+    """The newest posted figures the actor may read for ``audience`` (decoded once per process): (version, body)."""
+    live = _live(engine)
+    found = board.newest(engine, actor, audience, actor.nation or "" if audience == "nation" else "")
+    if found is None:
+        return None
+    row_id, version, read_body = found
+    with live.state:
+        hit = live.posted.get(row_id)
+    if hit is None:
+        body = read_body()
+        if audience == "nation":
+            hit = body
+        else:
+            hit = Figures(**{**body, "computed_at": dt.datetime.fromisoformat(body["computed_at"])})
+        with live.state:
+            if len(live.posted) > 64:
+                live.posted.clear()
+            live.posted[row_id] = hit
+    return version, hit
 
 
 def capability_fill(result: ForcegenResult, sc: Scenario) -> list[dict[str, Any]]:
@@ -252,35 +319,39 @@ class Figures:
     """The registry has changed since these figures were computed (newer ones are being computed)."""
 
 
-def unused_of(engine: Engine, nation: str) -> list[dict[str, Any]]:
-    """A nation's pledges that the live match leaves unused, with the reasons in words (its own pledges only)."""
-    live = live_match(engine)
-    return [
-        {"pledge": u.pledge, "capability": u.capability, "units_unused": u.units_unused,
-         "reasons": [in_words(r.detail, live.scenario) for r in u.reasons]}
-        for u in live.result.unused if u.nation == nation
-    ]  # fmt: skip
+def unused_of(engine: Engine, actor: Actor) -> list[dict[str, Any]]:
+    """The actor's nation's pledges that the newest posted match leaves unused, with the reasons in words (its own
+    pledges only; the row-level security on PostgreSQL lets no editor read another nation's)."""
+    store.require_reader(actor)
+    if not actor.nation:
+        return []
+    if _posted(engine, actor, "coalition") is None:
+        figures(engine, actor)  # nothing posted yet: the first reader waits for the first figures
+    found = _posted(engine, actor, "nation")
+    return list(found[1]) if found else []
 
 
 def figures(engine: Engine, actor: Actor, *, fresh: bool = False) -> Figures:
     """The coalition's figures for ``actor``: aggregates for everyone who may read pledges; slot reasons (which
-    name other nations' pledges) and burden per nation for planners only. From the newest finished match (its
-    ``behind`` says whether the registry has changed since), or with ``fresh`` from the current version (waits)."""
+    name other nations' pledges) and burden per nation for planners only. The newest posted figures (``behind``
+    says whether the registry has changed since; the current version's are then computed in the background), or
+    with ``fresh`` those of the current version (computed now if need be; waits)."""
     store.require_reader(actor)
+    audience = "planner" if actor.is_planner else "coalition"
     if fresh:
-        live, current = current_match(engine), None
-    else:
-        live, current = newest_match(engine)
-    state = _live(engine)
-    key = (live.version, actor.is_planner)
-    with state.state:
-        built = state.figures.get(key)
-    if built is None:
-        built = _build(live, actor.is_planner)
-        with state.state:
-            if state.newest is live:  # not replaced meanwhile: keep it for the other readers of this version
-                state.figures[key] = built
-    return dataclasses.replace(built, behind=current is not None and current != live.version)
+        live = current_match(engine)
+        post(engine, live)
+    current = data_version(engine)
+    found = _posted(engine, actor, audience)
+    if found is None:  # the first reader of a registry waits for the first figures
+        post(engine, current_match(engine))
+        found = _posted(engine, actor, audience)
+        if found is None:
+            raise store.RegistryError("the figures could not be read back")
+    version, built = found
+    if version != current:
+        _start_background(engine, _live(engine))
+    return dataclasses.replace(built, behind=version != current)
 
 
 def _build(live: LiveMatch, planner: bool) -> Figures:

@@ -263,7 +263,7 @@ def create_router(engine: Engine) -> APIRouter:
         pledges = store.list_pledges(engine, who)
         fill = store.fill(engine, who)
         figs = figures.figures(engine, who)
-        unused = figures.unused_of(engine, who.nation or "")
+        unused = figures.unused_of(engine, who)
         short = [c for c in figs.capabilities if c["shortfall_units"] > 0]
         return _render("nation.html", request, **ctx(who, csrf, pledges=pledges, fill=fill, names=names(cat),
                        nation_name=cat["nations"].get(who.nation or "", who.nation), figs=figs,
@@ -520,7 +520,9 @@ def _effect(request: Request) -> str | None:
     pid = q.get("saved")
     if not pid or not (q.get("back") or q.get("opened") or q.get("closed")):
         return None
-    known = {c.id for c in figures.live_match(request.app.state.engine).scenario.capabilities}
+    section = store.get_sections(request.app.state.engine, store.SYSTEM_ACTOR, ["capabilities"]).get("capabilities")
+    names = {str(c["id"]): str(c["name"]) for c in (section["body"] if section else None) or []}
+    known = set(names)
 
     def counts(key: str) -> list[tuple[str, int]]:
         out = []
@@ -530,7 +532,6 @@ def _effect(request: Request) -> str | None:
                 out.append((cap, int(n)))
         return out
 
-    names = {c.id: c.name for c in figures.live_match(request.app.state.engine).scenario.capabilities}
     return figures.Consequences(pid[:64], q.get("back") == "1", counts("opened"), counts("closed"), names).sentence(
         done=True
     )
