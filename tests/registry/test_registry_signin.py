@@ -132,3 +132,81 @@ def test_a_one_time_password_must_be_changed_first(backend: Any) -> None:
         assert r.status_code in (302, 303, 307) and r.headers["location"].endswith("/password")
         page = c.get("/password")
         assert page.status_code == 200 and "one-time password" in page.text
+
+
+def _checking(monkeypatch: Any, during: Any) -> None:
+    """While a sign-in checks its password, run ``during()`` (from the sign-in's own thread)."""
+    real = auth._hasher
+
+    class Hasher:
+        def verify(self, hashed: str, password: str) -> bool:
+            during()
+            return bool(real.verify(hashed, password))
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real, name)
+
+    monkeypatch.setattr(auth, "_hasher", Hasher())
+
+
+def test_a_sign_in_checks_the_password_outside_any_transaction(backend: Any, monkeypatch: Any) -> None:
+    """A write during the Argon2 check goes through at once: before, the check ran inside the sign-in's write
+    transaction, and on SQLite every other writer queued behind it (30 s here: the busy timeout, then failed)."""
+    import threading
+    import time
+
+    from forceplan.registry.db import Actor
+
+    engine = make_engine(backend.url)
+    gbr = Actor("editor-gbr", "editor", "GBR")
+    took: list[float] = []
+
+    def write() -> None:
+        t0 = time.monotonic()
+        p = store.get_pledge(engine, gbr, "GBR-01")
+        store.update_pledge(engine, gbr, "GBR-01", {"note": "during a sign-in"}, f'"{p["version"]}"')
+        took.append(time.monotonic() - t0)
+
+    def during() -> None:
+        t = threading.Thread(target=write)
+        t.start()
+        t.join(timeout=10)
+
+    _checking(monkeypatch, during)
+    try:
+        token, _csrf, who = auth.login(engine, "editor-fra", PASSWORD, "bearer")
+        assert token and who.nation == "FRA"
+        assert len(took) == 1 and took[0] < 10, "a write waited for a sign-in's password check"
+    finally:
+        engine.dispose()
+
+
+def test_a_password_changed_or_an_account_slowed_during_the_check_issues_no_token(
+    backend: Any, monkeypatch: Any
+) -> None:
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from forceplan.registry.db import User, transaction, utcnow
+
+    engine = make_engine(backend.url)
+    try:
+        # Reset meanwhile: the old password, checked against the old hash, no longer opens the account.
+        _checking(monkeypatch, lambda: auth.reset_password(engine, "editor-fra", "a brand new password"))
+        with pytest.raises(auth.Unauthorised):
+            auth.login(engine, "editor-fra", PASSWORD, "bearer")
+        monkeypatch.undo()
+        assert auth.login(engine, "editor-fra", "a brand new password", "bearer")[0]
+
+        # Slowed meanwhile by parallel wrong guesses: even the right password gets no token until the wait ends.
+        def slow() -> None:
+            with transaction(engine, SYSTEM) as s:
+                s.execute(update(User).where(User.username == "editor-gbr")
+                          .values(locked_until=utcnow() + dt.timedelta(seconds=30)))  # fmt: skip
+
+        _checking(monkeypatch, slow)
+        with pytest.raises(auth.TooManyAttempts):
+            auth.login(engine, "editor-gbr", PASSWORD, "bearer")
+    finally:
+        engine.dispose()

@@ -250,48 +250,41 @@ def login(
     engine: Engine, username: str, password: str, kind: str = "session", address: str = "?"
 ) -> tuple[str, str | None, Actor]:
     """Check a password; returns (token, csrf token or None, actor). Failures in a row slow the account (never
-    lock it); the message never says whether the account exists."""
+    lock it); the message never says whether the account exists.
+
+    The password is checked (Argon2, tens of milliseconds) between two transactions, not inside one: a read of the
+    account, then the check, then a short write of its outcome. Inside a write transaction it held SQLite's write
+    lock (every other writer queued behind each sign-in) and a PostgreSQL connection and row lock. The write
+    re-reads the account: if its password changed meanwhile the check counts for nothing (wrong), and if it was
+    slowed meanwhile by failures of parallel attempts, no token is issued (as when the attempts queued)."""
     wrong = Unauthorised("wrong username or password")
-    failed = False
-    throttled = 0.0
-    with transaction(engine, SYSTEM) as s:
+    with transaction(engine, SYSTEM, read_only=True) as s:
         u = s.scalars(select(User).where(User.username == username)).first()
-        if u is None:
-            _hasher.hash(password)  # the same work as a real check: timing does not reveal which names exist
-            raise wrong
+        seen = (u.password_hash, u.locked_until) if u is not None else None
+    if seen is None:
+        _hasher.hash(password)  # the same work as a real check: timing does not reveal which names exist
+        raise wrong
+    checked_hash, locked_until = seen
+    _refuse_if_slowed(locked_until, utcnow())
+    ok = True
+    try:
+        _hasher.verify(checked_hash, password)
+    except (VerificationError, InvalidHashError):
+        ok = False
+    rehashed = hash_password(password) if ok and _hasher.check_needs_rehash(checked_hash) else None
+    with transaction(engine, SYSTEM) as s:
+        q = select(User).where(User.username == username)
+        u = s.scalars(q.with_for_update() if s.get_bind().dialect.name == "postgresql" else q).first()
         now = utcnow()
-        if u.locked_until and u.locked_until > now:
-            wait = int((u.locked_until - now).total_seconds()) + 1
-            raise TooManyAttempts(f"too many failed sign-ins for this account; try again in {wait} s", wait)
-        try:
-            _hasher.verify(u.password_hash, password)
-        except (VerificationError, InvalidHashError):
-            u.failed_logins += 1
-            excess = u.failed_logins - ACCOUNT_FREE_FAILURES
-            if excess > 0:
-                throttled = min(ACCOUNT_MAX_WAIT_S, 2.0 ** (excess - 1))
-                u.locked_until = now + dt.timedelta(seconds=throttled)
-                s.add(
-                    AuditRow(
-                        at=now,
-                        actor="system",
-                        actor_role="admin",
-                        action="account slowed",
-                        kind="sign-in",
-                        record_id=u.username,
-                        nation=u.nation,
-                        changes={"address": address[:64], "failures": u.failed_logins, "wait_s": throttled},
-                    )
-                )
-            failed = True  # the count is committed as the block ends; the error is raised after
-        if failed:
-            pass
-        elif u.disabled:
-            raise Unauthorised("this account is disabled; ask an admin")
-        else:
+        if u is None or u.password_hash != checked_hash:  # removed, or its password changed, meanwhile
+            raise wrong
+        if ok:
+            _refuse_if_slowed(u.locked_until, now)  # slowed meanwhile by parallel failures: no token
+            if u.disabled:
+                raise Unauthorised("this account is disabled; ask an admin")
             u.failed_logins, u.locked_until = 0, None
-            if _hasher.check_needs_rehash(u.password_hash):
-                u.password_hash = hash_password(password)
+            if rehashed is not None:
+                u.password_hash = rehashed
             token = secrets.token_urlsafe(32)
             csrf = secrets.token_urlsafe(24) if kind == "session" else None
             life = dt.timedelta(hours=SESSION_HOURS) if kind == "session" else dt.timedelta(days=BEARER_DAYS)
@@ -306,10 +299,31 @@ def login(
                     revoked=False,
                 )
             )
-            actor = Actor(u.username, u.role, u.nation, u.must_change_password)
-    if failed:
-        raise wrong
-    return token, csrf, actor
+            return token, csrf, Actor(u.username, u.role, u.nation, u.must_change_password)
+        u.failed_logins += 1
+        excess = u.failed_logins - ACCOUNT_FREE_FAILURES
+        if excess > 0:
+            throttled = min(ACCOUNT_MAX_WAIT_S, 2.0 ** (excess - 1))
+            u.locked_until = now + dt.timedelta(seconds=throttled)
+            s.add(
+                AuditRow(
+                    at=now,
+                    actor="system",
+                    actor_role="admin",
+                    action="account slowed",
+                    kind="sign-in",
+                    record_id=u.username,
+                    nation=u.nation,
+                    changes={"address": address[:64], "failures": u.failed_logins, "wait_s": throttled},
+                )
+            )
+    raise wrong  # after the block: the count is committed
+
+
+def _refuse_if_slowed(locked_until: dt.datetime | None, now: dt.datetime) -> None:
+    if locked_until and locked_until > now:
+        wait = int((locked_until - now).total_seconds()) + 1
+        raise TooManyAttempts(f"too many failed sign-ins for this account; try again in {wait} s", wait)
 
 
 def change_password(engine: Engine, username: str, current: str, new: str) -> None:
