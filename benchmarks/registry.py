@@ -11,6 +11,11 @@ load, on both databases; zero lost updates.
 Each editor thinks between requests (exponential, mean THINK_S): the offered load is about
 300 / THINK_S requests/s. Server: ``forceplan serve`` with 2 worker processes, on the same machine as the clients.
 Set-up (accounts with Argon2 hashes, sign-in) is excluded from the timings.
+
+Cost per request (after the load, same server and data): one editor's client sends COST_N reads of a pledge, then
+COST_N/2 note edits, then COST_N/2 reads of the fill, one at a time; the CPU time the server's processes and (on
+PostgreSQL) the database's processes used meanwhile, from /proc, divided by the requests. CPU time used is what a
+request costs whatever else runs on the machine: the steadier figure on a shared machine (the latencies are not).
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ SQLITE_DURATION_S = min(DURATION_S, 20.0)
 THINK_S = 1.0
 WORKERS = 2
 PASSWORD = "load-test-password-0"
+COST_N = int(os.environ.get("REGISTRY_BENCH_COST_N", "400"))
 
 
 def _free_port() -> int:
@@ -243,11 +249,70 @@ def _check_lost_updates(url: str, stats: Stats) -> tuple[int, list[str]]:
     return len(problems), problems[:5]
 
 
+def _tree_cpu_s(root: int) -> float:
+    """CPU time (user + system, s) used so far by the live processes of the tree under ``root`` (from /proc)."""
+    children: dict[int, list[int]] = defaultdict(list)
+    ticks: dict[int, int] = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat", encoding="ascii", errors="replace") as f:
+                rest = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children[int(rest[1])].append(int(d))
+        ticks[int(d)] = int(rest[11]) + int(rest[12])
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += ticks.get(pid, 0)
+        todo += children.get(pid, [])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _cost(base: str, nation: str, server_pid: int, db_pid: int | None) -> dict[str, tuple[float, float, float]]:
+    """Per kind of request: (server CPU ms, database CPU ms, median wall ms) per request, one request at a time."""
+    with httpx.Client(base_url=base, timeout=30) as c:
+        r = c.post("/api/tokens", json={"username": f"ed-{nation.lower()}-0", "password": PASSWORD}, timeout=120)
+        r.raise_for_status()
+        c.headers["Authorization"] = f"Bearer {r.json()['token']}"
+        mine = [p for p in c.get("/api/pledges").json() if p["status"] not in ("deployed", "withdrawn")]
+        pid, version = mine[0]["id"], mine[0]["version"]
+
+        def read() -> None:
+            c.get(f"/api/pledges/{pid}").raise_for_status()
+
+        def write() -> None:
+            nonlocal version
+            r = c.patch(f"/api/pledges/{pid}", json={"note": f"cost {time.time_ns()}"},
+                        headers={"If-Match": f'"{version}"'})  # fmt: skip
+            r.raise_for_status()
+            version = r.json()["version"]
+
+        def fill() -> None:
+            c.get("/api/fill").raise_for_status()
+
+        out = {}
+        for kind, fn, n in (("read", read, COST_N), ("write", write, COST_N // 2), ("fill", fill, COST_N // 2)):
+            for _ in range(20):  # the connection pool and the prepared statements warm
+                fn()
+            walls = []
+            app0, db0 = _tree_cpu_s(server_pid), _tree_cpu_s(db_pid) if db_pid else 0.0
+            for _ in range(n):
+                t0 = time.perf_counter()
+                fn()
+                walls.append(time.perf_counter() - t0)
+            app1, db1 = _tree_cpu_s(server_pid), _tree_cpu_s(db_pid) if db_pid else 0.0
+            out[kind] = ((app1 - app0) / n * 1000, (db1 - db0) / n * 1000, statistics.median(walls) * 1000)
+    return out
+
+
 def _pct(xs: list[float], q: float) -> float:
     return statistics.quantiles(xs, n=100, method="inclusive")[q - 1] * 1000 if len(xs) > 1 else float("nan")
 
 
-def run_one(label: str, url: str, duration_s: float) -> dict[str, Any]:
+def run_one(label: str, url: str, duration_s: float, db_pid: int | None = None) -> dict[str, Any]:
     t0 = time.perf_counter()
     nations = _setup(url)
     setup_s = time.perf_counter() - t0
@@ -269,6 +334,8 @@ def run_one(label: str, url: str, duration_s: float) -> dict[str, Any]:
         load_before = os.getloadavg()[0]
         stats = asyncio.run(_load(base, nations, duration_s))
         load_after = os.getloadavg()[0]
+        lost, examples = _check_lost_updates(url, stats)  # before the cost phase's own writes
+        cost = _cost(base, nations[0], server.pid, db_pid)
     finally:
         server.send_signal(signal.SIGINT)
         try:
@@ -276,7 +343,6 @@ def run_one(label: str, url: str, duration_s: float) -> dict[str, Any]:
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
-    lost, examples = _check_lost_updates(url, stats)
     n = sum(len(v) for v in stats.lat.values())
     out = {
         "label": label,
@@ -291,6 +357,7 @@ def run_one(label: str, url: str, duration_s: float) -> dict[str, Any]:
         "examples": examples,
         "behind": stats.behind,
         "load": (load_before, load_after),
+        "cost": cost,
     }
     for kind, xs in sorted(stats.lat.items()):
         out[kind] = (len(xs), _pct(xs, 50), _pct(xs, 95), _pct(xs, 99))
@@ -311,6 +378,11 @@ def show(r: dict[str, Any], duration_s: float) -> None:
     print(f"  writes accepted {r['accepted']:,}, refused as stale (409) {r['refused']:,}; lost updates: {r['lost']}")
     for e in r["examples"]:
         print("   ", e)
+    n = f"{COST_N} reads, {COST_N // 2} writes, {COST_N // 2} fills"
+    print(f"  cost per request, one at a time ({n}; CPU time of the server's and the database's processes):")
+    for kind, (app_ms, db_ms, wall_ms) in r["cost"].items():
+        print(f"  {kind:13s} CPU {app_ms + db_ms:5.2f} ms (server {app_ms:5.2f}, database {db_ms:5.2f}); "
+              f"wall p50 {wall_ms:5.2f} ms")  # fmt: skip
 
 
 def main() -> int:
@@ -330,7 +402,8 @@ def main() -> int:
         key = wall_key(e).hex()  # the owner reads it; the server is given it, as in production
         e.dispose()
         app_url = pg.create_login("fp_app", "bench-app-password") + f"?wall_key={key}"
-        r_pg = run_one("PostgreSQL 15 (row-level security on)", app_url, DURATION_S)
+        postmaster = int((pg.data / "postmaster.pid").read_text().split()[0])
+        r_pg = run_one("PostgreSQL 15 (row-level security on)", app_url, DURATION_S, postmaster)
     show(r_pg, DURATION_S)
     with tempfile.TemporaryDirectory() as tmp:
         r_sq = run_one("peer: SQLite (embedded default)", f"sqlite:///{tmp}/r.sqlite", SQLITE_DURATION_S)
@@ -344,6 +417,10 @@ def main() -> int:
     print(
         f"PostgreSQL ÷ SQLite: throughput {r_pg['rps'] / r_sq['rps']:.2f}×, "
         + ", ".join(f"p95 {k} {r_pg[k][2] / r_sq[k][2]:.2f}×" for k in ("read", "write", "dashboard") if k in r_sq)
+    )
+    print(
+        "PostgreSQL ÷ SQLite, CPU per request one at a time: "
+        + ", ".join(f"{k} {sum(r_pg['cost'][k][:2]) / sum(r_sq['cost'][k][:2]):.2f}×" for k in r_pg["cost"])
     )
     return 0 if r_pg["lost"] == r_sq["lost"] == 0 else 1
 
