@@ -208,3 +208,47 @@ def test_every_answer_carries_the_security_headers(tmp_path: Path, sqlite_templa
         static = c.get("/static/app.css")  # its own Cache-Control is kept, not overwritten
         assert static.status_code == 200 and static.headers["cache-control"] == "max-age=3600"
         assert static.headers["x-frame-options"] == "DENY"
+
+
+def test_a_refused_write_keeps_the_prepared_statements_on_postgresql(pg_backend: Any) -> None:
+    """A 409 ends its transaction without deallocating the connection's prepared statements: psycopg's own
+    rollback sends DEALLOCATE ALL, and with a refused write every few milliseconds under load most connections
+    then parsed and planned every query afresh."""
+    from forceplan.registry import store
+
+    e = make_engine(pg_backend.url, pool_size=1)
+    try:
+        for _ in range(8):  # psycopg prepares a query on its sixth execution
+            store.get_pledge(e, GBR, "GBR-01")
+        with pytest.raises(store.Conflict):
+            store.update_pledge(e, GBR, "GBR-01", {"note": "stale"}, '"0"')
+        with pytest.raises(store.NotFound):  # and a refused read (another nation's pledge)
+            store.get_pledge(e, GBR, "FRA-01")
+        with transaction(e, GBR, read_only=True) as s:
+            prepared = int(s.execute(text("SELECT COUNT(*) FROM pg_prepared_statements")).scalar() or 0)
+        assert prepared >= 1, "the refused requests deallocated the prepared statements"
+        assert store.get_pledge(e, GBR, "GBR-01")["id"] == "GBR-01"
+    finally:
+        e.dispose()
+
+
+def test_the_actor_begins_with_the_transaction_only_in_its_signed_form(pg_backend: Any) -> None:
+    """The signed context is written into the BEGIN statement as a literal only when it has the signed form (no
+    quote can be in it); a name outside that form is bound as a parameter, and then counts as no actor."""
+    from forceplan.registry.db import begin_sql, sign_context
+
+    signed = sign_context(b"k" * 32, GBR)
+    assert begin_sql(signed, read_only=True) == (
+        f"BEGIN READ ONLY; SELECT set_config('forceplan.ctx', '{signed}', true)",
+        True,
+    )
+    odd = Actor("x'); SELECT set_config('forceplan.ctx', 'planner", "editor", "GBR")
+    assert begin_sql(sign_context(b"k" * 32, odd)) == ("BEGIN", False)
+    e = make_engine(pg_backend.url)
+    try:
+        with transaction(e, odd, read_only=True) as s:
+            assert int(s.execute(text("SELECT COUNT(*) FROM pledges")).scalar() or 0) == 0
+            bound = str(s.execute(text("SELECT current_setting('forceplan.ctx')")).scalar())
+            assert bound.startswith("editor|GBR|x'); SELECT set_config('forceplan.ctx', 'planner|")
+    finally:
+        e.dispose()

@@ -396,9 +396,9 @@ def transaction(engine: Engine, actor: Actor, *, read_only: bool = False, snapsh
     transaction always does).
 
     On PostgreSQL the transaction, its mode and its actor are begun in one round trip (:func:`begin_sql`); one
-    that fails is rolled back with a plain ``ROLLBACK`` (psycopg's own rollback also deallocates every prepared
-    statement of the connection, which then parses and plans each query afresh: a refused write every few
-    milliseconds kept most connections from using prepared statements at all)."""
+    that fails is rolled back through libpq (:func:`_roll_back`): psycopg's own rollback deallocates every prepared
+    statement of the connection, which then parses and plans each query afresh, and with a refused write every few
+    milliseconds most connections would use prepared statements not at all."""
     if not is_postgres(engine):
         with Session(engine, expire_on_commit=False) as s, s.begin():
             # The connection is taken now, with the option the SQLite begin event reads (before BEGIN is sent).
@@ -419,12 +419,14 @@ def transaction(engine: Engine, actor: Actor, *, read_only: bool = False, snapsh
 
 
 def _roll_back(raw: Any) -> None:
-    """End the failed transaction on ``raw`` (a psycopg connection) with a plain ROLLBACK; SQLAlchemy's rollback
-    after it finds nothing to do. If this fails, SQLAlchemy's rollback handles the connection as before."""
+    """End the failed transaction on ``raw`` (a psycopg connection) with a ROLLBACK sent through libpq itself;
+    SQLAlchemy's rollback after it finds nothing to do. psycopg clears its prepared statements (``DEALLOCATE
+    ALL``) after any ROLLBACK that passes through it; the server keeps them, those prepared in the failed
+    transaction too. If this fails, SQLAlchemy's rollback handles the connection as before."""
     import psycopg.pq
 
     try:
         if raw is not None and raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-            raw.execute("ROLLBACK", prepare=False)
+            raw.pgconn.exec_(b"ROLLBACK")  # releases the interpreter lock while it waits, as any query
     except Exception:
         return
