@@ -180,11 +180,14 @@ def test_scenario_text_cannot_run_in_the_report(scenario_copy: Path, tmp_path: P
 def test_report_prints_cleanly(tmp_path: Path) -> None:
     """Print media in real Chromium: the map and every chart fill their boxes (±5 %), no controls print; the PDF's
     page one names every option and every threat's probability; a picture of every page is kept."""
+    import contextlib
     import re
     import shutil
     import subprocess
 
     require_chromium()
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     out = tmp_path / "out"
     r = runner.invoke(app, ["plan", "ukraine-2025", "--response-trials", "200", "--trials", "1000", "--out", str(out)])
     assert r.exit_code == 0, r.output
@@ -193,13 +196,18 @@ def test_report_prints_cleanly(tmp_path: Path) -> None:
         page.wait_for_function("document.body.dataset.charts !== undefined", timeout=60_000)
         page.emulate_media(media="print")
         page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
-        page.wait_for_timeout(500)
-        boxes = page.evaluate(
-            """() => [...document.querySelectorAll('.chart')].map(c => {
+        measure = """() => [...document.querySelectorAll('.chart')].map(c => {
                  const svg = c.querySelector('.main-svg'); const a = c.getBoundingClientRect();
                  const b = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
                  return [c.id, a.width, a.height, b.width, b.height]; })"""
-        )
+        # Plotly resizes asynchronously after 'beforeprint': wait (up to 10 s) for every chart to fill its box, then
+        # measure; a chart that never does fails the assertion below with its sizes.
+        with contextlib.suppress(PlaywrightTimeout):
+            page.wait_for_function(
+                f"() => ({measure})().every(([, cw, ch, sw, sh]) => sw >= 0.95 * cw - 2 && sh >= 0.95 * ch - 2)",
+                timeout=10_000,
+            )
+        boxes = page.evaluate(measure)
         map_box = page.evaluate(
             """() => { const m = document.getElementById('map').getBoundingClientRect();
                  const p = document.querySelector('#map .leaflet-map-pane').parentElement.getBoundingClientRect();

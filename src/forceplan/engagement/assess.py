@@ -12,7 +12,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from forceplan.defaults import ASSESS_TRIALS
+from forceplan.defaults import ASSESS_TRIALS, MIN_INPUT_DRAWS
 from forceplan.engagement.calibrate import SuccessFit
 from forceplan.engagement.engagements import (
     DAYS,
@@ -67,10 +67,8 @@ __all__ = [
 ]
 
 R = TypeVar("R")
-MIN_INPUT_DRAWS = 20
-"""Fewer draws of the uncertain inputs give no interval worth printing: at least 1,000 trials are run."""
 DEFAULT_TRIALS = ASSESS_TRIALS
-"""120 draws of the model inputs × 50 trials."""
+"""400 draws of the model inputs × 15 trials."""
 LEVER_WARNING_H = 24.0
 """The warning lever: the monitoring detects the offensive this many hours earlier."""
 
