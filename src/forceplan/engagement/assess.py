@@ -493,13 +493,27 @@ def assess_offensive(
 
 def _workers(jobs: int) -> int:
     """Threads to assess threats on: one per core this process may use (at most numba's thread count, so
-    NUMBA_NUM_THREADS=1 keeps everything on one thread), at most one per threat."""
+    NUMBA_NUM_THREADS=1 keeps everything on one thread), at most one per threat; one when numba's threading layer
+    is not safe to enter from several threads (:func:`threadsafe_numba`)."""
     import os
 
     import numba
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, min(jobs, cores, int(numba.config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]
+    n = max(1, min(jobs, cores, int(numba.config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]
+    return n if n == 1 or threadsafe_numba() else 1
+
+
+def threadsafe_numba() -> bool:
+    """Whether numba's threading layer may run parallel kernels launched from several threads at once. The
+    assessment's threads each call parallel kernels (the entry-node queues, the posture shares). numba picks TBB,
+    then OpenMP, then its own 'workqueue' layer, which aborts the whole process on concurrent use. It falls back to
+    workqueue where the system has neither TBB nor libgomp (a slim container, macOS without libomp)."""
+    import numba
+    from numba.np.ufunc import parallel
+
+    parallel._launch_threads()  # choose and start the layer (what the first parallel kernel would do)
+    return str(numba.threading_layer()) != "workqueue"
 
 
 def _run_jobs(
