@@ -111,10 +111,12 @@ def _respond(
     drop: tuple[str, ...] = (),
     delay: float | np.ndarray | None = None,
     allocation: AxisPlan | None = None,
+    parallel: bool = True,
 ) -> Response:
     """One case of one threat's response (timeline stream i, the same draws as ``respond``); with an allocation,
     only what it sends to this axis comes (guards and units sent elsewhere stay), and shared air and strike
-    elements bring their share. ``delay``: the decision delay (one value, or one per trial: the outer draws')."""
+    elements bring their share. ``delay``: the decision delay (one value, or one per trial: the outer draws').
+    ``parallel``: the queues' trials split over the cores, else on this thread (as ``engage_threat``)."""
     els, nodes = build_elements(sc, threat, f, lay, modes, case_opts)
     if allocation is not None:
         els = allocation.apply(els)
@@ -122,7 +124,7 @@ def _respond(
     # random draws as in the baseline: exact common random numbers.
     els = [dataclasses.replace(e, reachable=False, node=None) if e.option in drop else e for e in els]
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(i,)))
-    sim = simulate_axis(els, params, node_capacity_per_h(nodes), trials, rng, delay)
+    sim = simulate_axis(els, params, node_capacity_per_h(nodes), trials, rng, delay, parallel)
     scale = sim.scale if sim.scale is not None else np.ones(trials)
     return Response(els, sim.times_h, scale)
 
@@ -322,7 +324,9 @@ def assess(
         dr = draw_engagement(sc, threat, i, seed, n_outer, model)
         delay = dr.other["coalition_decision_delay_h"]
         plan = (guards or {}).get(threat.id) or plan_axes(sc, [threat], fg, laydown, params, modes, opts)[1][threat.id]
-        respond_case = functools.partial(_respond, sc, threat, i, seed, trials, params, modes, allocation=plan)
+        respond_case = functools.partial(
+            _respond, sc, threat, i, seed, trials, params, modes, allocation=plan, parallel=workers == 1
+        )
         base_resp = respond_case(fg, laydown, opts, delay=delay)
         base_eng = engage_threat(sc, threat, base_resp, dr, model, parallel=workers == 1)
         base = base_eng.outcome
@@ -464,7 +468,10 @@ def assess_offensive(
         i = index[t.id]
         dr = draw_engagement(sc, t, i, seed, n_outer, model)
         delay = dr.other["coalition_decision_delay_h"]
-        resp = _respond(sc, t, i, seed, trials, params, modes, fg, laydown, opts, delay=delay, allocation=plans[t.id])
+        resp = _respond(
+            sc, t, i, seed, trials, params, modes, fg, laydown, opts, delay=delay, allocation=plans[t.id],
+            parallel=parallel,
+        )  # fmt: skip
         outcome = engage_threat(sc, t, resp, dr, model, p_only=True, parallel=parallel).outcome
         prob = total_interval(outcome.reached)
         got = [e for e in resp.elements if e.option in MOVABLE and e.reachable and e.power > 0]

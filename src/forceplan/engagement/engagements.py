@@ -216,7 +216,7 @@ def engage_threat(
     air_rel = air_start - warning_h
     over_axis = np.where(air_rel <= SUPERIORITY_AFTER_H, flown, 0.0).sum(axis=1)
     p_air = p_air_superiority(over_axis, o["axis_frontage_km"], o["air_superiority_sorties_per_km_day"])
-    prepared, fortified = posture_shares(d0, -rel, power)
+    prepared, fortified = posture_shares(d0, -rel, power, parallel)
     levers = {
         "air_defender": (dr.u_air[:n] < p_air).astype(float),
         "surprise_attacker": surprise(warning_h, o["defence_alert_h"]),
