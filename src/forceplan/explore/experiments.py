@@ -92,7 +92,7 @@ def run_task(sc: Scenario, task: Task, seed: int, trials: int, response_trials: 
     """One task, as a worker runs it."""
     if os.environ.get("FORCEPLAN_TEST_FAIL_TASK") == str(task.index):  # failure-path test hook
         raise RuntimeError(f"injected failure of task {task.index}")
-    return evaluate(sc, task.policy, task.point, task.future, seed, trials, response_trials, worker_cache())
+    return evaluate(sc, task.policy, task.point, seed, trials, response_trials, worker_cache())
 
 
 STAGE_MODULES = ("forceplan.forcegen.run", "forceplan.stationing.run", "forceplan.timeline.run",
