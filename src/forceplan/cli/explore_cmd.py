@@ -75,7 +75,8 @@ def explore(
     Levers (--lever NAME=V1,V2): posture (reassurance, tripwire, forward), personnel_cap, us_backstop,
     strikes_into_aggressor.
 
-    Each experiment runs the plan's pipeline with its own seed stream, so results do not depend on the workers.
+    Each experiment runs the plan's pipeline as a function of its policy, its future's inputs (the pledge failures
+    too: a failure-draw input) and the seed, so results do not depend on the workers or on the order of the rows.
     Ctrl-C keeps the finished experiments in OUT.partial/ (rerun with --resume)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
