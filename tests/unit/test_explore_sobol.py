@@ -128,3 +128,16 @@ def test_with_the_same_draw_a_higher_attrition_fails_a_superset_of_the_pledges(
     assert kept[high] <= kept[low]
     again, _, _, _ = apply(bundled, policy, {"pledge_attrition": high, FAILURE_DRAW: draw}, SEED, fit)
     assert {p.id for p in again.pledges} == kept[high]  # a function of the point: no state between calls
+
+
+def test_prim_never_names_the_failure_draw(bundled: Scenario) -> None:
+    """The draw picks a realisation of which pledges fail, not a condition anyone can act on: even where it decides
+    every failure, PRIM's box never restricts it."""
+    from forceplan.explore.experiments import plan_exploration, summarise, table
+    from forceplan.explore.space import default_policies
+
+    plan = plan_exploration(bundled, "lhs", 64, SEED, {**default_policies(bundled), "posture": ("reassurance",)})
+    results = {t.index: {"p_worst": 0.9 if t.point[FAILURE_DRAW] < 0.3 else 0.1} for t in plan.tasks}
+    box = summarise(bundled, plan, table(plan, results, {}, SEED), SEED, 0.5, 0)["prim"]["reassurance, cap 30,000"]
+    assert box is None or FAILURE_DRAW not in box["limits"], box
+    assert sum(r["p_worst"] > 0.5 for r in results.values()) > 0  # the draw did decide failures
