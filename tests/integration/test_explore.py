@@ -138,6 +138,25 @@ def test_a_sobol_row_with_its_changed_input_collapsed_gives_its_base_rows_outcom
     assert run_task(bundled, collapsed, 5, 100, 10) == run_task(bundled, a, 5, 100, 10)
 
 
+def test_sobol_rows_give_the_same_outcomes_on_two_dask_workers_as_in_this_process(bundled) -> None:  # type: ignore[no-untyped-def]
+    """Rows A, AB_1, AB_2 and B of a Saltelli design, run on a 2-worker cluster (in whatever order and on whichever
+    worker, every stage computed there: no disk cache) and here one after another: identical outcomes, float for
+    float."""
+    from forceplan.cluster.runner import run_on_dask, start_local_cluster
+    from forceplan.explore.experiments import plan_exploration, run_task
+    from forceplan.explore.space import default_policies
+
+    plan = plan_exploration(bundled, "sobol", 1, 5, {**default_policies(bundled), "posture": ("reassurance",)})
+    tasks = [*plan.tasks[:3], plan.tasks[len(plan.uncertainties) + 1]]
+    here = {t.index: run_task(bundled, t, 5, 100, 10) for t in tasks}
+    there: dict[int, dict] = {}
+    with start_local_cluster(2, env={"FORCEPLAN_CACHE": "off"}) as cluster:
+        st = run_on_dask(bundled, tasks, 5, 100, 10, cluster.scheduler_address, 2,
+                         on_result=lambda t, out, err: there.__setitem__(t.index, out or {"error": err}))  # fmt: skip
+    assert st.workers == 2 and st.reused < len(tasks) * 4  # not all read back: the workers computed
+    assert json.dumps(there, sort_keys=True) == json.dumps(here, sort_keys=True)  # NaN for NaN too
+
+
 def test_an_experiment_digests_its_scenario_once(bundled, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     """The scenario's canonical form (its JSON and its GeoJSON files read and hashed) is built once per experiment,
     for the stage cache's keys, and its digest handed to force generation, stationing, response and assessment
