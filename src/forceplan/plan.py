@@ -51,7 +51,7 @@ BACKSTOP_STAGE = "US backstop force and laydown"
 """The stage that plans the force and laydown of the assessment's 'with US backstop' case (when it has one)."""
 SUSTAIN_YEARS = 3
 SUSTAIN_ASSESS_TRIALS = 1_000
-"""The worst handover month is assessed with at most this many trials (the fewest the assessment runs): it compares
+"""The worst handover month is assessed with at most this many trials (a sixth of the default): it compares
 the same force at full and reduced readiness with common random numbers, so their difference is sharper than
 either P."""
 
