@@ -252,6 +252,10 @@ def test_plan_puts_what_if_cases_side_by_side(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     plan = json.loads((out / "plan.json").read_text())
     assert [c["label"] for c in plan["cases"]] == ["without FRA", "us backstop"]
+    # The table shows each case against this plan: its personnel and the change, its highest chance.
+    assert "what if: without FRA" in r.output and "what if: us backstop" in r.output
+    delta = plan["cases"][0]["personnel_matched"] - plan["forcegen"]["totals"]["personnel_matched"]
+    assert f"({delta:+,})" in r.output.replace("\n", " ").replace("│", " ")
     without = plan["cases"][0]
     assert without["personnel_matched"] < plan["forcegen"]["totals"]["personnel_matched"]
     html = (out / "report.html").read_text()
@@ -267,7 +271,7 @@ def test_plan_shows_the_answer_before_the_report_and_the_pdf(tmp_path: Path, mon
 
     order: list[str] = []
     summary, render = plan_cmd.print_summary, report_html.render_report
-    monkeypatch.setattr(plan_cmd, "print_summary", lambda p: (order.append("answer"), summary(p))[1])
+    monkeypatch.setattr(plan_cmd, "print_summary", lambda *a: (order.append("answer"), summary(*a))[1])
     monkeypatch.setattr(report_html, "render_report", lambda *a, **k: (order.append("report"), render(*a, **k))[1])
 
     class Printer:
@@ -284,10 +288,13 @@ def test_plan_shows_the_answer_before_the_report_and_the_pdf(tmp_path: Path, mon
     monkeypatch.setattr(pdf_mod, "PdfPrinter", Printer)
     out = tmp_path / "out"
     args = ["plan", "ukraine-2025", "--response-trials", "100", "--trials", "300", "--out", str(out), "--pdf"]
-    r = runner.invoke(app, args)
+    r = runner.invoke(app, [*args, "--without", "FRA"], env={"COLUMNS": "200"})
     assert r.exit_code == 0, r.output
     assert order == ["answer", "report", "pdf"]
     assert r.output.index("troop size") < r.output.index("wrote ")
+    # What the table answers: the what-if in its title, in words; how swiftly each option first acts, per threat.
+    assert "The plan: ukraine-2025 (without France)" in r.output
+    assert r.output.count("first help (median): in place ") == 5, r.output
     log = (out / "run.log").read_text()
     for line in ("force generation: ", "deterrence assessment: ", "sustainment: ", "report: ", "report.pdf: "):
         assert line in log, log
