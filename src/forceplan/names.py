@@ -223,6 +223,7 @@ UNCERTAINTIES: dict[str, str] = {
     "calibration_slope": "Slope of the force-ratio fit to CDB90 (× fitted)",
     "battle_hazard": "Battle decision rate (× the model's)",
     "pledge_attrition": "Chance a pledge fails to materialise (× the base rates)",
+    "pledge_failure_draw": "Which pledges fail, given their chances (a draw)",
     "personnel_cap": "Personnel cap",
     "posture": "Posture",
     "us_backstop": "US backstop assumed",

@@ -102,16 +102,86 @@ def test_the_ask_ranking_equals_a_brute_force_evaluation(tmp_path: Path, bundled
     effect = {}
     for c in cands:
         diffs = []
-        for j, row in enumerate(plan.points):
+        for row in plan.points:
             point = {u.name: float(v) for u, v in zip(plan.uncertainties, row, strict=True)}
-            base = evaluate(bundled, pol, point, j, 5, 100, 10)["p_worst"]
-            with_ask = evaluate(bundled, {**pol, "ask": c}, point, j, 5, 100, 10)["p_worst"]
+            base = evaluate(bundled, pol, point, 5, 100, 10)["p_worst"]
+            with_ask = evaluate(bundled, {**pol, "ask": c}, point, 5, 100, 10)["p_worst"]
             diffs.append(base - with_ask)
         effect[c] = float(np.mean(diffs)) / (ask_pledge(bundled, c).personnel_per_unit / 1000)
     expected = sorted(cands, key=lambda c: (-effect[c], c))
     assert [a["capability"] for a in ranked] == expected
     for a in ranked:
         assert a["reduction_per_1000_personnel"] == pytest.approx(effect[a["capability"]], abs=1e-12)
+
+
+@pytest.mark.parametrize("name", ["decision_delay_h", "pledge_failure_draw"])
+def test_a_sobol_row_with_its_changed_input_collapsed_gives_its_base_rows_outcomes(
+    bundled, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Saltelli's AB_i row is A with input i from B. With input i's range collapsed (its value A's), the row is A
+    in another row of the design, with another index and future: it must give A's outcomes exactly (with the old
+    keying by the future, its pledge failures and Monte Carlo draws were another row's)."""
+    import dataclasses
+
+    from forceplan.explore import experiments
+    from forceplan.explore.experiments import plan_exploration, run_task
+    from forceplan.explore.space import default_policies
+    from forceplan.stagecache import StageCache
+
+    monkeypatch.setattr(experiments, "worker_cache", StageCache)  # a fresh cache per task: both computed in full
+    plan = plan_exploration(bundled, "sobol", 1, 5, {**default_policies(bundled), "posture": ("reassurance",)})
+    names = [u.name for u in plan.uncertainties]
+    a, ab = plan.tasks[0], plan.tasks[1 + names.index(name)]
+    assert ab.future != a.future and ab.point[name] != a.point[name]
+    assert all(ab.point[k] == a.point[k] for k in names if k != name)  # the design's AB_i: A but for input i
+    collapsed = dataclasses.replace(ab, point={**ab.point, name: a.point[name]})
+    assert run_task(bundled, collapsed, 5, 100, 10) == run_task(bundled, a, 5, 100, 10)
+
+
+def test_sobol_rows_give_the_same_outcomes_on_two_dask_workers_as_in_this_process(bundled) -> None:  # type: ignore[no-untyped-def]
+    """Rows A, AB_1, AB_2 and B of a Saltelli design, run on a 2-worker cluster (in whatever order and on whichever
+    worker, every stage computed there: no disk cache) and here one after another: identical outcomes, float for
+    float."""
+    from forceplan.cluster.runner import run_on_dask, start_local_cluster
+    from forceplan.explore.experiments import plan_exploration, run_task
+    from forceplan.explore.space import default_policies
+
+    plan = plan_exploration(bundled, "sobol", 1, 5, {**default_policies(bundled), "posture": ("reassurance",)})
+    tasks = [*plan.tasks[:3], plan.tasks[len(plan.uncertainties) + 1]]
+    here = {t.index: run_task(bundled, t, 5, 100, 10) for t in tasks}
+    there: dict[int, dict] = {}
+    with start_local_cluster(2, env={"FORCEPLAN_CACHE": "off"}) as cluster:
+        st = run_on_dask(bundled, tasks, 5, 100, 10, cluster.scheduler_address, 2,
+                         on_result=lambda t, out, err: there.__setitem__(t.index, out or {"error": err}))  # fmt: skip
+    assert st.workers == 2 and st.reused < len(tasks) * 4  # not all read back: the workers computed
+    assert json.dumps(there, sort_keys=True) == json.dumps(here, sort_keys=True)  # NaN for NaN too
+
+
+def test_an_experiment_digests_its_scenario_once(bundled, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """The scenario's canonical form (its JSON and its GeoJSON files read and hashed) is built once per experiment,
+    for the stage cache's keys, and its digest handed to force generation, stationing, response and assessment
+    (each digested the scenario again before: four more, about 3.5 % of an experiment)."""
+    import forceplan.scenario.bundled as bundled_module
+    import forceplan.stagecache as stagecache
+    from forceplan.explore.experiments import plan_exploration
+    from forceplan.explore.model import evaluate
+    from forceplan.explore.space import default_policies
+    from forceplan.scenario import scenario_digest
+
+    assert stagecache.ScenarioViews(bundled).scenario_digest == scenario_digest(bundled)
+    plan = plan_exploration(bundled, "lhs", 1, 5, {**default_policies(bundled), "posture": ("reassurance",)})
+    calls: list[str] = []
+    real = bundled_module.canonical_dict
+
+    def counted(sc):  # type: ignore[no-untyped-def]
+        calls.append(sc.name)
+        return real(sc)
+
+    monkeypatch.setattr(bundled_module, "canonical_dict", counted)
+    monkeypatch.setattr(stagecache, "canonical_dict", counted)
+    t = plan.tasks[0]
+    out = evaluate(bundled, t.policy, t.point, 5, 100, 10, stagecache.StageCache())  # every stage computed
+    assert len(calls) == 1 and out["personnel_matched"] > 0
 
 
 def test_the_report_describes_postures_and_uncertainties_in_words(one_worker: Path, bundled) -> None:  # type: ignore[no-untyped-def]

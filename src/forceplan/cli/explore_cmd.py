@@ -75,7 +75,8 @@ def explore(
     Levers (--lever NAME=V1,V2): posture (reassurance, tripwire, forward), personnel_cap, us_backstop,
     strikes_into_aggressor.
 
-    Each experiment runs the plan's pipeline with its own seed stream, so results do not depend on the workers.
+    Each experiment runs the plan's pipeline as a function of its policy, its future's inputs (the pledge failures
+    too: a failure-draw input) and the seed, so results do not depend on the workers or on the order of the rows.
     Ctrl-C keeps the finished experiments in OUT.partial/ (rerun with --resume)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -84,7 +85,7 @@ def explore(
     from forceplan.cluster.runner import run_on_dask
     from forceplan.explore.experiments import plan_exploration, policy_label, summarise, table
     from forceplan.explore.space import DESIGNS, default_policies, describe_policy, parse_lever
-    from forceplan.report.explore_html import ask_sentences, render_explore
+    from forceplan.report.explore_html import ask_sentences, first_upper, render_explore
     from forceplan.scenario import scenario_digest
 
     if design not in DESIGNS:
@@ -205,7 +206,7 @@ def explore(
     shutil.rmtree(partial, ignore_errors=True)
     for r in summary["robustness"]:
         console.print(
-            f"{r['policy'].capitalize()}: deters (worst threat's chance ≤ {100 * threshold:.0f} %) in "
+            f"{first_upper(r['policy'])}: deters (worst threat's chance ≤ {100 * threshold:.0f} %) in "
             f"{r['meeting_threshold']} of {r['futures']} futures ({100 * r['share_meeting_threshold']:.0f} %, 95 % "
             f"interval {100 * r['share_ci_low']:.0f}-{100 * r['share_ci_high']:.0f} %); mean chance "
             f"{100 * r['p_worst_mean']:.0f} %; largest regret {100 * r['regret_max']:.1f} points"

@@ -285,6 +285,7 @@ def assess(
     fit: SuccessFit | None = None,
     model: OutcomeModel | None = None,
     plan_force: Callable[[Options], tuple[ForcegenResult, StationingResult]] | None = None,
+    digest: str | None = None,
 ) -> AssessResult:
     """Assess every threat (or those named). ``trials`` is rounded up to whole draws of the uncertain inputs
     (``INNER_TRIALS`` trials each), at least ``MIN_INPUT_DRAWS`` of them. Threat i uses the response draws of
@@ -294,7 +295,7 @@ def assess(
     ``model``: the battle-outcome model (default: ``outcome.default_outcome_model``); ``fit``: a force-ratio-only
     calibration instead (e.g. exploration's scaled slope); ``plan_force``: how the US-backstop case gets its force
     and laydown (default: match and station afresh; the pipeline passes its stage cache, so a force planned before
-    is not planned again)."""
+    is not planned again); ``digest``: the scenario's ``scenario_digest`` when the caller has it already."""
     opts = opts or Options()
     fg = fg or match_force(sc, opts)
     laydown = laydown or station_force(sc, fg)
@@ -414,7 +415,7 @@ def assess(
         described["exploitation_advance_km_per_day"] = pace
     return AssessResult(
         scenario=sc.name,
-        scenario_digest=scenario_digest(sc),
+        scenario_digest=digest or scenario_digest(sc),
         seed=seed,
         trials=trials,
         input_draws=n_outer,
