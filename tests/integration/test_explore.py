@@ -241,3 +241,14 @@ def test_every_worker_is_prepared_once_before_its_first_experiment_even_one_that
     assert st.run_s > 0 and st.prepare_s > 0 and st.wall_s >= st.run_s + st.prepare_s
     assert st.worker_cpu_s >= 0.5 * sum(st.cpu_s)  # the experiments' threads are part of the workers' CPU
     assert st.reused == 0  # two futures that fail different pledges share no stage result
+
+
+@pytest.mark.parametrize("n", ["1", "4", "12"])
+def test_a_sobol_design_too_small_or_not_a_power_of_two_is_refused(n: str, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """--n 1 gave a first-order index of -4: the command refuses fewer than 8 base samples, and any n not a power
+    of 2, with exit 2 and a message that says what to type; nothing is written."""
+    out = tmp_path / "out"
+    assert run(["explore", "ukraine-2025", "--design", "sobol", "--n", n, "--out", str(out)]) == 2
+    said = capsys.readouterr().err
+    assert f"--n {n}" in said and "--n 16" in said
+    assert not out.exists()

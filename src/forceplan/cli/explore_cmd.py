@@ -14,6 +14,9 @@ from forceplan.cli.options import ScenarioArg, Seed
 from forceplan.defaults import EXPLORE_THRESHOLD
 
 OUTPUTS = frozenset({"experiments.parquet", "summary.json", "explore.html", "explore.pdf"})
+SOBOL_MIN_N = 8
+"""The fewest base samples of a Sobol design the command accepts: below it the estimators and their bootstrap
+intervals are noise."""
 
 
 def _clean(v: Any) -> Any:
@@ -35,7 +38,7 @@ def explore(
     n: Annotated[
         int,
         typer.Option(
-            "--n", min=1, max=100_000, help="Futures (lhs); base samples (sobol: a power of 2, n × (D + 2) futures)"
+            "--n", min=1, max=100_000, help="Futures (lhs); base samples (sobol: a power of 2, at least 8; n × (D + 2) futures)"
         ),
     ] = 16,
     trials: Annotated[int, typer.Option(min=100, max=200_000, help="Assessment trials per experiment")] = 1000,
@@ -92,6 +95,12 @@ def explore(
         fail(f"unknown design {design!r}", f"use one of {', '.join(DESIGNS)}")
     if design == "sobol" and n & (n - 1):
         fail(f"--n {n}: a Sobol design needs a power of 2", "for example --n 16")
+    if design == "sobol" and n < SOBOL_MIN_N:
+        fail(
+            f"--n {n}: a Sobol design needs at least {SOBOL_MIN_N} base samples; with fewer its indices and their "
+            "bootstrap intervals mean nothing (an index of -4 was seen at --n 1)",
+            "for example --n 16 (each base sample is D + 2 futures)",
+        )
     sc = load_or_exit(scenario)
     choices = default_policies(sc)
     for text in lever or []:
