@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from forceplan.cli.app import run
+from forceplan.stagecache import code_fingerprint
 
 pytestmark = pytest.mark.integration
 
@@ -71,7 +72,7 @@ def test_an_interrupted_run_resumes_with_what_it_finished(one_worker: Path, tmp_
         "scenario_digest": json.loads((one_worker / "summary.json").read_text())["meta"]["scenario_digest"],
         "design": "lhs", "n": 2, "seed": 5, "trials": 100, "ask": 0, "response_trials": 10,
         "choices": {"personnel_cap": [30000], "posture": ["reassurance", "forward"], "strikes_into_aggressor": [False],
-                    "us_backstop": [False]}, "ask_from": [],
+                    "us_backstop": [False]}, "ask_from": [], "code": code_fingerprint(),
     }, sort_keys=True))  # fmt: skip
     lines = [json.dumps(key, sort_keys=True)]
     for i in (0, 2):  # two of four finished before the interruption
@@ -82,6 +83,13 @@ def test_an_interrupted_run_resumes_with_what_it_finished(one_worker: Path, tmp_
     assert "resuming: 2 of 4" in " ".join(capsys.readouterr().out.split())
     assert (out / "experiments.parquet").read_bytes() == (one_worker / "experiments.parquet").read_bytes()
     assert not partial.exists()
+    # Results another forceplan version left are never combined with this one's: the resume is refused.
+    again = tmp_path / "again2"
+    (tmp_path / "again2.partial").mkdir()
+    other = [json.dumps({**key, "code": "0" * 64}, sort_keys=True), *lines[1:]]
+    (tmp_path / "again2.partial" / "results.jsonl").write_text("\n".join(other) + "\n")
+    assert run(["explore", *SMALL, "--workers", "1", "--out", str(again), "--resume"]) == 2
+    assert "forceplan's version" in capsys.readouterr().err
 
 
 def test_the_ask_ranking_equals_a_brute_force_evaluation(tmp_path: Path, bundled) -> None:

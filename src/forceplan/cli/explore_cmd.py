@@ -38,7 +38,10 @@ def explore(
     n: Annotated[
         int,
         typer.Option(
-            "--n", min=1, max=100_000, help="Futures (lhs); base samples (sobol: a power of 2, at least 8; n × (D + 2) futures)"
+            "--n",
+            min=1,
+            max=100_000,
+            help="Futures (lhs); base samples (sobol: a power of 2, at least 8; n × (D + 2) futures)",
         ),
     ] = 16,
     trials: Annotated[int, typer.Option(min=100, max=200_000, help="Assessment trials per experiment")] = 1000,
@@ -90,6 +93,7 @@ def explore(
     from forceplan.explore.space import DESIGNS, default_policies, describe_policy, parse_lever
     from forceplan.report.explore_html import ask_sentences, first_upper, render_explore
     from forceplan.scenario import scenario_digest
+    from forceplan.stagecache import code_fingerprint
 
     if design not in DESIGNS:
         fail(f"unknown design {design!r}", f"use one of {', '.join(DESIGNS)}")
@@ -123,9 +127,11 @@ def explore(
     partial = out.with_name(out.name + ".partial")
     state = partial / "results.jsonl"
     digest = scenario_digest(sc)
+    # The code's fingerprint too: results of another forceplan version are never combined with this one's.
     key = {
         "scenario_digest": digest, "design": design, "n": n, "seed": seed, "trials": trials, "ask": ask,
         "response_trials": response_trials, "choices": {k: list(v) for k, v in choices.items()}, "ask_from": cands,
+        "code": code_fingerprint(),
     }  # fmt: skip
     results: dict[int, dict[str, Any]] = {}
     errors: dict[int, str] = {}
@@ -133,8 +139,10 @@ def explore(
         lines = state.read_text(encoding="utf-8").splitlines()
         first = json.loads(lines[0]) if lines else None
         if first != key:
-            fail(f"{partial} is from another exploration (scenario, design, seed or trials differ)",
-                 "rerun without --resume, or with the same options")  # fmt: skip
+            fail(
+                f"{partial} is from another exploration (scenario, design, seed, trials or forceplan's version differ)",
+                "rerun without --resume, or with the same options",
+            )
         for line in lines[1:]:
             try:
                 rec = json.loads(line)
