@@ -180,6 +180,7 @@ def main() -> None:
         t_answer, t_without = time_to_answer([*plan, "--without", "FRA"])
         log_without = (Path(out) / "run.log").read_text()
         t_without_again = timed([*plan, "--without", "FRA"], args.repeats)
+        t_case_answer, t_case = time_to_answer([*plan, "--case", "without DEU"])  # a what-if beside the plan
         t_nopdf = timed([*plan, "--no-pdf"], args.repeats)
     what = "with" if pdf else "without"
     print(f"plan, every stage computed (--no-cache), {what} the PDF: median {t_nocache:.2f} s; stages:")
@@ -199,6 +200,8 @@ def main() -> None:
           f"asked again: median {t_without_again:.2f} s; stages of the first:")  # fmt: skip
     for line in log_without.splitlines():
         print(f"  {line}")
+    print(f"plan --case 'without DEU' after the plan (the what-if beside it, no sensitivity cases): {t_case:.2f} s, "
+          f"its answer on screen after {t_case_answer:.2f} s")  # fmt: skip
     peak = max(float(m) for m in re.findall(r"peak memory: ([0-9.]+) MB", log_nocache + log_plan + log_without))
     print(f"peak memory of plan (largest of the runs above, the plan process): {peak:.0f} MB (target ≤ 400 MB: "
           f"{'met' if peak <= 400 else 'NOT met'})")  # fmt: skip
