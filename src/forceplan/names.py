@@ -18,7 +18,7 @@ Stable API (other rooms rely on it): :func:`label`, :func:`field_label`, :func:`
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from forceplan.scenario.model import Scenario, Slot
@@ -223,6 +223,7 @@ UNCERTAINTIES: dict[str, str] = {
     "calibration_slope": "Slope of the force-ratio fit to CDB90 (× fitted)",
     "battle_hazard": "Battle decision rate (× the model's)",
     "pledge_attrition": "Chance a pledge fails to materialise (× the base rates)",
+    "pledge_failure_draw": "Which pledges fail, given their chances (a draw)",
     "personnel_cap": "Personnel cap",
     "posture": "Posture",
     "us_backstop": "US backstop assumed",
@@ -327,6 +328,24 @@ def _parameter(name: str) -> str:
         return base
     unit = unit_of(name)
     return f"{base} ({unit})" if unit else base
+
+
+def hours_text(h: float | None) -> str:
+    """A time in hours as a person reads it: hours under three days, else days; None: never."""
+    if h is None:
+        return "never"
+    return f"{h:.0f} h" if h < 72 else f"{h / 24:.1f} d"
+
+
+def when_text(first_effect: Any) -> str:
+    """When an option takes effect, from its first-effect quantiles (``p10``, ``p50``, ``p90``, hours): the median
+    and the P10-P90 range; "none pledged" for no option, "cannot reach" when it never acts."""
+    if first_effect is None:
+        return "none pledged"
+    if first_effect.p50 is None:
+        return "cannot reach"
+    q = first_effect
+    return f"{hours_text(q.p50)} ({hours_text(q.p10)}–{hours_text(q.p90)})"
 
 
 def short_threat(name: str) -> str:

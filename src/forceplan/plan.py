@@ -51,7 +51,7 @@ BACKSTOP_STAGE = "US backstop force and laydown"
 """The stage that plans the force and laydown of the assessment's 'with US backstop' case (when it has one)."""
 SUSTAIN_YEARS = 3
 SUSTAIN_ASSESS_TRIALS = 1_000
-"""The worst handover month is assessed with at most this many trials (the fewest the assessment runs): it compares
+"""The worst handover month is assessed with at most this many trials (a sixth of the default): it compares
 the same force at full and reduced readiness with common random numbers, so their difference is sharper than
 either P."""
 
@@ -291,7 +291,7 @@ def forcegen_cached(sc: Scenario, opts: Options, cache: StageCache, views: Scena
     def compute() -> ForcegenResult:
         from forceplan.forcegen.run import match_force
 
-        return match_force(sc, opts)
+        return match_force(sc, opts, digest=views.scenario_digest)
 
     fg = cache.get(STAGES[0], ForcegenResult, compute, views.forcegen, opts)
     return _stamped(fg, views.scenario_digest)
@@ -305,7 +305,7 @@ def stationing_cached(sc: Scenario, fg: ForcegenResult, cache: StageCache, views
     def compute() -> StationingResult:
         from forceplan.stationing.run import station_force
 
-        return station_force(sc, fg)
+        return station_force(sc, fg, digest=views.scenario_digest)
 
     lay = cache.get(STAGES[1], StationingResult, compute, views.stationing, force)
     return _stamped(lay, views.scenario_digest)
@@ -347,7 +347,10 @@ def respond_cached(
     def compute() -> RespondResult:
         from forceplan.timeline.run import respond
 
-        return respond(sc, threats, trials, seed, opts=opts, fg=fg, laydown=lay, guards=guards() if guards else None)
+        return respond(
+            sc, threats, trials, seed, opts=opts, fg=fg, laydown=lay, guards=guards() if guards else None,
+            digest=views.scenario_digest,
+        )  # fmt: skip
 
     key_threats = sorted(set(threats)) if threats else None
     return cache.get(STAGES[2], RespondResult, compute, views.full, opts, trials, seed, key_threats)
@@ -377,7 +380,7 @@ def assess_cached(
         return assess(
             sc, threats, assess_trials, seed, opts, fg=fg, laydown=lay, sensitivity=sensitivity,
             guards=guards() if guards else None, fit=fit, progress=progress,
-            plan_force=lambda o: force_and_laydown(sc, o, cache, views),
+            plan_force=lambda o: force_and_laydown(sc, o, cache, views), digest=views.scenario_digest,
         )  # fmt: skip
 
     key_threats = sorted(set(threats)) if threats else None

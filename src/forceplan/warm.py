@@ -23,8 +23,9 @@ def warm_kernels() -> list[str]:
     run_engine(ones * 10, ones * 5, ones * 0.02, ones * 0.03, 1.0, 0.0, 2, 1.0, def_times_h=times, def_power=power)
     for parallel in (True, False):  # trials split over the cores, and on the caller's thread (the assessment)
         _warm_battles(rng, ones, times, power, parallel)
-    posture_shares(ones * 5, times, power)
-    serve_by_priority(times.astype(np.float32), np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0, 2.0]))
+    for parallel in (True, False):  # both forms of the posture and queue kernels, as for the battles
+        posture_shares(ones * 5, times, power, parallel)
+        serve_by_priority(times.astype(np.float32), np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0, 2.0]), parallel)
     sim = AxisSim(
         times_h=times.astype(np.float32),
         power_base=power,

@@ -180,11 +180,14 @@ def test_scenario_text_cannot_run_in_the_report(scenario_copy: Path, tmp_path: P
 def test_report_prints_cleanly(tmp_path: Path) -> None:
     """Print media in real Chromium: the map and every chart fill their boxes (±5 %), no controls print; the PDF's
     page one names every option and every threat's probability; a picture of every page is kept."""
+    import contextlib
     import re
     import shutil
     import subprocess
 
     require_chromium()
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     out = tmp_path / "out"
     r = runner.invoke(app, ["plan", "ukraine-2025", "--response-trials", "200", "--trials", "1000", "--out", str(out)])
     assert r.exit_code == 0, r.output
@@ -193,13 +196,18 @@ def test_report_prints_cleanly(tmp_path: Path) -> None:
         page.wait_for_function("document.body.dataset.charts !== undefined", timeout=60_000)
         page.emulate_media(media="print")
         page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
-        page.wait_for_timeout(500)
-        boxes = page.evaluate(
-            """() => [...document.querySelectorAll('.chart')].map(c => {
+        measure = """() => [...document.querySelectorAll('.chart')].map(c => {
                  const svg = c.querySelector('.main-svg'); const a = c.getBoundingClientRect();
                  const b = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
                  return [c.id, a.width, a.height, b.width, b.height]; })"""
-        )
+        # Plotly resizes asynchronously after 'beforeprint': wait (up to 10 s) for every chart to fill its box, then
+        # measure; a chart that never does fails the assertion below with its sizes.
+        with contextlib.suppress(PlaywrightTimeout):
+            page.wait_for_function(
+                f"() => ({measure})().every(([, cw, ch, sw, sh]) => sw >= 0.95 * cw - 2 && sh >= 0.95 * ch - 2)",
+                timeout=10_000,
+            )
+        boxes = page.evaluate(measure)
         map_box = page.evaluate(
             """() => { const m = document.getElementById('map').getBoundingClientRect();
                  const p = document.querySelector('#map .leaflet-map-pane').parentElement.getBoundingClientRect();
@@ -244,7 +252,49 @@ def test_plan_puts_what_if_cases_side_by_side(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     plan = json.loads((out / "plan.json").read_text())
     assert [c["label"] for c in plan["cases"]] == ["without FRA", "us backstop"]
+    # The table shows each case against this plan: its personnel and the change, its highest chance.
+    assert "what if: without FRA" in r.output and "what if: us backstop" in r.output
+    delta = plan["cases"][0]["personnel_matched"] - plan["forcegen"]["totals"]["personnel_matched"]
+    assert f"({delta:+,})" in r.output.replace("\n", " ").replace("│", " ")
     without = plan["cases"][0]
     assert without["personnel_matched"] < plan["forcegen"]["totals"]["personnel_matched"]
     html = (out / "report.html").read_text()
     assert "What-if cases, side by side" in html and "without FRA" in html and "us backstop" in html
+
+
+def test_plan_shows_the_answer_before_the_report_and_the_pdf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A what-if in a meeting: the table (troop size, location, every threat's P) is printed as soon as the
+    analysis is done, before the report is written and the PDF printed; run.log still times every stage."""
+    import forceplan.cli.pdf as pdf_mod
+    import forceplan.cli.plan_cmd as plan_cmd
+    import forceplan.report.html as report_html
+
+    order: list[str] = []
+    summary, render = plan_cmd.print_summary, report_html.render_report
+    monkeypatch.setattr(plan_cmd, "print_summary", lambda *a: (order.append("answer"), summary(*a))[1])
+    monkeypatch.setattr(report_html, "render_report", lambda *a, **k: (order.append("report"), render(*a, **k))[1])
+
+    class Printer:
+        def __enter__(self) -> Printer:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+        def print_pdf(self, html: Path, pdf: Path) -> None:
+            order.append("pdf")
+            pdf.write_bytes(b"%PDF-1.4\n")
+
+    monkeypatch.setattr(pdf_mod, "PdfPrinter", Printer)
+    out = tmp_path / "out"
+    args = ["plan", "ukraine-2025", "--response-trials", "100", "--trials", "300", "--out", str(out), "--pdf"]
+    r = runner.invoke(app, [*args, "--without", "FRA"], env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    assert order == ["answer", "report", "pdf"]
+    assert r.output.index("troop size") < r.output.index("wrote ")
+    # What the table answers: the what-if in its title, in words; how swiftly each option first acts, per threat.
+    assert "The plan: ukraine-2025 (without France)" in r.output
+    assert r.output.count("first help (median): in place ") == 5, r.output
+    log = (out / "run.log").read_text()
+    for line in ("force generation: ", "deterrence assessment: ", "sustainment: ", "report: ", "report.pdf: "):
+        assert line in log, log

@@ -128,12 +128,20 @@ def test_a_nation_offers_a_pledge_a_planner_verifies_it_another_nation_sees_noth
     page.fill("#notice_to_move_days", "12")
     page.check("input[name=caveat_no_frontline]")
     page.fill("#caveat_standoff_km", "35")
+    page.select_option("#force", "reserve")
+    page.fill("#rotation_tour_months", "40")
+    page.fill("#rotation_rotations", "3")
     page.click(SAVE)
     # The field's error sits next to the field, in the loader's words; nothing was saved.
     assert page.locator("#quantity-err").inner_text() == "must be more than 0"
     assert page.locator("#quantity").get_attribute("aria-invalid") == "true"
+    assert page.locator("#rotation_tour_months-err").inner_text() == "must be at most 36"
+    assert page.locator("#rotation_tour_months").input_value() == "40"  # what was typed stays, beside its error
+    assert page.locator("#force").input_value() == "reserve"
+    assert "Tour length (months): must be at most 36" in page.locator(".error").inner_text()
     gbr.shot("pledge-form-errors")
     page.fill("#quantity", "2")
+    page.fill("#rotation_tour_months", "4")
     page.click(SAVE)
     page.wait_for_url(re.compile(r"/nation\?saved="))
     new_id = page.url.split("saved=")[1]
@@ -141,6 +149,17 @@ def test_a_nation_offers_a_pledge_a_planner_verifies_it_another_nation_sees_noth
     assert (
         "Armoured" in row.inner_text() and "never at the front line; stand-off from the line 35 km" in row.inner_text()
     )
+    assert "reserve; 4-month tours, at most 3 rotations" in row.inner_text()
+    # The edit form shows the policy as saved; emptying a field returns it to the coalition's default.
+    page = gbr.go(f"/nation/pledges/{new_id}/edit")
+    assert page.locator("#rotation_tour_months").input_value() == "4"
+    assert page.locator("#rotation_rotations").input_value() == "3"
+    page.fill("#rotation_rotations", "")
+    page.click(SAVE)
+    page.wait_for_url(re.compile(r"/nation\?saved="))
+    assert "reserve; 4-month tours" in page.locator(f'tr[data-pledge="{new_id}"]').inner_text()
+    policy = page.locator(f'tr[data-pledge="{new_id}"] td[data-label="force and rotation"]').inner_text()
+    assert "rotations" not in policy
     assert "offered" in row.inner_text()
     gbr.shot("my-nation-after-offer")
 

@@ -4,6 +4,7 @@ other element queues with — and that reuse gives exactly what simulating the c
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -85,3 +86,37 @@ def test_threats_on_threads_give_the_same_assessment(bundled: Scenario, monkeypa
     one, three = run(1), run(3)
     assert one == three
     assert '"offensives":[{' in one  # the bundled scenario's combined offensive ran on a thread too
+
+
+def test_assessment_runs_on_numbas_workqueue_layer(tmp_path: Path) -> None:
+    """Where the system has neither TBB nor libgomp, numba falls back to its 'workqueue' threading layer, which
+    aborts the process when parallel kernels are launched from two threads. The assessment then keeps to one
+    thread: before, `forceplan assess` died with SIGABRT (exit 134)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "NUMBA_THREADING_LAYER": "workqueue"}
+    probe = "from forceplan.engagement.assess import _workers, threadsafe_numba; print(threadsafe_numba(), _workers(6))"
+    r = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["False", "1"]
+    r = subprocess.run(
+        [sys.executable, "-m", "forceplan", "assess", "ukraine-2025", "--trials", "300"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "Zaporizhzhia" in r.stdout
+
+
+def test_threaded_layer_is_used_where_safe() -> None:
+    """On a layer that is safe from several threads (OpenMP or TBB), the assessment does use threads."""
+    import numba
+
+    if not A.threadsafe_numba():
+        pytest.skip(f"numba's threading layer here is {numba.threading_layer()}")
+    assert A._workers(6) == min(6, len(__import__("os").sched_getaffinity(0)), numba.config.NUMBA_NUM_THREADS)

@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from forceplan.cli.app import run
+from forceplan.stagecache import code_fingerprint
 
 pytestmark = pytest.mark.integration
 
@@ -71,7 +72,7 @@ def test_an_interrupted_run_resumes_with_what_it_finished(one_worker: Path, tmp_
         "scenario_digest": json.loads((one_worker / "summary.json").read_text())["meta"]["scenario_digest"],
         "design": "lhs", "n": 2, "seed": 5, "trials": 100, "ask": 0, "response_trials": 10,
         "choices": {"personnel_cap": [30000], "posture": ["reassurance", "forward"], "strikes_into_aggressor": [False],
-                    "us_backstop": [False]}, "ask_from": [],
+                    "us_backstop": [False]}, "ask_from": [], "code": code_fingerprint(),
     }, sort_keys=True))  # fmt: skip
     lines = [json.dumps(key, sort_keys=True)]
     for i in (0, 2):  # two of four finished before the interruption
@@ -82,6 +83,13 @@ def test_an_interrupted_run_resumes_with_what_it_finished(one_worker: Path, tmp_
     assert "resuming: 2 of 4" in " ".join(capsys.readouterr().out.split())
     assert (out / "experiments.parquet").read_bytes() == (one_worker / "experiments.parquet").read_bytes()
     assert not partial.exists()
+    # Results another forceplan version left are never combined with this one's: the resume is refused.
+    again = tmp_path / "again2"
+    (tmp_path / "again2.partial").mkdir()
+    other = [json.dumps({**key, "code": "0" * 64}, sort_keys=True), *lines[1:]]
+    (tmp_path / "again2.partial" / "results.jsonl").write_text("\n".join(other) + "\n")
+    assert run(["explore", *SMALL, "--workers", "1", "--out", str(again), "--resume"]) == 2
+    assert "forceplan's version" in capsys.readouterr().err
 
 
 def test_the_ask_ranking_equals_a_brute_force_evaluation(tmp_path: Path, bundled) -> None:
@@ -102,16 +110,86 @@ def test_the_ask_ranking_equals_a_brute_force_evaluation(tmp_path: Path, bundled
     effect = {}
     for c in cands:
         diffs = []
-        for j, row in enumerate(plan.points):
+        for row in plan.points:
             point = {u.name: float(v) for u, v in zip(plan.uncertainties, row, strict=True)}
-            base = evaluate(bundled, pol, point, j, 5, 100, 10)["p_worst"]
-            with_ask = evaluate(bundled, {**pol, "ask": c}, point, j, 5, 100, 10)["p_worst"]
+            base = evaluate(bundled, pol, point, 5, 100, 10)["p_worst"]
+            with_ask = evaluate(bundled, {**pol, "ask": c}, point, 5, 100, 10)["p_worst"]
             diffs.append(base - with_ask)
         effect[c] = float(np.mean(diffs)) / (ask_pledge(bundled, c).personnel_per_unit / 1000)
     expected = sorted(cands, key=lambda c: (-effect[c], c))
     assert [a["capability"] for a in ranked] == expected
     for a in ranked:
         assert a["reduction_per_1000_personnel"] == pytest.approx(effect[a["capability"]], abs=1e-12)
+
+
+@pytest.mark.parametrize("name", ["decision_delay_h", "pledge_failure_draw"])
+def test_a_sobol_row_with_its_changed_input_collapsed_gives_its_base_rows_outcomes(
+    bundled, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Saltelli's AB_i row is A with input i from B. With input i's range collapsed (its value A's), the row is A
+    in another row of the design, with another index and future: it must give A's outcomes exactly (with the old
+    keying by the future, its pledge failures and Monte Carlo draws were another row's)."""
+    import dataclasses
+
+    from forceplan.explore import experiments
+    from forceplan.explore.experiments import plan_exploration, run_task
+    from forceplan.explore.space import default_policies
+    from forceplan.stagecache import StageCache
+
+    monkeypatch.setattr(experiments, "worker_cache", StageCache)  # a fresh cache per task: both computed in full
+    plan = plan_exploration(bundled, "sobol", 1, 5, {**default_policies(bundled), "posture": ("reassurance",)})
+    names = [u.name for u in plan.uncertainties]
+    a, ab = plan.tasks[0], plan.tasks[1 + names.index(name)]
+    assert ab.future != a.future and ab.point[name] != a.point[name]
+    assert all(ab.point[k] == a.point[k] for k in names if k != name)  # the design's AB_i: A but for input i
+    collapsed = dataclasses.replace(ab, point={**ab.point, name: a.point[name]})
+    assert run_task(bundled, collapsed, 5, 100, 10) == run_task(bundled, a, 5, 100, 10)
+
+
+def test_sobol_rows_give_the_same_outcomes_on_two_dask_workers_as_in_this_process(bundled) -> None:  # type: ignore[no-untyped-def]
+    """Rows A, AB_1, AB_2 and B of a Saltelli design, run on a 2-worker cluster (in whatever order and on whichever
+    worker, every stage computed there: no disk cache) and here one after another: identical outcomes, float for
+    float."""
+    from forceplan.cluster.runner import run_on_dask, start_local_cluster
+    from forceplan.explore.experiments import plan_exploration, run_task
+    from forceplan.explore.space import default_policies
+
+    plan = plan_exploration(bundled, "sobol", 1, 5, {**default_policies(bundled), "posture": ("reassurance",)})
+    tasks = [*plan.tasks[:3], plan.tasks[len(plan.uncertainties) + 1]]
+    here = {t.index: run_task(bundled, t, 5, 100, 10) for t in tasks}
+    there: dict[int, dict] = {}
+    with start_local_cluster(2, env={"FORCEPLAN_CACHE": "off"}) as cluster:
+        st = run_on_dask(bundled, tasks, 5, 100, 10, cluster.scheduler_address, 2,
+                         on_result=lambda t, out, err: there.__setitem__(t.index, out or {"error": err}))  # fmt: skip
+    assert st.workers == 2 and st.reused < len(tasks) * 4  # not all read back: the workers computed
+    assert json.dumps(there, sort_keys=True) == json.dumps(here, sort_keys=True)  # NaN for NaN too
+
+
+def test_an_experiment_digests_its_scenario_once(bundled, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """The scenario's canonical form (its JSON and its GeoJSON files read and hashed) is built once per experiment,
+    for the stage cache's keys, and its digest handed to force generation, stationing, response and assessment
+    (each digested the scenario again before: four more, about 3.5 % of an experiment)."""
+    import forceplan.scenario.bundled as bundled_module
+    import forceplan.stagecache as stagecache
+    from forceplan.explore.experiments import plan_exploration
+    from forceplan.explore.model import evaluate
+    from forceplan.explore.space import default_policies
+    from forceplan.scenario import scenario_digest
+
+    assert stagecache.ScenarioViews(bundled).scenario_digest == scenario_digest(bundled)
+    plan = plan_exploration(bundled, "lhs", 1, 5, {**default_policies(bundled), "posture": ("reassurance",)})
+    calls: list[str] = []
+    real = bundled_module.canonical_dict
+
+    def counted(sc):  # type: ignore[no-untyped-def]
+        calls.append(sc.name)
+        return real(sc)
+
+    monkeypatch.setattr(bundled_module, "canonical_dict", counted)
+    monkeypatch.setattr(stagecache, "canonical_dict", counted)
+    t = plan.tasks[0]
+    out = evaluate(bundled, t.policy, t.point, 5, 100, 10, stagecache.StageCache())  # every stage computed
+    assert len(calls) == 1 and out["personnel_matched"] > 0
 
 
 def test_the_report_describes_postures_and_uncertainties_in_words(one_worker: Path, bundled) -> None:  # type: ignore[no-untyped-def]
@@ -171,3 +249,14 @@ def test_every_worker_is_prepared_once_before_its_first_experiment_even_one_that
     assert st.run_s > 0 and st.prepare_s > 0 and st.wall_s >= st.run_s + st.prepare_s
     assert st.worker_cpu_s >= 0.5 * sum(st.cpu_s)  # the experiments' threads are part of the workers' CPU
     assert st.reused == 0  # two futures that fail different pledges share no stage result
+
+
+@pytest.mark.parametrize("n", ["1", "4", "12"])
+def test_a_sobol_design_too_small_or_not_a_power_of_two_is_refused(n: str, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """--n 1 gave a first-order index of -4: the command refuses fewer than 8 base samples, and any n not a power
+    of 2, with exit 2 and a message that says what to type; nothing is written."""
+    out = tmp_path / "out"
+    assert run(["explore", "ukraine-2025", "--design", "sobol", "--n", n, "--out", str(out)]) == 2
+    said = capsys.readouterr().err
+    assert f"--n {n}" in said and "--n 16" in said
+    assert not out.exists()

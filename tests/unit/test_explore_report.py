@@ -8,7 +8,7 @@ import pytest
 
 from forceplan.explore.analysis import prim_box, robustness, wilson_interval
 from forceplan.explore.space import describe_policy, uncertainties
-from forceplan.report.explore_html import ask_sentences, render_explore
+from forceplan.report.explore_html import ask_sentences, first_upper, render_explore
 from forceplan.scenario import Scenario
 from tests.leaks import find_leaks
 
@@ -118,3 +118,8 @@ def test_a_narrowing_box_gets_its_chart_on_the_right_axes(bundled: Scenario) -> 
     assert chart["x_name"] == "Attacker's strength, Zaporizhzhia axis (× stated)"
     assert sum(chart["fails"]) == int(box["cases_failing"]) and len(chart["x"]) == n
     assert 'class="chart prim"' in html
+
+
+def test_a_policy_name_keeps_its_capitals_when_it_starts_a_sentence() -> None:
+    assert first_upper("tripwire, cap 30,000, US backstop") == "Tripwire, cap 30,000, US backstop"
+    assert first_upper("") == ""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from forceplan.forcegen import Options, match_force
@@ -81,6 +83,26 @@ def test_backstop_admits_requires_us_backstop_and_adds_assets() -> None:
     )
     assert filled(sc) == {"s": 0}
     assert filled(sc, Options(us_backstop=True)) == {"s": 2}
+
+
+def test_backstop_case_changes_only_the_backstop() -> None:
+    """The assessment's 'with US backstop' case is the assessed options with the backstop assumed: the phase a
+    violation is assessed in and the strikes policy stay (they once reset to the complete force and the scenario's
+    policy); no case when the backstop is assumed already or there are no assets."""
+    us = pledge("us", nation_iso="USA")
+    sc = scenario([pledge("a")], [slot("s")], backstop_assets=[us], nations=["FRA", "USA"])
+    opts = Options(
+        min_status=PledgeStatus.committed,
+        without=frozenset({"GBR"}),
+        max_personnel=5_000,
+        max_nation_share=0.4,
+        phase="freeze",
+        strikes_into_aggressor=True,
+    )
+    case = opts.backstop_case(sc)
+    assert case == dataclasses.replace(opts, us_backstop=True)
+    assert case.backstop_case(sc) is None
+    assert Options().backstop_case(scenario([pledge("a")], [slot("s")])) is None
 
 
 def test_status_counting() -> None:

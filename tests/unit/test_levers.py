@@ -287,3 +287,6 @@ def test_posture_shares_match_the_mask_formulation(held: np.ndarray, data: st.Da
     prep, fort = posture_shares(base, held, w)
     np.testing.assert_allclose(prep, np.where(total > 0, prep_m @ w / safe, 0.0), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(fort, np.where(total > 0, (base + fort_m @ w) / safe, 0.0), rtol=1e-12, atol=1e-12)
+    # On the calling thread (the assessment's threads) the kernel gives the same bits.
+    prep_1, fort_1 = posture_shares(base, held, w, parallel=False)
+    assert prep_1.tobytes() == prep.tobytes() and fort_1.tobytes() == fort.tobytes()

@@ -5,6 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pyproj
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from forceplan.forcegen import match_force
 from forceplan.scenario import Scenario
@@ -58,6 +61,27 @@ def test_node_queue_of_three_units_by_hand() -> None:
     # An idle node serves the next arrival even if a higher priority unit comes later.
     start, _ = serve_by_priority(np.array([[5.0, 0.0]]), np.array([1.0, 1.0]), np.array([9.0, 1.0]))
     assert start.tolist() == [[5.0, 0.0]]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    arrive=hnp.arrays(np.float64, st.tuples(st.integers(1, 8), st.integers(1, 7)), elements=st.floats(0, 100)),
+    data=st.data(),
+)
+def test_queue_on_the_calling_thread_equals_the_parallel_queue(arrive: np.ndarray, data: st.DataObject) -> None:
+    """The queue run on one thread (the assessment's threads) gives the same service starts, bit for bit, as the
+    queue split over the cores; and every unit starts no earlier than it arrives, one at a time."""
+    k = arrive.shape[1]
+    service = np.array(data.draw(st.lists(st.floats(0.01, 20), min_size=k, max_size=k)))
+    priority = np.array(data.draw(st.lists(st.integers(0, 3), min_size=k, max_size=k)), dtype=float)
+    start, wait = serve_by_priority(arrive, service, priority)
+    start_1, wait_1 = serve_by_priority(arrive, service, priority, parallel=False)
+    assert start_1.tobytes() == start.tobytes() and wait_1.tobytes() == wait.tobytes()
+    assert (wait >= 0).all()
+    for i in range(arrive.shape[0]):
+        order = np.argsort(start[i], kind="stable")
+        ends = start[i][order] + service[order]
+        assert (start[i][order][1:] >= ends[:-1] - 1e-9).all()
 
 
 def test_queue_inside_the_simulation() -> None:

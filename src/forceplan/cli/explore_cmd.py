@@ -14,6 +14,9 @@ from forceplan.cli.options import ScenarioArg, Seed
 from forceplan.defaults import EXPLORE_THRESHOLD
 
 OUTPUTS = frozenset({"experiments.parquet", "summary.json", "explore.html", "explore.pdf"})
+SOBOL_MIN_N = 8
+"""The fewest base samples of a Sobol design the command accepts: below it the estimators and their bootstrap
+intervals are noise."""
 
 
 def _clean(v: Any) -> Any:
@@ -35,7 +38,10 @@ def explore(
     n: Annotated[
         int,
         typer.Option(
-            "--n", min=1, max=100_000, help="Futures (lhs); base samples (sobol: a power of 2, n × (D + 2) futures)"
+            "--n",
+            min=1,
+            max=100_000,
+            help="Futures (lhs); base samples (sobol: a power of 2, at least 8; n × (D + 2) futures)",
         ),
     ] = 16,
     trials: Annotated[int, typer.Option(min=100, max=200_000, help="Assessment trials per experiment")] = 1000,
@@ -75,7 +81,8 @@ def explore(
     Levers (--lever NAME=V1,V2): posture (reassurance, tripwire, forward), personnel_cap, us_backstop,
     strikes_into_aggressor.
 
-    Each experiment runs the plan's pipeline with its own seed stream, so results do not depend on the workers.
+    Each experiment runs the plan's pipeline as a function of its policy, its future's inputs (the pledge failures
+    too: a failure-draw input) and the seed, so results do not depend on the workers or on the order of the rows.
     Ctrl-C keeps the finished experiments in OUT.partial/ (rerun with --resume)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -84,13 +91,20 @@ def explore(
     from forceplan.cluster.runner import run_on_dask
     from forceplan.explore.experiments import plan_exploration, policy_label, summarise, table
     from forceplan.explore.space import DESIGNS, default_policies, describe_policy, parse_lever
-    from forceplan.report.explore_html import ask_sentences, render_explore
+    from forceplan.report.explore_html import ask_sentences, first_upper, render_explore
     from forceplan.scenario import scenario_digest
+    from forceplan.stagecache import code_fingerprint
 
     if design not in DESIGNS:
         fail(f"unknown design {design!r}", f"use one of {', '.join(DESIGNS)}")
     if design == "sobol" and n & (n - 1):
         fail(f"--n {n}: a Sobol design needs a power of 2", "for example --n 16")
+    if design == "sobol" and n < SOBOL_MIN_N:
+        fail(
+            f"--n {n}: a Sobol design needs at least {SOBOL_MIN_N} base samples; with fewer its indices and their "
+            "bootstrap intervals mean nothing (an index of -4 was seen at --n 1)",
+            "for example --n 16 (each base sample is D + 2 futures)",
+        )
     sc = load_or_exit(scenario)
     choices = default_policies(sc)
     for text in lever or []:
@@ -113,9 +127,11 @@ def explore(
     partial = out.with_name(out.name + ".partial")
     state = partial / "results.jsonl"
     digest = scenario_digest(sc)
+    # The code's fingerprint too: results of another forceplan version are never combined with this one's.
     key = {
         "scenario_digest": digest, "design": design, "n": n, "seed": seed, "trials": trials, "ask": ask,
         "response_trials": response_trials, "choices": {k: list(v) for k, v in choices.items()}, "ask_from": cands,
+        "code": code_fingerprint(),
     }  # fmt: skip
     results: dict[int, dict[str, Any]] = {}
     errors: dict[int, str] = {}
@@ -123,8 +139,10 @@ def explore(
         lines = state.read_text(encoding="utf-8").splitlines()
         first = json.loads(lines[0]) if lines else None
         if first != key:
-            fail(f"{partial} is from another exploration (scenario, design, seed or trials differ)",
-                 "rerun without --resume, or with the same options")  # fmt: skip
+            fail(
+                f"{partial} is from another exploration (scenario, design, seed, trials or forceplan's version differ)",
+                "rerun without --resume, or with the same options",
+            )
         for line in lines[1:]:
             try:
                 rec = json.loads(line)
@@ -205,7 +223,7 @@ def explore(
     shutil.rmtree(partial, ignore_errors=True)
     for r in summary["robustness"]:
         console.print(
-            f"{r['policy'].capitalize()}: deters (worst threat's chance ≤ {100 * threshold:.0f} %) in "
+            f"{first_upper(r['policy'])}: deters (worst threat's chance ≤ {100 * threshold:.0f} %) in "
             f"{r['meeting_threshold']} of {r['futures']} futures ({100 * r['share_meeting_threshold']:.0f} %, 95 % "
             f"interval {100 * r['share_ci_low']:.0f}-{100 * r['share_ci_high']:.0f} %); mean chance "
             f"{100 * r['p_worst_mean']:.0f} %; largest regret {100 * r['regret_max']:.1f} points"

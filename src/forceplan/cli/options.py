@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from forceplan.defaults import ASSESS_TRIALS, CASE_FORMS, RESPONSE_TRIALS, SEED
+from forceplan.defaults import ASSESS_TRIALS, CASE_FORMS, INNER_TRIALS, MIN_INPUT_DRAWS, RESPONSE_TRIALS, SEED
 
 if TYPE_CHECKING:
     from forceplan.forcegen import Options
@@ -44,7 +44,11 @@ ResponseTrials = Annotated[int, typer.Option("--trials", help="Monte Carlo trial
 AssessTrials = Annotated[
     int,
     typer.Option(
-        "--trials", help="Monte Carlo trials (rounded up to draws of 50; at least 1,000)", min=100, max=200_000
+        "--trials",
+        help=f"Monte Carlo trials (rounded up to whole draws of the uncertain inputs, {INNER_TRIALS} trials each; at "
+        f"least {MIN_INPUT_DRAWS * INNER_TRIALS:,})",
+        min=100,
+        max=200_000,
     ),
 ]
 

@@ -80,38 +80,59 @@ def posture_shares(
     fortified_power: NDArray[np.float64] | float,
     in_position_h: NDArray[np.float64],
     power: NDArray[np.float64],
+    parallel: bool = True,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """(prepared share, fortified share) of the defence at H, per trial, weighted by combat power.
 
     ``fortified_power``: per trial, the power in positions held since the ceasefire (the Ukrainian line);
     ``in_position_h``: trials × elements, hours each arriving element has been in position at H (negative or
-    infinite: it arrives after H or never, and is not part of the first battle's defence); ``power`` per element."""
+    infinite: it arrives after H or never, and is not part of the first battle's defence); ``power`` per element.
+    ``parallel``: trials split over the cores, else one pass on the calling thread (the assessment's threads: a
+    few hundred microseconds of work, less than waking the cores' threads costs when another thread holds them)."""
     held = np.ascontiguousarray(in_position_h, dtype=float)
     w = np.asarray(power, float)
     base = np.ascontiguousarray(np.broadcast_to(np.asarray(fortified_power, float), (held.shape[0],)))
-    return _posture_kernel(held, w, base, PREPARED_AFTER_H, FORTIFIED_AFTER_H)
+    kernel = _posture_kernel if parallel else _posture_kernel_serial
+    return kernel(held, w, base, PREPARED_AFTER_H, FORTIFIED_AFTER_H)
+
+
+@numba.njit(cache=True)
+def _posture_trial(i, held, w, base, prepared_h, fortified_h, prep_share, fort_share):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Trial i's (prepared share, fortified share), written into the output arrays."""
+    fort = base[i]
+    prep = 0.0
+    total = base[i]
+    for e in range(held.shape[1]):
+        h = held[i, e]
+        if not np.isfinite(h) or h < 0.0:
+            continue
+        total += w[e]
+        if h >= fortified_h:
+            fort += w[e]
+        elif h >= prepared_h:
+            prep += w[e]
+    if total > 0.0:
+        prep_share[i] = prep / total
+        fort_share[i] = fort / total
 
 
 @numba.njit(cache=True, parallel=True)
 def _posture_kernel(held, w, base, prepared_h, fortified_h):  # type: ignore[no-untyped-def]  # pragma: no cover
     """(prepared share, fortified share) per trial: one pass over trials × elements (parallel over trials)."""
-    n, k = held.shape
+    n = held.shape[0]
     prep_share = np.zeros(n)
     fort_share = np.zeros(n)
     for i in numba.prange(n):
-        fort = base[i]
-        prep = 0.0
-        total = base[i]
-        for e in range(k):
-            h = held[i, e]
-            if not np.isfinite(h) or h < 0.0:
-                continue
-            total += w[e]
-            if h >= fortified_h:
-                fort += w[e]
-            elif h >= prepared_h:
-                prep += w[e]
-        if total > 0.0:
-            prep_share[i] = prep / total
-            fort_share[i] = fort / total
+        _posture_trial(i, held, w, base, prepared_h, fortified_h, prep_share, fort_share)
+    return prep_share, fort_share
+
+
+@numba.njit(cache=True, nogil=True)
+def _posture_kernel_serial(held, w, base, prepared_h, fortified_h):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """As :func:`_posture_kernel`, on the calling thread without the interpreter lock."""
+    n = held.shape[0]
+    prep_share = np.zeros(n)
+    fort_share = np.zeros(n)
+    for i in range(n):
+        _posture_trial(i, held, w, base, prepared_h, fortified_h, prep_share, fort_share)
     return prep_share, fort_share

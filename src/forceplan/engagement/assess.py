@@ -12,7 +12,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from forceplan.defaults import ASSESS_TRIALS
+from forceplan.defaults import ASSESS_TRIALS, MIN_INPUT_DRAWS
 from forceplan.engagement.calibrate import SuccessFit
 from forceplan.engagement.engagements import (
     DAYS,
@@ -67,10 +67,8 @@ __all__ = [
 ]
 
 R = TypeVar("R")
-MIN_INPUT_DRAWS = 20
-"""Fewer draws of the uncertain inputs give no interval worth printing: at least 1,000 trials are run."""
 DEFAULT_TRIALS = ASSESS_TRIALS
-"""120 draws of the model inputs × 50 trials."""
+"""400 draws of the model inputs × 15 trials."""
 LEVER_WARNING_H = 24.0
 """The warning lever: the monitoring detects the offensive this many hours earlier."""
 
@@ -113,10 +111,12 @@ def _respond(
     drop: tuple[str, ...] = (),
     delay: float | np.ndarray | None = None,
     allocation: AxisPlan | None = None,
+    parallel: bool = True,
 ) -> Response:
     """One case of one threat's response (timeline stream i, the same draws as ``respond``); with an allocation,
     only what it sends to this axis comes (guards and units sent elsewhere stay), and shared air and strike
-    elements bring their share. ``delay``: the decision delay (one value, or one per trial: the outer draws')."""
+    elements bring their share. ``delay``: the decision delay (one value, or one per trial: the outer draws').
+    ``parallel``: the queues' trials split over the cores, else on this thread (as ``engage_threat``)."""
     els, nodes = build_elements(sc, threat, f, lay, modes, case_opts)
     if allocation is not None:
         els = allocation.apply(els)
@@ -124,7 +124,7 @@ def _respond(
     # random draws as in the baseline: exact common random numbers.
     els = [dataclasses.replace(e, reachable=False, node=None) if e.option in drop else e for e in els]
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(i,)))
-    sim = simulate_axis(els, params, node_capacity_per_h(nodes), trials, rng, delay)
+    sim = simulate_axis(els, params, node_capacity_per_h(nodes), trials, rng, delay, parallel)
     scale = sim.scale if sim.scale is not None else np.ones(trials)
     return Response(els, sim.times_h, scale)
 
@@ -285,6 +285,7 @@ def assess(
     fit: SuccessFit | None = None,
     model: OutcomeModel | None = None,
     plan_force: Callable[[Options], tuple[ForcegenResult, StationingResult]] | None = None,
+    digest: str | None = None,
 ) -> AssessResult:
     """Assess every threat (or those named). ``trials`` is rounded up to whole draws of the uncertain inputs
     (``INNER_TRIALS`` trials each), at least ``MIN_INPUT_DRAWS`` of them. Threat i uses the response draws of
@@ -294,7 +295,7 @@ def assess(
     ``model``: the battle-outcome model (default: ``outcome.default_outcome_model``); ``fit``: a force-ratio-only
     calibration instead (e.g. exploration's scaled slope); ``plan_force``: how the US-backstop case gets its force
     and laydown (default: match and station afresh; the pipeline passes its stage cache, so a force planned before
-    is not planned again)."""
+    is not planned again); ``digest``: the scenario's ``scenario_digest`` when the caller has it already."""
     opts = opts or Options()
     fg = fg or match_force(sc, opts)
     laydown = laydown or station_force(sc, fg)
@@ -324,7 +325,9 @@ def assess(
         dr = draw_engagement(sc, threat, i, seed, n_outer, model)
         delay = dr.other["coalition_decision_delay_h"]
         plan = (guards or {}).get(threat.id) or plan_axes(sc, [threat], fg, laydown, params, modes, opts)[1][threat.id]
-        respond_case = functools.partial(_respond, sc, threat, i, seed, trials, params, modes, allocation=plan)
+        respond_case = functools.partial(
+            _respond, sc, threat, i, seed, trials, params, modes, allocation=plan, parallel=workers == 1
+        )
         base_resp = respond_case(fg, laydown, opts, delay=delay)
         base_eng = engage_threat(sc, threat, base_resp, dr, model, parallel=workers == 1)
         base = base_eng.outcome
@@ -412,7 +415,7 @@ def assess(
         described["exploitation_advance_km_per_day"] = pace
     return AssessResult(
         scenario=sc.name,
-        scenario_digest=scenario_digest(sc),
+        scenario_digest=digest or scenario_digest(sc),
         seed=seed,
         trials=trials,
         input_draws=n_outer,
@@ -466,7 +469,10 @@ def assess_offensive(
         i = index[t.id]
         dr = draw_engagement(sc, t, i, seed, n_outer, model)
         delay = dr.other["coalition_decision_delay_h"]
-        resp = _respond(sc, t, i, seed, trials, params, modes, fg, laydown, opts, delay=delay, allocation=plans[t.id])
+        resp = _respond(
+            sc, t, i, seed, trials, params, modes, fg, laydown, opts, delay=delay, allocation=plans[t.id],
+            parallel=parallel,
+        )  # fmt: skip
         outcome = engage_threat(sc, t, resp, dr, model, p_only=True, parallel=parallel).outcome
         prob = total_interval(outcome.reached)
         got = [e for e in resp.elements if e.option in MOVABLE and e.reachable and e.power > 0]
@@ -495,13 +501,27 @@ def assess_offensive(
 
 def _workers(jobs: int) -> int:
     """Threads to assess threats on: one per core this process may use (at most numba's thread count, so
-    NUMBA_NUM_THREADS=1 keeps everything on one thread), at most one per threat."""
+    NUMBA_NUM_THREADS=1 keeps everything on one thread), at most one per threat; one when numba's threading layer
+    is not safe to enter from several threads (:func:`threadsafe_numba`)."""
     import os
 
     import numba
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, min(jobs, cores, int(numba.config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]
+    n = max(1, min(jobs, cores, int(numba.config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]
+    return n if n == 1 or threadsafe_numba() else 1
+
+
+def threadsafe_numba() -> bool:
+    """Whether numba's threading layer may run parallel kernels launched from several threads at once. The
+    assessment's threads each call parallel kernels (the entry-node queues, the posture shares). numba picks TBB,
+    then OpenMP, then its own 'workqueue' layer, which aborts the whole process on concurrent use. It falls back to
+    workqueue where the system has neither TBB nor libgomp (a slim container, macOS without libomp)."""
+    import numba
+    from numba.np.ufunc import parallel
+
+    parallel._launch_threads()  # choose and start the layer (what the first parallel kernel would do)
+    return str(numba.threading_layer()) != "workqueue"
 
 
 def _run_jobs(

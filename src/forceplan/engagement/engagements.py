@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from forceplan.defaults import INNER_TRIALS
 from forceplan.engagement.air import p_air_superiority, posture_shares, sortie_rates, surprise
 from forceplan.engagement.engine import BattleOutcome, draw_battles, per_step_schedule, run_battles
 from forceplan.engagement.outcome import FORECAST_CONTEXT, OutcomeModel
@@ -26,11 +27,6 @@ from forceplan.timeline.elements import Element
 from forceplan.timeline.simulate import draw
 
 DAYS = 30
-INNER_TRIALS = 15
-"""Trials per draw of the uncertain model inputs (the inner loop of the two-stage design). The inputs drawn per
-outer draw move P far more than the inner trials' noise, so the Monte Carlo error of P and of the interval's ends
-falls fastest with many outer draws of few trials each; 15 keeps the noise correction (its variance ∝ 1/inner²)
-small against the spread of P over the inputs."""
 OUTER_PARAMETERS = (
     "exploitation_advance_km_per_day",
     "pursuit_days",
@@ -220,7 +216,7 @@ def engage_threat(
     air_rel = air_start - warning_h
     over_axis = np.where(air_rel <= SUPERIORITY_AFTER_H, flown, 0.0).sum(axis=1)
     p_air = p_air_superiority(over_axis, o["axis_frontage_km"], o["air_superiority_sorties_per_km_day"])
-    prepared, fortified = posture_shares(d0, -rel, power)
+    prepared, fortified = posture_shares(d0, -rel, power, parallel)
     levers = {
         "air_defender": (dr.u_air[:n] < p_air).astype(float),
         "surprise_attacker": surprise(warning_h, o["defence_alert_h"]),

@@ -15,7 +15,7 @@ from forceplan.defaults import EXPLORE_THRESHOLD
 from forceplan.engagement.calibrate import default_success_fit
 from forceplan.explore.analysis import prim_box, rank_asks, robustness, sobol_indices
 from forceplan.explore.model import ASK_NOTICE_DAYS, evaluate
-from forceplan.explore.space import Uncertainty, policies, sample, uncertainties
+from forceplan.explore.space import FAILURE_DRAW, Uncertainty, policies, sample, uncertainties
 from forceplan.scenario import Scenario
 from forceplan.stagecache import StageCache
 
@@ -92,7 +92,7 @@ def run_task(sc: Scenario, task: Task, seed: int, trials: int, response_trials: 
     """One task, as a worker runs it."""
     if os.environ.get("FORCEPLAN_TEST_FAIL_TASK") == str(task.index):  # failure-path test hook
         raise RuntimeError(f"injected failure of task {task.index}")
-    return evaluate(sc, task.policy, task.point, task.future, seed, trials, response_trials, worker_cache())
+    return evaluate(sc, task.policy, task.point, seed, trials, response_trials, worker_cache())
 
 
 STAGE_MODULES = ("forceplan.forcegen.run", "forceplan.stationing.run", "forceplan.timeline.run",
@@ -174,8 +174,11 @@ def summarise(
         y = np.array([cols["p_worst"][i] for i in idx])
         if plan.design == "sobol" and len(idx) == len(plan.points):
             out["sobol"][pol] = sobol_indices(plan.uncertainties, y, seed)
-        x = {u.name: np.array([cols[u.name][i] for i in idx]) for u in plan.uncertainties}
-        bounds = {u.name: (u.low, u.high) for u in plan.uncertainties}
+        # The failure draw picks a realisation, not a condition a planner can name: PRIM leaves it out (its share of
+        # the variance is in the Sobol indices).
+        named = [u for u in plan.uncertainties if u.name != FAILURE_DRAW]
+        x = {u.name: np.array([cols[u.name][i] for i in idx]) for u in named}
+        bounds = {u.name: (u.low, u.high) for u in named}
         out["prim"][pol] = prim_box(x, y > threshold, bounds=bounds)
     if top_asks and plan.asks:
         first = policy_label(plan.policies[0])

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from forceplan.engagement.calibrate import SuccessFit, default_success_fit
-from forceplan.explore.space import ATTRITION_BASE, CAVEAT_ATTRITION_FACTOR, POSTURES
+from forceplan.explore.space import ATTRITION_BASE, CAVEAT_ATTRITION_FACTOR, FAILURE_DRAW, POSTURES
 from forceplan.forcegen import Options
 from forceplan.plan import assess_cached, force_and_laydown, respond_cached
 from forceplan.scenario import Scenario
@@ -23,12 +23,26 @@ from forceplan.timeline.run import guard_plans
 OPTIONS = ("in_theatre", "reinforcements", "air_power", "long_range_fires", "stockpile_release", "naval")
 
 
-def seeds(seed: int, future: int) -> tuple[int, np.random.Generator]:
-    """The streams of one future: the pipeline's integer seed and the attrition draw. Keyed by the future, not
-    the experiment, so every policy meets the same future with the same random numbers (common random numbers);
-    independent of which worker runs it or when (``SeedSequence`` spawn keys)."""
-    pipeline = int(np.random.SeedSequence(seed, spawn_key=(future, 0)).generate_state(1)[0])
-    return pipeline, np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(future, 1)))
+FAILURE_REALISATIONS = 2**32
+"""How many distinct failure draws the input selects among: its value v picks realisation floor(v · 2^32)."""
+
+
+def pipeline_seed(seed: int) -> int:
+    """The pipeline's integer seed (response timelines and assessment): one for the whole exploration, so every
+    experiment meets the same random numbers (common random numbers across futures and policies alike) and an
+    experiment is a deterministic function of its policy and its point of the design, never of its row."""
+    return int(np.random.SeedSequence(seed, spawn_key=(0,)).generate_state(1)[0])
+
+
+def failure_uniforms(seed: int, draw: float, n: int) -> np.ndarray:
+    """The ``n`` pledges' uniforms U_p in [0, 1) of the failure draw ``draw`` in [0, 1]: pledge p fails when
+    U_p < its chance. A deterministic function of ``draw`` (and the exploration's seed): the draw's realisation
+    k = floor(draw · 2^32) keys its stream ``SeedSequence(seed, spawn_key=(1, k))``, so rows of a design that
+    share the draw share every pledge's uniform, and a draw distributed uniformly gives independent uniforms."""
+    if not 0.0 <= draw <= 1.0:
+        raise ValueError(f"{FAILURE_DRAW} must lie in [0, 1], got {draw!r}")
+    k = min(int(draw * FAILURE_REALISATIONS), FAILURE_REALISATIONS - 1)
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1, k))).random(n)
 
 
 def _scaled(d: Fixed | Triangular, m: float) -> Fixed | Triangular:
@@ -38,9 +52,11 @@ def _scaled(d: Fixed | Triangular, m: float) -> Fixed | Triangular:
 
 
 def apply(
-    sc: Scenario, policy: dict[str, Any], point: dict[str, float], rng: np.random.Generator, fit: SuccessFit
+    sc: Scenario, policy: dict[str, Any], point: dict[str, float], seed: int, fit: SuccessFit
 ) -> tuple[Scenario, Options, SuccessFit, int]:
-    """The scenario, options and calibration of one experiment; returns also how many pledges failed."""
+    """The scenario, options and calibration of one experiment; returns also how many pledges failed. A function
+    of the policy, the point and the seed alone: pledge p fails when U_p < min(1, base(status) × attrition ×
+    caveat factor), U from the point's failure draw (``failure_uniforms``; 0.5 where the point has none)."""
     posture = POSTURES[policy.get("posture", "reassurance")]
     geo = sc.geography
     update_geo: dict[str, Any] = {"strikes_into_aggressor": bool(policy.get("strikes_into_aggressor", False))}
@@ -88,7 +104,8 @@ def apply(
         params["battle_hazard_per_day"] = _scaled(parameter(sc, "battle_hazard_per_day"), point["battle_hazard"])
     m = point.get("pledge_attrition", 0.0)
     default_caveats = Caveats()
-    u = rng.random(len(sc.pledges))  # one draw per pledge, always: the same future fails the same pledges
+    # One uniform per pledge, always: the same draw fails the same pledges, and a higher attrition fails a superset.
+    u = failure_uniforms(seed, float(point.get(FAILURE_DRAW, 0.5)), len(sc.pledges))
     kept, failed = [], 0
     for p, x in zip(sc.pledges, u, strict=True):
         base = ATTRITION_BASE.get(p.status.value, 0.0) if p.status is not PledgeStatus.withdrawn else 0.0
@@ -142,7 +159,6 @@ def evaluate(
     sc: Scenario,
     policy: dict[str, Any],
     point: dict[str, float],
-    future: int,
     seed: int,
     trials: int,
     response_trials: int,
@@ -150,17 +166,20 @@ def evaluate(
 ) -> dict[str, Any]:
     """Outcomes of one experiment: P(the attacker reaches its objective) per threat and the worst, the median time
     to first effect of each response option (the fastest threat axis), personnel matched and stationed, unfilled
-    slots. Deterministic in (policy, point, future, seed). ``cache``: stage results to reuse (a worker's, kept
-    between its experiments): experiments whose futures leave the pledges, the requirement and the axes alone share
-    one force and laydown, and a repeated experiment is read back whole."""
-    pipeline_seed, rng = seeds(seed, future)
-    sc2, opts, fit, failed = apply(sc, policy, point, rng, default_success_fit())
+    slots. A deterministic function of (policy, point, seed): never of the experiment's row or future, so that
+    the rows of a Saltelli design differ only in the inputs the design changes (docs/model.md, §10).
+
+    ``cache``: stage results to reuse (a worker's, kept between its experiments): experiments whose futures leave
+    the pledges, the requirement and the axes alone share one force and laydown, and a repeated experiment is read
+    back whole."""
+    seed_pipeline = pipeline_seed(seed)
+    sc2, opts, fit, failed = apply(sc, policy, point, seed, default_success_fit())
     cache = cache or StageCache()
     views = ScenarioViews(sc2)
     fg, lay = force_and_laydown(sc2, opts, cache, views)
     guards = functools.cache(lambda: guard_plans(sc2, fg, lay, opts, None))
-    resp = respond_cached(sc2, opts, fg, lay, response_trials, pipeline_seed, None, cache, views, guards)
-    ass = assess_cached(sc2, opts, fg, lay, trials, pipeline_seed, None, cache, views, sensitivity=False,
+    resp = respond_cached(sc2, opts, fg, lay, response_trials, seed_pipeline, None, cache, views, guards)
+    ass = assess_cached(sc2, opts, fg, lay, trials, seed_pipeline, None, cache, views, sensitivity=False,
                         guards=guards, fit=fit)  # fmt: skip
     out: dict[str, Any] = {}
     for t in ass.threats:

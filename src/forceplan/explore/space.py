@@ -67,6 +67,9 @@ ATTRITION_BASE: dict[str, float] = {
 peacekeeping in 2015, 14 had failed fully or partly a year later (30 %, for offers); later stages fail less."""
 CAVEAT_ATTRITION_FACTOR = 1.3
 """A pledge with any caveat fails 30 % more often (assumption)."""
+FAILURE_DRAW = "pledge_failure_draw"
+"""The design input that decides which pledges fail, given their chances: one uniform in [0, 1]
+(``forceplan.explore.model.failure_uniforms``)."""
 
 
 def uncertainties(sc: Scenario) -> list[Uncertainty]:
@@ -82,6 +85,14 @@ def uncertainties(sc: Scenario) -> list[Uncertainty]:
         Uncertainty("calibration_slope", 0.8, 1.2, "×", "Slope of the CDB90 force-ratio logistic, × fitted"),
         Uncertainty("battle_hazard", 0.7, 1.3, "×", "Battle decision rate, × the model's mode"),
         Uncertainty("pledge_attrition", 0.5, 1.5, "×", "P(a pledge fails to materialise), × the base rates"),
+        Uncertainty(
+            FAILURE_DRAW,
+            0.0,
+            1.0,
+            "",
+            "Which pledges fail, given their chances: one draw of every pledge's failure (a random draw made an "
+            "input, so that the futures of a design are deterministic in their inputs)",
+        ),
     ]
     return out
 

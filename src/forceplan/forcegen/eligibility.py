@@ -6,6 +6,7 @@ rule passes; :func:`why_not` returns every rule that fails, so shortfalls and un
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
@@ -44,17 +45,12 @@ class Options:
         return sc.backstop.assumed if self.us_backstop is None else self.us_backstop
 
     def backstop_case(self, sc: Scenario) -> Options | None:
-        """The options of the assessment's 'with US backstop' sensitivity case: these with the backstop assumed;
-        None when it is assumed already or the scenario has no backstop assets."""
+        """The options of the assessment's 'with US backstop' sensitivity case: these (the phase assessed and the
+        strikes policy included) with the backstop assumed; None when it is assumed already or the scenario has no
+        backstop assets."""
         if self.backstop(sc) or not sc.backstop.assets:
             return None
-        return Options(
-            min_status=self.min_status,
-            without=self.without,
-            us_backstop=True,
-            max_personnel=self.max_personnel,
-            max_nation_share=self.max_nation_share,
-        )
+        return dataclasses.replace(self, us_backstop=True)
 
     def cap(self, sc: Scenario) -> int:
         return sc.requirement.max_personnel if self.max_personnel is None else self.max_personnel

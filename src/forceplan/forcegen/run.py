@@ -58,11 +58,16 @@ def _grouped(reasons: list[tuple[Pledge, Reason]]) -> list[ShortfallReason]:
 
 
 def match_force(
-    sc: Scenario, opts: Options | None = None, time_limit_s: float = 60.0, solver: str = "highs"
+    sc: Scenario,
+    opts: Options | None = None,
+    time_limit_s: float = 60.0,
+    solver: str = "highs",
+    digest: str | None = None,
 ) -> ForcegenResult:
     """Match the scenario's pledges to its requirement under ``opts``; see :mod:`forceplan.forcegen.matching`.
 
-    ``solver``: ``highs`` (default) or ``cbc`` (PuLP's CBC; faster when the personnel cap binds hard)."""
+    ``solver``: ``highs`` (default) or ``cbc`` (PuLP's CBC; faster when the personnel cap binds hard).
+    ``digest``: the scenario's ``scenario_digest`` when the caller has it already (it reads the GeoJSON files)."""
     opts = opts or Options()
     pool = pledge_pool(sc, opts)
     pledges = list(pool.pledges)
@@ -329,7 +334,7 @@ def match_force(
     solve = [SolveStage(**st.as_dict()) for st in stages]
     return ForcegenResult(
         scenario=sc.name,
-        scenario_digest=scenario_digest(sc),
+        scenario_digest=digest or scenario_digest(sc),
         options=case_options(sc, opts),
         solve=solve,
         optimal=all(s.optimal for s in stages),

@@ -37,13 +37,14 @@ def safe_cell(v: Any) -> Any:
 
 def _pledges(engine: Engine, actor: Actor, names: wording.Names) -> Table:
     head = ["Pledge", "Nation", "Capability", "Units", "Personnel per unit", "Personnel", "Notice to move (days)",
-            "Home base", "Caveats", "Status", "Renewal due", "Available from (day)", "Available until (day)",
-            "Note"]  # fmt: skip
+            "Home base", "Caveats", "Kind of force", "Rotation", "Status", "Renewal due", "Available from (day)",
+            "Available until (day)", "Note"]  # fmt: skip
     rows = [
         [p["id"], names.nation.get(p["nation"], p["nation"]), names.capability.get(p["capability"], p["capability"]),
          p["quantity"], p["personnel_per_unit"], p["quantity"] * p["personnel_per_unit"], p["notice_to_move_days"],
          wording.value_text("home_base", p["home_base"], names), wording.caveats_text(p["caveats"], names),
-         p["status"], p["expires_on"] or "", p["available_from_day"], p["available_until_day"], p["note"] or ""]
+         p["force"], wording.rotation_text(p["rotation"]), p["status"], p["expires_on"] or "",
+         p["available_from_day"], p["available_until_day"], p["note"] or ""]
         for p in store.list_pledges(engine, actor)
     ]  # fmt: skip
     return head, rows

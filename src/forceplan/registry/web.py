@@ -52,6 +52,8 @@ MAP_CSP = (
 CAVEAT_FLAGS = ("no_frontline", "requires_us_backstop", "no_offensive_strikes", "air_only")
 CAVEAT_NUMBERS = ("standoff_km", "max_duration_days", "national_approval_h")
 PLEDGE_NUMBERS = ("quantity", "personnel_per_unit", "notice_to_move_days", "available_from_day", "available_until_day")
+ROTATION_NUMBERS = ("tour_months", "dwell_ratio", "overlap_days", "rotations")
+FORCE_KINDS = ("regular", "reserve", "conscript")
 
 _env = Environment(loader=PackageLoader("forceplan.registry", "templates"), autoescape=select_autoescape(["html"]))
 
@@ -138,6 +140,11 @@ def pledge_from_form(form: dict[str, Any]) -> dict[str, Any]:
     if roles:
         cav["excluded_roles"] = roles
     out["caveats"] = cav
+    if "force" in form:  # a form without the field (an older page) leaves the kind of force as it is
+        out["force"] = form.get("force") or "regular"
+    if any(f"rotation_{k}" in form for k in ROTATION_NUMBERS):
+        rot = {k: num(form.get(f"rotation_{k}")) for k in ROTATION_NUMBERS}
+        out["rotation"] = {k: v for k, v in rot.items() if v is not None}
     out["note"] = (form.get("note") or "").strip() or None
     return {k: v for k, v in out.items() if v is not None or k in ("note", "available_until_day")}
 
@@ -147,7 +154,10 @@ def _field_errors(problems: list[Problem]) -> dict[str, str]:
     out: dict[str, str] = {}
     for p in problems:
         path = format_path(p.path)
-        name = "caveat_" + path.split(".", 1)[1].split("[")[0] if path.startswith("caveats.") else path.split("[")[0]
+        name = path.split("[")[0]
+        for prefix, field in (("caveats.", "caveat_"), ("rotation.", "rotation_")):
+            if path.startswith(prefix):
+                name = field + path.split(".", 1)[1].split("[")[0]
         name = "home_base" if name.startswith("home_base") else name
         hint = p.hint if p.hint and "docs/" not in p.hint and "add it" not in p.hint else None
         msg = wording.form_message(p.message) + (f" ({wording.form_message(hint)})" if hint else "")
@@ -558,6 +568,8 @@ def _form_values(data: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
     for k in PLEDGE_NUMBERS:
         if k in form:
             out[k] = form[k]
+    if any(f"rotation_{k}" in form for k in ROTATION_NUMBERS):
+        out["rotation"] = {k: form.get(f"rotation_{k}", "") for k in ROTATION_NUMBERS}
     out["home_lon"], out["home_lat"] = form.get("home_lon", ""), form.get("home_lat", "")
     return out
 

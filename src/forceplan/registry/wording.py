@@ -24,7 +24,16 @@ FIELD_LABELS = {
     "expires_on": "Renewal due",
     "withdrawn_reason": "Reason for withdrawal",
     "body": "Contents",
+    "force": "Kind of force",
+    "rotation": "Rotation",
 }
+ROTATION_LABELS = {
+    "tour_months": "Tour length (months)",
+    "dwell_ratio": "Months at home per month deployed",
+    "overlap_days": "Handover overlap (days)",
+    "rotations": "Tours offered",
+}
+"""The rotation policy's fields as the pledge form names them (``rotation_<field>``)."""
 HIDDEN = frozenset({"version", "stale", "created_at", "updated_at", "position"})
 ACTIONS = {
     "create": "offered",
@@ -130,7 +139,12 @@ def rotation_text(v: dict[str, Any]) -> str:
         parts.append(f"{_num(v['overlap_days'])} days' overlap")
     if v.get("rotations") is not None:
         parts.append(f"at most {_num(v['rotations'])} rotations")
-    return ", ".join(parts) or "the scenario's defaults"
+    return ", ".join(parts) or "the coalition's defaults"
+
+
+def force_text(force: str | None, rotation: dict[str, Any] | None) -> str:
+    """A pledge's kind of force and rotation policy in words: 'reserve; 4-month tours, at most 3 rotations'."""
+    return f"{force or 'regular'}; {rotation_text(rotation or {})}"
 
 
 def value_text(key: str, v: Any, names: Names | None = None) -> str:
@@ -204,6 +218,8 @@ def form_label(name: str) -> str:
         return "Pledge"
     if name.startswith("caveat_"):
         return CAVEAT_LABELS.get(name.removeprefix("caveat_"), field_label(name.removeprefix("caveat_")))
+    if name.startswith("rotation_"):
+        return ROTATION_LABELS.get(name.removeprefix("rotation_"), field_label(name.removeprefix("rotation_")))
     if name in ("home_lon", "home_lat"):
         return "Longitude" if name == "home_lon" else "Latitude"
     return field_label(name)
@@ -216,7 +232,9 @@ def form_message(message: str) -> str:
         if m:
             message = words.format(*m.groups())
             break
-    for key in sorted((*FIELD_LABELS, *(f"caveats.{k}" for k in CAVEAT_LABELS)), key=len, reverse=True):
-        label = CAVEAT_LABELS.get(key.removeprefix("caveats."), "") if key.startswith("caveats.") else FIELD_LABELS[key]
+    nested = {f"caveats.{k}": v for k, v in CAVEAT_LABELS.items()}
+    nested |= {f"rotation.{k}": v for k, v in ROTATION_LABELS.items()}
+    for key in sorted((*FIELD_LABELS, *nested), key=len, reverse=True):
+        label = nested.get(key) or FIELD_LABELS[key]
         message = re.sub(rf"\b{re.escape(key)}\b", f"“{label.lower()}”", message)
     return message

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from forceplan.engagement.assess import AssessResult
+from forceplan.engagement.results import AssessResult
 from forceplan.engagement.verdict import verdict_sentence
 
 SHOWN = (

@@ -5,6 +5,7 @@ when run, and the ranked requests to nations in plain language. Uncertainties ar
 
 from __future__ import annotations
 
+import datetime
 import json
 from typing import Any
 
@@ -12,6 +13,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from forceplan.names import label
 from forceplan.report.assets import inline_script, read_asset, script_json
+from forceplan.report.html import css_string
 from forceplan.scenario import Scenario
 
 DESIGN_WORDS = {
@@ -19,6 +21,12 @@ DESIGN_WORDS = {
     "sobol": "Saltelli's scheme on a Sobol sequence, for variance-based (Sobol) indices",
     "full": "every corner of the space and its centre",
 }
+
+
+def first_upper(text: str) -> str:
+    """``text`` with its first letter upper case and the rest as written (Jinja's ``capitalize`` lowers the rest:
+    "US backstop" became "us backstop")."""
+    return text[:1].upper() + text[1:]
 
 
 def _overlap(rows: list[dict[str, Any]]) -> bool:
@@ -109,9 +117,13 @@ def render_explore(
         "names": names,
     }
     meta = {**meta, "design_words": DESIGN_WORDS.get(str(meta.get("design")), str(meta.get("design")))}
+    footer = f"{meta.get('scenario', '')} · scenario sha256 {str(meta.get('scenario_digest', ''))[:12]} · "
+    footer += datetime.date.today().isoformat()
     env = Environment(loader=PackageLoader("forceplan.report", "templates"), autoescape=select_autoescape(["j2"]))
+    env.filters["first_upper"] = first_upper
     return env.get_template("explore.html.j2").render(
         title=title,
+        footer_css=css_string(footer),
         meta=meta,
         summary=summary,
         policies=policies or [],

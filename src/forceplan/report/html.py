@@ -11,7 +11,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from forceplan.engagement.stats import OUTCOME_SKILL_SENTENCE
-from forceplan.names import OPTIONS, REASONS, field_label, label, reason_text, short_threat
+from forceplan.names import OPTIONS, REASONS, field_label, label, reason_text, short_threat, when_text
 from forceplan.plan import PlanResult
 from forceplan.report.assets import inline_script, read_asset, script_json
 from forceplan.report.deterrence import deterrence_context
@@ -126,18 +126,7 @@ def _short(name: str) -> str:
 
 def _when(card: Any) -> str:
     """When an option takes effect: first effect P50 (P10-P90), in hours or days."""
-    if card is None:
-        return "none pledged"
-    q = card.first_effect_h
-    if q.p50 is None:
-        return "cannot reach"
-
-    def t(h: float | None) -> str:
-        if h is None:
-            return "never"
-        return f"{h:.0f} h" if h < 72 else f"{h / 24:.1f} d"
-
-    return f"{t(q.p50)} ({t(q.p10)}–{t(q.p90)})"
+    return when_text(None if card is None else card.first_effect_h)
 
 
 def css_string(text: str) -> str:

@@ -51,10 +51,12 @@ def station_force(
     standoff_km: float | None = None,
     time_limit_s: float = 60.0,
     rel_gap: float = 0.005,
+    digest: str | None = None,
 ) -> StationingResult:
     """Station the matched force (``fg``; by default the baseline force-generation result).
 
-    ``rel_gap`` > 0 lets the reach stage stop within that relative gap (reported, never called optimal)."""
+    ``rel_gap`` > 0 lets the reach stage stop within that relative gap (reported, never called optimal).
+    ``digest``: the scenario's ``scenario_digest`` when the caller has it already (it reads the GeoJSON files)."""
     fg = fg or match_force(sc)
     standoff = sc.geography.standoff_km if standoff_km is None else standoff_km
     loc = line_of_contact(sc)
@@ -322,7 +324,7 @@ def station_force(
 
     return StationingResult(
         scenario=sc.name,
-        scenario_digest=scenario_digest(sc),
+        scenario_digest=digest or scenario_digest(sc),
         standoff_km=standoff,
         line_of_contact_km=round(loc.length_km, 1),
         solve=[SolveStage(**s.as_dict()) for s in stages],

@@ -69,10 +69,12 @@ def respond(
     laydown: StationingResult | None = None,
     progress: Callable[[str], None] | None = None,
     guards: dict[str, AxisPlan] | None = None,
+    digest: str | None = None,
 ) -> RespondResult:
     """Simulate the response to each threat (all by default). Threat i draws from ``SeedSequence(seed).spawn``'s
     i-th stream (i = its position in the scenario), so one threat alone gives the same numbers as in a full run.
-    ``guards``: the single-axis allocations (:func:`guard_plans`) when the caller has them already."""
+    ``guards``: the single-axis allocations (:func:`guard_plans`) when the caller has them already; ``digest``: the
+    scenario's ``scenario_digest`` when the caller has it already (it reads the GeoJSON files)."""
     opts = opts or Options()
     fg = fg or match_force(sc, opts)
     laydown = laydown or station_force(sc, fg)
@@ -164,7 +166,7 @@ def respond(
         )
     return RespondResult(
         scenario=sc.name,
-        scenario_digest=scenario_digest(sc),
+        scenario_digest=digest or scenario_digest(sc),
         seed=seed,
         trials=1 if deterministic else trials,
         deterministic=deterministic,

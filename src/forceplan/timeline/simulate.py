@@ -83,9 +83,11 @@ def simulate_axis(
     trials: int,
     rng: np.random.Generator | None,
     decision_delay_h: float | NDArray[np.float64] | None = None,
+    parallel: bool = True,
 ) -> AxisSim:
     """Effect times of every element over ``trials`` trials (1 in deterministic mode, ``rng`` None).
-    ``decision_delay_h`` overrides the drawn delay: one value, or one per trial."""
+    ``decision_delay_h`` overrides the drawn delay: one value, or one per trial. ``parallel``: the entry-node
+    queues split their trials over the cores (else they run on the calling thread: :func:`serve_by_priority`)."""
     n = 1 if rng is None else trials
     e = len(elements)
     shape = (n, e)
@@ -137,7 +139,8 @@ def simulate_axis(
     for node in sorted({el.node for el in elements if el.node is not None}):
         idx = [k for k, el in enumerate(elements) if el.node == node]
         service = np.array([elements[k].personnel for k in idx]) / max(node_rate_per_h[node], 1e-9)
-        start, wait = serve_by_priority(arrive[:, idx], service, np.array([elements[k].priority for k in idx]))
+        prio = np.array([elements[k].priority for k in idx])
+        start, wait = serve_by_priority(arrive[:, idx], service, prio, parallel)
         times[:, idx] = start + service + after[:, idx]
         waits[node] = wait
         members[node] = idx
@@ -156,46 +159,64 @@ def simulate_axis(
     )
 
 
+@numba.njit(cache=True)
+def _serve_trial(i, arrive, service, priority, start):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    """Trial i's queue: the service start of each unit, written into ``start``."""
+    k = arrive.shape[1]
+    done = np.zeros(k, dtype=np.bool_)
+    free = -np.inf
+    for _step in range(k):
+        pick = -1
+        # Among the units that have arrived: highest priority, then the earliest arrival.
+        for q in range(k):
+            if done[q] or arrive[i, q] > free:
+                continue
+            if (
+                pick < 0
+                or priority[q] > priority[pick]
+                or (priority[q] == priority[pick] and arrive[i, q] < arrive[i, pick])
+            ):
+                pick = q
+        if pick < 0:  # none has arrived: the next arrival
+            for q in range(k):
+                if not done[q] and (pick < 0 or arrive[i, q] < arrive[i, pick]):
+                    pick = q
+        s = max(arrive[i, pick], free)
+        start[i, pick] = s
+        done[pick] = True
+        free = s + service[pick]
+
+
 @numba.njit(cache=True, parallel=True)
 def _serve_kernel(arrive, service, priority):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
     n, k = arrive.shape
     start = np.empty((n, k))
     for i in numba.prange(n):  # trials are independent: split over cores
-        done = np.zeros(k, dtype=np.bool_)
-        free = -np.inf
-        for _step in range(k):
-            pick = -1
-            # Among the units that have arrived: highest priority, then the earliest arrival.
-            for q in range(k):
-                if done[q] or arrive[i, q] > free:
-                    continue
-                if (
-                    pick < 0
-                    or priority[q] > priority[pick]
-                    or (priority[q] == priority[pick] and arrive[i, q] < arrive[i, pick])
-                ):
-                    pick = q
-            if pick < 0:  # none has arrived: the next arrival
-                for q in range(k):
-                    if not done[q] and (pick < 0 or arrive[i, q] < arrive[i, pick]):
-                        pick = q
-            s = max(arrive[i, pick], free)
-            start[i, pick] = s
-            done[pick] = True
-            free = s + service[pick]
+        _serve_trial(i, arrive, service, priority, start)
+    return start
+
+
+@numba.njit(cache=True, nogil=True)
+def _serve_kernel_serial(arrive, service, priority):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    n, k = arrive.shape
+    start = np.empty((n, k))
+    for i in range(n):
+        _serve_trial(i, arrive, service, priority, start)
     return start
 
 
 def serve_by_priority(
-    arrive: Times, service: NDArray[np.float64], priority: NDArray[np.float64]
+    arrive: Times, service: NDArray[np.float64], priority: NDArray[np.float64], parallel: bool = True
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """A single-server entry node, every trial at once: when the node is free it serves, among the units that
     have arrived, the one of highest priority (then the earliest); if none has arrived it serves the next arrival.
     A unit of m personnel holds the node for m ÷ throughput hours. Returns service starts and waits (trials × K).
-    (The event loop is compiled with numba: it is sequential within a trial.)
+    (The event loop is compiled with numba: it is sequential within a trial; ``parallel``: trials split over the
+    cores, else on the calling thread without the interpreter lock, as the assessment's threads run it.)
     """
     a = np.ascontiguousarray(arrive, dtype=np.float64)
-    start = _serve_kernel(a, np.asarray(service, dtype=np.float64), np.asarray(priority, dtype=np.float64))
+    kernel = _serve_kernel if parallel else _serve_kernel_serial
+    start = kernel(a, np.asarray(service, dtype=np.float64), np.asarray(priority, dtype=np.float64))
     return start, start - a
 
 
