@@ -205,13 +205,18 @@ def newest_match(engine: Engine) -> tuple[LiveMatch, str]:
 
 
 def warm(engine: Engine) -> threading.Thread:
-    """Post the current figures in the background (a server's start), unless they are posted already, so that no
-    page waits for them."""
+    """Post the current figures in the background (a server's start), unless they are posted already or another
+    server process holds the lease (it is computing them), so that no page waits for them."""
 
     def run() -> None:
         try:
-            if board.newest_version(engine) != data_version(engine):
-                post(engine, current_match(engine))
+            if board.newest_version(engine) != data_version(engine) and board.take_lease(engine, LEASE_S):
+                started, gap_s = time.monotonic(), RETRY_S
+                try:
+                    post(engine, current_match(engine))
+                    gap_s = GAP_FACTOR * (time.monotonic() - started)
+                finally:
+                    board.release_lease(engine, gap_s)
         except Exception as exc:  # an empty registry, say: the first page says what is wrong
             log.info("no figures computed at start: %s", exc)
 
