@@ -339,7 +339,7 @@ def test_a_forged_form_is_refused_in_words_not_with_a_crash(web: tuple[Any, str]
 def test_a_rotation_policy_reads_in_words() -> None:
     from forceplan.registry.wording import value_text
 
-    assert value_text("rotation", {}) == "the scenario's defaults"  # the history page said "a record"
+    assert value_text("rotation", {}) == "the coalition's defaults"  # the history page said "a record"
     assert value_text("rotation", {"tour_months": 6, "dwell_ratio": 2, "rotations": 3}) == (
         "6-month tours, dwell 1:2, at most 3 rotations"
     )
