@@ -172,8 +172,8 @@ def compare_plans(a: PlanResult, b: PlanResult, sc: Scenario | None = None) -> P
     return PlanDiff(
         scenario_a=a.meta.scenario,
         scenario_b=b.meta.scenario,
-        case_a=_case(a),
-        case_b=_case(b),
+        case_a=_case(a, words, sc),
+        case_b=_case(b, words, sc),
         digest_a=a.meta.scenario_digest,
         digest_b=b.meta.scenario_digest,
         totals=_labelled(totals, words),
@@ -191,8 +191,11 @@ def _h(v: float | None) -> str | None:
     return "never" if not math.isfinite(v) else f"{v:.1f} h"
 
 
-def _case(p: PlanResult) -> str:
-    parts = [f"without {', '.join(p.meta.without)}" if p.meta.without else "all nations"]
+def _case(p: PlanResult, words: dict[str, str], sc: Scenario | None) -> str:
+    """What the plan assumes, in words: the nations left out by name (from either plan's burden table, else the
+    scenario), the backstop, the seed."""
+    left_out = [words.get(n) or label("nation", n, sc) for n in p.meta.without]
+    parts = [f"without {', '.join(left_out)}" if left_out else "all nations"]
     parts.append("US backstop assumed" if p.meta.us_backstop else "no US backstop")
     parts.append(f"seed {p.meta.seed}")
     return "; ".join(parts)

@@ -18,6 +18,7 @@ Stable API (other rooms rely on it): :func:`label`, :func:`field_label`, :func:`
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -346,6 +347,17 @@ def when_text(first_effect: Any) -> str:
         return "cannot reach"
     q = first_effect
     return f"{hours_text(q.p50)} ({hours_text(q.p10)}–{hours_text(q.p90)})"
+
+
+def what_if_words(without: Sequence[str], us_backstop: bool, sc: Scenario) -> str:
+    """What a plan assumes beyond its scenario, in words ('' for the scenario as it is): the nations left out, by
+    name, and the US backstop where it differs from the scenario's."""
+    parts = []
+    if without:
+        parts.append("without " + ", ".join(label("nation", n, sc) for n in without))
+    if us_backstop != sc.backstop.assumed:
+        parts.append("with the US backstop" if us_backstop else "without the US backstop")
+    return "; ".join(parts)
 
 
 def short_threat(name: str) -> str:

@@ -295,6 +295,9 @@ def test_plan_shows_the_answer_before_the_report_and_the_pdf(tmp_path: Path, mon
     # What the table answers: the what-if in its title, in words; how swiftly each option first acts, per threat.
     assert "The plan: ukraine-2025 (without France)" in r.output
     assert r.output.count("first help (median): in place ") == 5, r.output
+    html = (out / "report.html").read_text()
+    assert "<h1>ukraine-2025: the plan for a reassurance force (without France)</h1>" in html
+    assert "without FRA" not in html  # the meta line names the nation too
     log = (out / "run.log").read_text()
     for line in ("force generation: ", "deterrence assessment: ", "sustainment: ", "report: ", "report.pdf: "):
         assert line in log, log

@@ -33,7 +33,7 @@ from forceplan.cli.options import (
 )
 from forceplan.defaults import ASSESS_TRIALS, RESPONSE_TRIALS, SEED
 from forceplan.fsutil import InputFileError, check_output_folder, output_folder
-from forceplan.names import hours_text, label, short_threat
+from forceplan.names import hours_text, short_threat, what_if_words
 
 if TYPE_CHECKING:
     from forceplan.plan import PlanResult
@@ -51,23 +51,12 @@ BRIEF = {
 """Response options in the summary's few words (the report names them in full, with P10-P90)."""
 
 
-def what_if(p: PlanResult, sc: Scenario) -> str:
-    """What this plan assumes beyond the scenario, in words ('' for the scenario as it is): the nations left out
-    and the US backstop."""
-    parts = []
-    if p.meta.without:
-        parts.append("without " + ", ".join(label("nation", n, sc) for n in p.meta.without))
-    if p.meta.us_backstop != sc.backstop.assumed:
-        parts.append("with the US backstop" if p.meta.us_backstop else "without the US backstop")
-    return "; ".join(parts)
-
-
 def print_summary(p: PlanResult, sc: Scenario) -> None:
     """Ukraine's three questions in one table: troop size, location, and for each threat the attacker's chance and
     how swiftly each option would first act (median; the report gives P10-P90); then each what-if case against
     this plan."""
     t = p.forcegen.totals
-    assumed = what_if(p, sc)
+    assumed = what_if_words(p.meta.without, p.meta.us_backstop, sc)
     tab = table(title=f"The plan: {p.meta.scenario}" + (f" ({assumed})" if assumed else ""))
     tab.add_column("question", max_width=24)
     tab.add_column("answer")

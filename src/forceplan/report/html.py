@@ -11,7 +11,16 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from forceplan.engagement.stats import OUTCOME_SKILL_SENTENCE
-from forceplan.names import OPTIONS, REASONS, field_label, label, reason_text, short_threat, when_text
+from forceplan.names import (
+    OPTIONS,
+    REASONS,
+    field_label,
+    label,
+    reason_text,
+    short_threat,
+    what_if_words,
+    when_text,
+)
 from forceplan.plan import PlanResult
 from forceplan.report.assets import inline_script, read_asset, script_json
 from forceplan.report.deterrence import deterrence_context
@@ -142,6 +151,7 @@ def css_string(text: str) -> str:
 
 
 def render_report(sc: Scenario, p: PlanResult) -> str:
+    assumed = what_if_words(p.meta.without, p.meta.us_backstop, sc)
     env = Environment(loader=PackageLoader("forceplan.report", "templates"), autoescape=select_autoescape(["j2"]))
     tpl = env.get_template("report.html.j2")
     here = Path(str(resources.files("forceplan.report")))
@@ -203,13 +213,14 @@ def render_report(sc: Scenario, p: PlanResult) -> str:
     sidc = {g.site: garrison_sidc(sc, [x.model_dump() for x in g.placements]) for g in st.garrisons}
     footer = f"{sc.name} · scenario sha256 {p.meta.scenario_digest[:12]} · {datetime.date.today().isoformat()}"
     return tpl.render(
-        title=f"{sc.name}: the plan for a reassurance force",
+        title=f"{sc.name}: the plan for a reassurance force" + (f" ({assumed})" if assumed else ""),
         footer_css=css_string(footer),
         shortfall_rows=_shortfall_rows(sc, p),
         nation_names=nation_names,
         names_json=script_json(map_names(sc)),
         report_date=datetime.date.today().isoformat(),
         meta=p.meta,
+        without_names=[label("nation", n, sc) for n in p.meta.without],
         t=fg.totals,
         fg=fg,
         st=st,
