@@ -64,6 +64,13 @@ END $$"""
     scope = "(SELECT fp_scope())"
     # = ANY (ARRAY[...]): "IN ('*', nation)" would be rewritten as two comparisons, each with its own init plan.
     own = f"({scope} = ANY (ARRAY['*', nation]))"
+    _walls(own, f"(nation IS NULL AND {scope} = '*')")
+    _stamp("DECLARE c TEXT[] := fp_context(); r TEXT := c[1];", "c[3]", schema)
+
+
+def _walls(own: str, coalition: str) -> None:
+    """Every walled table's policies with ``own`` as the row test, and the audit's coalition-row insert policy
+    with ``coalition`` (the same statements up and down; only the tests differ)."""
     for table in WALLED:
         for policy in ("read", "insert", "update"):
             op.execute(f"DROP POLICY IF EXISTS {table}_{policy} ON {table}")
@@ -72,9 +79,7 @@ END $$"""
         if table != "audit":
             op.execute(f"CREATE POLICY {table}_update ON {table} FOR UPDATE USING {own} WITH CHECK {own}")
     op.execute("DROP POLICY IF EXISTS audit_insert_coalition ON audit")
-    coalition = f"(nation IS NULL AND {scope} = '*')"
     op.execute(f"CREATE POLICY audit_insert_coalition ON audit FOR INSERT WITH CHECK {coalition}")
-    _stamp("DECLARE c TEXT[] := fp_context(); r TEXT := c[1];", "c[3]", schema)
 
 
 def _stamp(declare: str, user: str, schema: str) -> None:
@@ -105,15 +110,7 @@ def downgrade() -> None:
     role, nation = "(SELECT fp_role())", "(SELECT fp_nation())"
     planner = f"{role} IN ('planner', 'admin')"
     own = f"({planner} OR ({role} = 'editor' AND nation = {nation}))"
-    for table in WALLED:
-        for policy in ("read", "insert", "update"):
-            op.execute(f"DROP POLICY IF EXISTS {table}_{policy} ON {table}")
-        op.execute(f"CREATE POLICY {table}_read ON {table} FOR SELECT USING {own}")
-        op.execute(f"CREATE POLICY {table}_insert ON {table} FOR INSERT WITH CHECK {own}")
-        if table != "audit":
-            op.execute(f"CREATE POLICY {table}_update ON {table} FOR UPDATE USING {own} WITH CHECK {own}")
-    op.execute("DROP POLICY IF EXISTS audit_insert_coalition ON audit")
-    op.execute(f"CREATE POLICY audit_insert_coalition ON audit FOR INSERT WITH CHECK (nation IS NULL AND {planner})")
+    _walls(own, f"(nation IS NULL AND {planner})")
     _stamp("DECLARE r TEXT := fp_actor(1);", "fp_actor(3)", schema)
     op.execute("DROP FUNCTION IF EXISTS fp_scope()")
     op.execute("DROP FUNCTION IF EXISTS fp_context()")
