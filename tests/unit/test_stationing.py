@@ -189,3 +189,24 @@ def test_laydown_matches_brute_force(lp: LaydownProblem) -> None:
     assert int(y.sum()) == placed
     assert stages[1].objective == pytest.approx(cover)
     assert float(lp.pair_reach_cost @ y) == pytest.approx(-neg_reach)
+
+
+def test_the_drawn_standoff_band_stays_within_the_drawing_tolerance(bundled: Scenario) -> None:
+    """The map's standoff band is drawn from the line simplified before the buffer: it lies within about the
+    drawing's tolerance (0.5 km, plus the buffer's arc segments) of the band buffered from the full line."""
+    import shapely
+
+    from forceplan.geo import to_metric
+    from forceplan.scenario import line_of_contact
+    from forceplan.stationing.geojson import laydown_geojson
+    from forceplan.stationing.result import StationingResult
+
+    loc = line_of_contact(bundled)
+    lay = StationingResult.model_construct(
+        standoff_km=bundled.geography.standoff_km, line_of_contact_km=loc.length_km, garrisons=[], coverage=[]
+    )
+    band = next(f for f in laydown_geojson(bundled, lay)["features"] if f["properties"]["layer"] == "standoff")
+    drawn = to_metric(shapely.geometry.shape(band["geometry"]))
+    exact = loc.line_m.buffer(bundled.geography.standoff_km * 1000).difference(loc.occupied_m)
+    assert drawn.hausdorff_distance(exact) < 700.0
+    assert abs(drawn.area - exact.area) / exact.area < 0.005
