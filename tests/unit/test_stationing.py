@@ -192,8 +192,8 @@ def test_laydown_matches_brute_force(lp: LaydownProblem) -> None:
 
 
 def test_the_drawn_standoff_band_stays_within_the_drawing_tolerance(bundled: Scenario) -> None:
-    """The map's standoff band is drawn from the line simplified before the buffer: it lies within about the
-    drawing's tolerance (0.5 km, plus the buffer's arc segments) of the band buffered from the full line."""
+    """The map's standoff band is drawn from the line simplified before the buffer: it lies within 1 km of the band
+    buffered from the full line, and within 0.7 km of that band simplified to the drawing's tolerance (0.5 km)."""
     import shapely
 
     from forceplan.geo import to_metric
@@ -208,5 +208,6 @@ def test_the_drawn_standoff_band_stays_within_the_drawing_tolerance(bundled: Sce
     band = next(f for f in laydown_geojson(bundled, lay)["features"] if f["properties"]["layer"] == "standoff")
     drawn = to_metric(shapely.geometry.shape(band["geometry"]))
     exact = loc.line_m.buffer(bundled.geography.standoff_km * 1000).difference(loc.occupied_m)
-    assert drawn.hausdorff_distance(exact) < 700.0
+    assert drawn.hausdorff_distance(exact) < 1000.0
+    assert drawn.hausdorff_distance(exact.simplify(500.0)) < 700.0  # the band as drawn from the full line
     assert abs(drawn.area - exact.area) / exact.area < 0.005
