@@ -20,8 +20,11 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 _HIGHS_LOCK = threading.RLock()
-"""HiGHS keeps process-wide state (its task scheduler), and a new solver object silences the process's stdout:
-solver creation and runs from several threads (the assessment assesses threats on threads) wait for each other."""
+"""A new solver object prints a banner, so its creation silences the process's stdout (a process-wide file
+descriptor): creations from several threads wait for each other. Runs do not: HiGHS gives each calling thread a task
+scheduler of its own (HiGHS PR #818, 2022), every model here runs on one thread, and ``run`` releases the
+interpreter lock, so the pipeline's stages solve side by side (tests/unit/test_milp.py runs solves on threads and
+compares them with serial ones)."""
 
 log = logging.getLogger(__name__)
 
@@ -169,8 +172,7 @@ class HighsModel:
             sol.value_valid = True
             self.h.setSolution(sol)
         t0 = time.perf_counter()
-        with _HIGHS_LOCK:
-            self.h.run()
+        self.h.run()
         elapsed = time.perf_counter() - t0
         status = self.h.getModelStatus()
         text = self.h.modelStatusToString(status).lower()

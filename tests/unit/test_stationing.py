@@ -225,3 +225,25 @@ def test_laydown_is_repeatable(bundled: Scenario, bundled_force) -> None:
     a = station_force(bundled, bundled_force)
     b = station_force(bundled, bundled_force)
     assert a.model_dump_json() == b.model_dump_json()
+
+
+def test_the_drawn_standoff_band_stays_within_the_drawing_tolerance(bundled: Scenario) -> None:
+    """The map's standoff band is drawn from the line simplified before the buffer: it lies within 1 km of the band
+    buffered from the full line, and within 0.7 km of that band simplified to the drawing's tolerance (0.5 km)."""
+    import shapely
+
+    from forceplan.geo import to_metric
+    from forceplan.scenario import line_of_contact
+    from forceplan.stationing.geojson import laydown_geojson
+    from forceplan.stationing.result import StationingResult
+
+    loc = line_of_contact(bundled)
+    lay = StationingResult.model_construct(
+        standoff_km=bundled.geography.standoff_km, line_of_contact_km=loc.length_km, garrisons=[], coverage=[]
+    )
+    band = next(f for f in laydown_geojson(bundled, lay)["features"] if f["properties"]["layer"] == "standoff")
+    drawn = to_metric(shapely.geometry.shape(band["geometry"]))
+    exact = loc.line_m.buffer(bundled.geography.standoff_km * 1000).difference(loc.occupied_m)
+    assert drawn.hausdorff_distance(exact) < 1000.0
+    assert drawn.hausdorff_distance(exact.simplify(500.0)) < 700.0  # the band as drawn from the full line
+    assert abs(drawn.area - exact.area) / exact.area < 0.005
