@@ -39,10 +39,11 @@ HIGHS_OPTIONS: dict[str, bool | int | float | str] = {
     "mip_heuristic_run_root_reduced_cost": False,
     "mip_allow_restart": False,
 }
-"""HiGHS options for the laydown's stages (defaults otherwise). Measured on the five bundled force sets and the
-five seeds of benchmarks/stationing.py (docs/benchmarks.md): HiGHS's root reduced-cost heuristic solved sub-MIPs
-that rarely improved the reach incumbent, and its restarts repeated the root's cut loop; without both the reach
-stage took about 20 % less CPU, and no force set or seed got slower by more than the run-to-run noise."""
+"""HiGHS options for the laydown's stages (defaults otherwise). They steer the search only (same model, same
+proven optima: tests/unit/test_stationing.py). HiGHS's root reduced-cost heuristic solved sub-MIPs that rarely
+improved the reach incumbent, and its restarts repeated the root's cut loop; without both the reach stage took
+1.2× less CPU on issue #27's five force sets (one, without GBR, 0.35 → 0.41 s) and 1.5× less on ten held-out
+instances, every one faster (docs/benchmarks.md)."""
 
 #: Site kinds each domain may be stationed at.
 DOMAIN_KINDS: dict[Domain, frozenset[SiteKind]] = {
