@@ -12,7 +12,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,7 +87,15 @@ def _highspy() -> Any:
 class HighsModel:
     """A MILP held in one HiGHS object, so that later stages start from the earlier solution."""
 
-    def __init__(self, time_limit_s: float = 60.0, mip_rel_gap: float = 0.0, threads: int | None = 1):
+    def __init__(
+        self,
+        time_limit_s: float = 60.0,
+        mip_rel_gap: float = 0.0,
+        threads: int | None = 1,
+        options: Mapping[str, bool | int | float | str] | None = None,
+    ):
+        """``options``: further HiGHS options (name → value) for every solve of this model; an unknown name or a
+        bad value raises ValueError."""
         with _HIGHS_LOCK, _quiet_stdout():
             self.h = _highspy().Highs()
         self.h.setOptionValue("output_flag", False)
@@ -95,6 +103,9 @@ class HighsModel:
         self.h.setOptionValue("random_seed", 0)
         if threads is not None:
             self.h.setOptionValue("threads", int(threads))
+        for name, value in (options or {}).items():
+            if self.h.setOptionValue(name, value) != _highspy().HighsStatus.kOk:
+                raise ValueError(f"HiGHS refused option {name} = {value!r}")
         self.time_limit_s = float(time_limit_s)
         self.n = 0
 

@@ -41,6 +41,18 @@ def test_models_solved_on_threads_at_once_agree() -> None:
     assert out == [[1, 1, 0]] * 6
 
 
+def test_options_reach_highs_and_bad_ones_are_refused() -> None:
+    """Options given to the model are HiGHS's for every solve; a name HiGHS does not know, or a value out of its
+    range, is an error at once, never silently a different solver setting."""
+    m = HighsModel(options={"mip_allow_restart": False, "mip_heuristic_run_root_reduced_cost": False})
+    assert m.h.getOptionValue("mip_allow_restart")[1] is False
+    assert m.h.getOptionValue("mip_heuristic_run_root_reduced_cost")[1] is False
+    assert HighsModel().h.getOptionValue("mip_allow_restart")[1] is True  # defaults untouched otherwise
+    for bad in ({"no_such_option": 1}, {"mip_allow_restart": "maybe"}, {"mip_rel_gap": -1.0}):
+        with pytest.raises(ValueError, match="HiGHS refused option"):
+            HighsModel(options=bad)
+
+
 def test_larger_models_solved_on_threads_at_once_agree_with_serial_solves() -> None:
     """HiGHS runs without a lock (each calling thread gets its own scheduler): generalised assignment problems
     big enough to branch (tens of milliseconds each), solved four at a time on threads, give exactly the solutions
