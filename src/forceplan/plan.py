@@ -485,6 +485,8 @@ def run_plan(
             # The assessment's "with US backstop" case needs the force and laydown the backstop gives: a force
             # generation and a stationing (not an assessment), through the cache.
             side.start(BACKSTOP_STAGE, lambda: force_and_laydown(sc, bs, cache, views))
+        for label, case_opts in cases:  # each what-if case's force and laydown, ready when the chain reaches it
+            side.start(_case_laydown(label), functools.partial(force_and_laydown, sc, case_opts, cache, views))
         side.start(STAGES[5], sustain_beside)
         stage(STAGES[0])
         fg = forcegen_cached(sc, opts, cache, views)
@@ -502,12 +504,13 @@ def run_plan(
         phases = plan_phases(sc, fg, lay, opts, log_records)
         stage(STAGES[5])
         sust = side.result(STAGES[5]) or sustain_stage()
+        summaries = []
+        for label, case_opts in cases:
+            stage(f"case: {label}")
+            side.result(_case_laydown(label))  # then read from the cache's memory by plan_case
+            summaries.append(plan_case(sc, label, case_opts, assess_trials, seed, threats, cache, views))
     finally:
         side.close()
-    summaries = []
-    for label, case_opts in cases:
-        stage(f"case: {label}")
-        summaries.append(plan_case(sc, label, case_opts, assess_trials, seed, threats, cache, views))
     return PlanResult(
         meta=Meta(
             forceplan_version=__version__,
@@ -532,6 +535,10 @@ def run_plan(
         cases=summaries,
         sustain=sust,
     )
+
+
+def _case_laydown(label: str) -> str:
+    return f"case: {label}, its force and laydown"
 
 
 class _Beside:

@@ -4,11 +4,13 @@ thread behind."""
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
 
 import forceplan.plan as plan_module
+from forceplan.forcegen import Options
 from forceplan.plan import BACKSTOP_STAGE, KERNELS, run_plan
 from forceplan.scenario import Scenario
 
@@ -16,19 +18,24 @@ pytestmark = pytest.mark.integration
 
 
 def small(sc: Scenario, beside: dict[str, float] | None = None) -> str:
-    return run_plan(sc, trials=100, assess_trials=600, seed=5, threats=[sc.threats[1].id], beside=beside).to_json()
+    case = ("without GBR", Options(without=frozenset({"GBR"})))
+    return run_plan(
+        sc, trials=100, assess_trials=600, seed=5, threats=[sc.threats[1].id], beside=beside, cases=[case]
+    ).to_json()
 
 
 def test_beside_the_chain_gives_the_same_plan_as_one_thread(bundled: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
     beside: dict[str, float] = {}
     both = small(bundled, beside)
-    assert set(beside) == {KERNELS, BACKSTOP_STAGE, "sustainment"}, beside
+    case_laydown = "case: without GBR, its force and laydown"
+    assert set(beside) == {KERNELS, BACKSTOP_STAGE, case_laydown, "sustainment"}, beside
     assert all(s > 0 for s in beside.values())
     # numba's threading layer not safe from several threads: no kernels loaded beside, the sustainment in the chain.
     monkeypatch.setattr(plan_module, "_threadsafe_kernels", lambda: False)
     alone: dict[str, float] = {}
     assert small(bundled, alone) == both
-    assert set(alone) == {BACKSTOP_STAGE}  # a MILP: safe on any thread
+    assert set(alone) == {BACKSTOP_STAGE, case_laydown}  # MILPs: safe on any thread
+    assert [c["label"] for c in json.loads(both)["cases"]] == ["without GBR"]
 
 
 def test_an_error_in_the_chain_leaves_no_thread(bundled: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
