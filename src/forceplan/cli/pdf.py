@@ -18,15 +18,9 @@ page without the flag prints when it has loaded. Before the page's own scripts r
 ``window.forceplanPrinting = true``, so the report draws its charts as static pictures (no mode bar, no event
 handlers).
 
-The libraries parsed before the report exists. Most of a print is the page's own work: parsing the inlined Leaflet
-(150 kB) and plotly.js (1.2 MB), then the first chart and map, while V8 compiles what they call. So while the plan
-computes, the printer's page loads the same two scripts (the exact text the report inlines) and draws a throw-away
-chart and map with them. When a report inlines both scripts exactly, the printer writes it into that page
-(``document.open``/``write``/``close``: the window, and with it ``L`` and ``Plotly``, stays) with the two scripts
-left out and the stylesheet plotly.js added to the head when it loaded put back at the end of the head, where
-plotly.js put it; everything else, the page's own scripts included, runs as it would after a load. Any other page,
-or a page written where the libraries failed to load, is loaded with ``goto`` as before. The tests print the report
-both ways and compare the pages' pixels.
+The page the printer keeps ready has parsed the report's libraries (plotly.js, Leaflet) before the report exists, and
+the report is written into it rather than loaded (``forceplan.cli.pdf_pages``); a page that does not inline those
+libraries as a report does is loaded with ``goto``.
 
 Where Playwright is missing or cannot drive the installed Chromium, the Chromium command line prints as before.
 Whatever happens (an error, Ctrl-C, a run that fails before the report), leaving the ``with`` block shuts the browser
@@ -44,6 +38,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from forceplan.cli import pdf_pages
+
 CHROMIUM = ("chromium", "chromium-browser", "google-chrome")
 MISSING = "Chromium is not installed (apt-get install chromium): report.pdf skipped"
 
@@ -58,38 +54,7 @@ MARGINS = {side: "1cm" for side in ("top", "right", "bottom", "left")}
 READY_JS = "() => document.body !== null && document.body.dataset.printReady !== '0'"
 
 #: Set before the page's scripts run: the page is being printed.
-PRINTING_JS = "window.forceplanPrinting = true;"
-
-#: The libraries the printer's page parses while the plan computes, in the order a report inlines them.
-LIBRARIES = ("leaflet.js", "plotly-basic.min.js")
-
-#: The stylesheets in the head once the libraries have loaded (plotly.js adds its own), as CSS text.
-LIBRARY_STYLES_JS = """() => [...document.head.querySelectorAll('style')].map((el) => ({
-  id: el.id, css: [...el.sheet.cssRules].map((r) => r.cssText).join('\\n') }))"""
-
-#: A chart and a map drawn and thrown away, so V8 has compiled what a report's first chart and map call.
-WARM_JS = """() => {
-  const box = (w, h) => { const d = document.createElement('div'); d.style.width = w; d.style.height = h;
-    document.body.appendChild(d); return d; };
-  const chart = box('600px', '300px');
-  Plotly.newPlot(chart, [{ type: 'bar', orientation: 'h', y: ['a', 'b'], x: [1, 2] },
-    { type: 'scatter', mode: 'lines+markers', x: [0, 1], y: [0, 1], fill: 'tonexty' }],
-    { title: { text: 'warm' }, yaxis: { automargin: true, tickmode: 'array', tickvals: ['a', 'b'] } },
-    { staticPlot: true });
-  Plotly.purge(chart); chart.remove();
-  const el = box('400px', '300px');
-  const map = L.map(el, { zoomSnap: 0.25 });
-  const area = L.geoJSON({ type: 'Feature', properties: {}, geometry: { type: 'Polygon',
-    coordinates: [[[30, 45], [35, 45], [35, 50], [30, 45]]] } }).addTo(map);
-  L.marker([47, 32], { icon: L.divIcon({ html: '<svg width="8" height="8"></svg>' }) }).addTo(map);
-  L.tooltip({ permanent: true }).setLatLng([48, 33]).setContent('warm').addTo(map);
-  map.fitBounds(area.getBounds().pad(0.25));
-  map.remove(); el.remove();
-}"""
-
-#: Writes a page into the printer's page, in a task of its own (the caller's wait for the ready flag has a timeout,
-#: a page's script that never ends included); the shell's body says "not ready" until the page's body replaces it.
-WRITE_JS = "(h) => { setTimeout(() => { document.open(); document.write(h); document.close(); }, 0); }"
+PRINTING_JS = pdf_pages.PRINTING_JS
 
 ARGS = [
     "--no-sandbox",
@@ -151,9 +116,6 @@ class PdfPrinter:
         self._answers: queue.Queue[str | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._note: str | None = None
-        #: The library scripts as a report inlines them, and the styles they add on loading (set by the worker).
-        self._scripts: tuple[str, ...] = ()
-        self._styles = ""
 
     def start(self) -> PdfPrinter:
         """Start the browser in a worker thread (returns at once); without Chromium, remember why not."""
@@ -205,16 +167,14 @@ class PdfPrinter:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=exe, headless=True, args=ARGS)
                 try:
-                    page = self._new_page(browser)  # ready before the report is: the plan is still computing
-                    warm = self._warm(page)
+                    # ready before the report is: the plan is still computing
+                    page: pdf_pages.PrintPage | None = self._ready_page(browser)
                     while (job := self._jobs.get()) is not None:
-                        if page is None:
-                            page = self._new_page(browser)
-                            warm = self._warm(page)
-                        answer = self._print_one(page, *job, warm=warm)
+                        page = page or self._ready_page(browser)
+                        answer = self._print_one(page, *job)
                         job = None
                         self._answers.put(answer)
-                        page.close()
+                        page.page.close()
                         page = None
                     stopped = True
                 finally:
@@ -236,53 +196,22 @@ class PdfPrinter:
         page.add_init_script(PRINTING_JS)
         return page
 
-    def _warm(self, page: Any) -> bool:
-        """Load the libraries into ``page`` and draw with them once; False (the page then loads by ``goto``) where
-        they are not installed or fail to load."""
-        try:
-            from forceplan.report.assets import inline_script, read_asset
+    def _ready_page(self, browser: Any) -> pdf_pages.PrintPage:
+        """A new page with the report's libraries loaded (where they load)."""
+        page = pdf_pages.PrintPage(self._new_page(browser), self.ready_timeout_s * 1000)
+        page.warm()
+        return page
 
-            self._scripts = tuple(inline_script(read_asset(name)) for name in LIBRARIES)
-            # set_content writes into the first document, which add_init_script does not reach: say it here
-            shell = f'<!doctype html><html><head><meta charset="utf-8"><script>{PRINTING_JS}</script></head>'
-            shell += '<body data-print-ready="0">'
-            page.set_content(shell + "".join(self._scripts) + "</body></html>", timeout=self.ready_timeout_s * 1000)
-            styles = page.evaluate(LIBRARY_STYLES_JS)
-            page.evaluate(WARM_JS)
-        except Exception:  # no assets, or the libraries failed in this Chromium: load pages as they come
-            return False
-        self._styles = "".join(f'<style id="{s["id"]}">{s["css"]}</style>' for s in styles)
-        return all(s["id"].replace("-", "").replace(".", "").isalnum() and "<" not in s["css"] for s in styles)
-
-    def _without_libraries(self, html: Path) -> str | None:
-        """The page's text with the library scripts left out and their styles at the end of the head, or None
-        where the page does not inline each of them exactly once, in order."""
-        try:
-            text = html.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            return None
-        at = [text.find(script) for script in self._scripts]
-        if not at or min(at) < 0 or at != sorted(at) or any(text.count(s) != 1 for s in self._scripts):
-            return None
-        for script in self._scripts:
-            text = text.replace(script, "", 1)
-        head_end = text.find("</head>")
-        if head_end < 0 or head_end > at[0]:
-            return None
-        return text[:head_end] + self._styles + text[head_end:]
-
-    def _print_one(self, page: Any, html: Path, pdf: Path, warm: bool = False) -> str | None:
+    def _print_one(self, ready: pdf_pages.PrintPage, html: Path, pdf: Path) -> str | None:
         """Load, wait for the drawing, print; an answer whatever happens (the PDF removed unless it is whole)."""
         from playwright.sync_api import TimeoutError
 
         timeout_ms = self.ready_timeout_s * 1000
         errors: list[str] = []
+        page = ready.page
         page.on("pageerror", lambda e: errors.append(str(e)))
         try:
-            text = self._without_libraries(html) if warm else None
-            if text is not None:
-                page.evaluate(WRITE_JS, text)
-            else:
+            if not ready.write(html):
                 page.goto(html.as_uri(), wait_until="load", timeout=timeout_ms)
             try:
                 page.wait_for_function(READY_JS, timeout=timeout_ms)
