@@ -199,7 +199,7 @@ class PdfPrinter:
     def _ready_page(self, browser: Any) -> pdf_pages.PrintPage:
         """A new page with the report's libraries loaded (where they load)."""
         page = pdf_pages.PrintPage(self._new_page(browser), self.ready_timeout_s * 1000)
-        page.warm()
+        page.warm(waited_for=lambda: not self._jobs.empty())
         return page
 
     def _print_one(self, ready: pdf_pages.PrintPage, html: Path, pdf: Path) -> str | None:

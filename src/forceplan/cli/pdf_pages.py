@@ -15,6 +15,7 @@ loaded with ``goto``, as is every page where the libraries failed to load.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -80,8 +81,9 @@ class PrintPage:
         self.styles = ""
         self.ok = False
 
-    def warm(self) -> None:
-        """Load the libraries and draw with them once; where anything fails, reports load with ``goto``."""
+    def warm(self, waited_for: Callable[[], bool] = lambda: False) -> None:
+        """Load the libraries and draw with them once (not when ``waited_for()`` says a report is already waiting:
+        the throw-away drawing would then only delay it); where anything fails, reports load with ``goto``."""
         try:
             from forceplan.report.assets import inline_script, read_asset
 
@@ -94,7 +96,8 @@ class PrintPage:
             if self.page.evaluate("() => document.body.dataset.libraries") != "true":
                 return
             styles = self.page.evaluate(LIBRARY_STYLES_JS)
-            self.page.evaluate(WARM_JS)
+            if not waited_for():
+                self.page.evaluate(WARM_JS)
         except Exception:  # no assets, or the libraries fail in this Chromium: reports load as they come
             return
         self.styles = "".join(f'<style id="{s["id"]}">{s["css"]}</style>' for s in styles)
