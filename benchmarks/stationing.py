@@ -1,9 +1,11 @@
 """Stationing benchmark: 300 units, 80 candidate sites, 40 protected sites, 6 axes (seeded).
 
 Target: the three-stage laydown proven optimal, or within a stated gap of at most 0.5 %, in ≤ 5 s (median).
-Peer in the same run: pysal spopt's maximal covering location problem (MCLP, solved with CBC) on the coverage part
-alone — choose p stations to maximise the priority of protected sites with a station within the radius — against
-the same MCLP built with forceplan's HiGHS layer. Prints both times and objective values.
+Peers in the same run: (1) the same laydown solved with HiGHS's default options (forceplan before issue 27:
+``highs_options={}``), wall and CPU seconds, ratio of medians; (2) pysal spopt's maximal covering location problem
+(MCLP, solved with CBC) on the coverage part alone — choose p stations to maximise the priority of protected sites
+with a station within the radius — against the same MCLP built with forceplan's HiGHS layer. Prints times and
+objective values.
 
 Run: ``.venv/bin/python benchmarks/stationing.py [--repeats 5] [--seed 1]``
 """
@@ -222,13 +224,19 @@ def main() -> None:
     args = ap.parse_args()
     print(f"stationing benchmark: 300 units, 80 candidate sites, 40 protected sites, 6 axes; reach gap {args.gap:g}")
     print(machine_line())
-    full, ours, peer = [], [], []
+    full, full_cpu, dflt, dflt_cpu, ours, peer = [], [], [], [], [], []
     for r in range(args.repeats):
         seed = args.seed + r
         sc, fg = generate(seed)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         res = station_force(sc, fg, rel_gap=args.gap)
         full.append(time.perf_counter() - t0)
+        full_cpu.append(time.process_time() - c0)
+        t0, c0 = time.perf_counter(), time.process_time()
+        res_d = station_force(sc, fg, rel_gap=args.gap, highs_options={})
+        dflt.append(time.perf_counter() - t0)
+        dflt_cpu.append(time.process_time() - c0)
+        same = [s.objective for s in res.solve[:2]] == [s.objective for s in res_d.solve[:2]]
         stages = "; ".join(f"{s.stage} {s.status}" + (f" gap {100 * s.gap:.2f} %" if s.gap else "") for s in res.solve)
         p = max(1, len(res.garrisons))
         dist, weights = mclp_inputs(sc)
@@ -237,12 +245,24 @@ def main() -> None:
         ours.append(t_h)
         peer.append(t_s)
         covered = sum(c.covered for c in res.coverage)
+        reach, reach_d = res.solve[-1], res_d.solve[-1]
         print(
-            f"  seed {seed}: laydown {full[-1]:.2f} s ({stages}); placed {res.units_placed}/{res.units_total}, "
-            f"covered {covered}/40; MCLP p={p}: HiGHS {t_h:.3f} s obj {obj_h:g}, spopt+CBC {t_s:.3f} s obj {obj_s:g}"
+            f"  seed {seed}: laydown {full[-1]:.2f} s, CPU {full_cpu[-1]:.2f} s ({stages}); "
+            f"reach {reach.objective:.1f} (bound {reach.bound:.1f}); HiGHS defaults {dflt[-1]:.2f} s, "
+            f"CPU {dflt_cpu[-1]:.2f} s, reach {reach_d.objective:.1f} (bound {reach_d.bound:.1f}), "
+            f"placed and coverage {'equal' if same else 'DIFFER'}; "
+            f"placed {res.units_placed}/{res.units_total}, covered {covered}/40; MCLP p={p}: HiGHS {t_h:.3f} s obj "
+            f"{obj_h:g}, spopt+CBC {t_s:.3f} s obj {obj_s:g}"
         )
     mf, mo, mp = statistics.median(full), statistics.median(ours), statistics.median(peer)
-    print(f"median laydown (three stages): {mf:.2f} s (target ≤ 5 s: {'met' if mf <= 5 else 'NOT met'})")
+    mfc, md, mdc = statistics.median(full_cpu), statistics.median(dflt), statistics.median(dflt_cpu)
+    print(
+        f"median laydown (three stages): {mf:.2f} s, CPU {mfc:.2f} s (target ≤ 5 s: {'met' if mf <= 5 else 'NOT met'})"
+    )
+    print(
+        f"median laydown with HiGHS defaults: {md:.2f} s, CPU {mdc:.2f} s; "
+        f"ratio {md / mf:.2f}x wall, {mdc / mfc:.2f}x CPU"
+    )
     print(f"median MCLP, coverage part alone: forceplan/HiGHS {mo:.3f} s, spopt/CBC {mp:.3f} s; ratio {mp / mo:.1f}x")
 
 

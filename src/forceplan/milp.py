@@ -12,7 +12,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,8 +20,11 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 _HIGHS_LOCK = threading.RLock()
-"""HiGHS keeps process-wide state (its task scheduler), and a new solver object silences the process's stdout:
-solver creation and runs from several threads (the assessment assesses threats on threads) wait for each other."""
+"""A new solver object prints a banner, so its creation silences the process's stdout (a process-wide file
+descriptor): creations from several threads wait for each other. Runs do not: HiGHS gives each calling thread a task
+scheduler of its own (HiGHS PR #818, 2022), every model here runs on one thread, and ``run`` releases the
+interpreter lock, so the pipeline's stages solve side by side (tests/unit/test_milp.py runs solves on threads and
+compares them with serial ones)."""
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +87,15 @@ def _highspy() -> Any:
 class HighsModel:
     """A MILP held in one HiGHS object, so that later stages start from the earlier solution."""
 
-    def __init__(self, time_limit_s: float = 60.0, mip_rel_gap: float = 0.0, threads: int | None = 1):
+    def __init__(
+        self,
+        time_limit_s: float = 60.0,
+        mip_rel_gap: float = 0.0,
+        threads: int | None = 1,
+        options: Mapping[str, bool | int | float | str] | None = None,
+    ):
+        """``options``: further HiGHS options (name → value) for every solve of this model; an unknown name or a
+        bad value raises ValueError."""
         with _HIGHS_LOCK, _quiet_stdout():
             self.h = _highspy().Highs()
         self.h.setOptionValue("output_flag", False)
@@ -92,6 +103,9 @@ class HighsModel:
         self.h.setOptionValue("random_seed", 0)
         if threads is not None:
             self.h.setOptionValue("threads", int(threads))
+        for name, value in (options or {}).items():
+            if self.h.setOptionValue(name, value) != _highspy().HighsStatus.kOk:
+                raise ValueError(f"HiGHS refused option {name} = {value!r}")
         self.time_limit_s = float(time_limit_s)
         self.n = 0
 
@@ -158,8 +172,7 @@ class HighsModel:
             sol.value_valid = True
             self.h.setSolution(sol)
         t0 = time.perf_counter()
-        with _HIGHS_LOCK:
-            self.h.run()
+        self.h.run()
         elapsed = time.perf_counter() - t0
         status = self.h.getModelStatus()
         text = self.h.modelStatusToString(status).lower()

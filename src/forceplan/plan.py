@@ -11,8 +11,9 @@ import functools
 import logging
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import Field
 
@@ -47,6 +48,8 @@ STAGES = (
     "phased plan",
     "sustainment",
 )
+KERNELS = "loading the compiled kernels"
+"""Work on the second thread (not a stage: no result) that the run log times too."""
 BACKSTOP_STAGE = "US backstop force and laydown"
 """The stage that plans the force and laydown of the assessment's 'with US backstop' case (when it has one)."""
 SUSTAIN_YEARS = 3
@@ -352,8 +355,25 @@ def respond_cached(
             digest=views.scenario_digest,
         )  # fmt: skip
 
-    key_threats = sorted(set(threats)) if threats else None
-    return cache.get(STAGES[2], RespondResult, compute, views.full, opts, trials, seed, key_threats)
+    return cache.get(STAGES[2], RespondResult, compute, *_respond_key(views, opts, trials, seed, threats))
+
+
+def _respond_key(
+    views: ScenarioViews, opts: Options, trials: int, seed: int, threats: Sequence[str] | None
+) -> tuple[object, ...]:
+    return views.full, opts, trials, seed, sorted(set(threats)) if threats else None
+
+
+def _assess_key(
+    views: ScenarioViews,
+    opts: Options,
+    assess_trials: int,
+    seed: int,
+    threats: Sequence[str] | None,
+    sensitivity: bool,
+    fit: SuccessFit | None,
+) -> tuple[object, ...]:
+    return views.full, opts, assess_trials, seed, sorted(set(threats)) if threats else None, sensitivity, fit
 
 
 def assess_cached(
@@ -383,10 +403,8 @@ def assess_cached(
             plan_force=lambda o: force_and_laydown(sc, o, cache, views), digest=views.scenario_digest,
         )  # fmt: skip
 
-    key_threats = sorted(set(threats)) if threats else None
-    return cache.get(
-        STAGES[3], AssessResult, compute, views.full, opts, assess_trials, seed, key_threats, sensitivity, fit
-    )
+    key = _assess_key(views, opts, assess_trials, seed, threats, sensitivity, fit)
+    return cache.get(STAGES[3], AssessResult, compute, *key)
 
 
 def _guard_plans(
@@ -410,15 +428,23 @@ def run_plan(
     cases: Sequence[tuple[str, Options]] = (),
     incident_log: IncidentLog | None = None,
     cache: StageCache | None = None,
+    beside: dict[str, float] | None = None,
 ) -> PlanResult:
     """Run every stage on the scenario; ``progress`` is called with each stage's name as it starts. Each what-if
     case (label, options) is planned beside the baseline (:func:`plan_case`). ``cache``: stage results to reuse
     and to keep (:mod:`forceplan.stagecache`); by default a fresh one in memory, so each stage runs once per call
-    (the backstop case and the what-if cases share the force and laydown of equal options)."""
+    (the backstop case and the what-if cases share the force and laydown of equal options).
+
+    Two stages need neither the laydown nor the assessment: the US-backstop case's force and laydown, and the
+    sustainment. They run on a second thread while the main chain (force generation → stationing → response →
+    assessment) runs, and the chain waits for each where its result is needed; ``progress`` still announces them
+    in order, as the chain reaches them. ``beside`` receives the seconds each of them took on that thread (the
+    run log says so). Every stage takes its own seed, so the result is the same, bit for bit, as one thread's."""
     opts = opts or Options()
     cache = cache or StageCache()
     views = ScenarioViews(sc)
     clock = [time.perf_counter()]
+    beside = {} if beside is None else beside
 
     def stage(name: str) -> None:
         now = time.perf_counter()
@@ -427,34 +453,57 @@ def run_plan(
         if progress:
             progress(name)
 
-    stage(STAGES[0])
-    fg = forcegen_cached(sc, opts, cache, views)
-    stage(STAGES[1])
-    lay = stationing_cached(sc, fg, cache, views)
-    stage(STAGES[2])
-    guards = functools.cache(lambda: _guard_plans(sc, fg, lay, opts, threats))  # once, for both stages
-    resp = respond_cached(sc, opts, fg, lay, trials, seed, threats, cache, views, guards)
-    if (bs := opts.backstop_case(sc)) is not None:
-        # The assessment's "with US backstop" case needs the force and laydown the backstop gives: planned here, in
-        # a stage of its own (a force generation and a stationing, not an assessment), through the cache.
-        stage(BACKSTOP_STAGE)
-        force_and_laydown(sc, bs, cache, views)
-    stage(STAGES[3])
-    ass = assess_cached(sc, opts, fg, lay, assess_trials, seed, threats, cache, views, guards=guards)
-    stage(STAGES[4])
-    phases = plan_phases(sc, fg, lay, opts, log_records)
-    stage(STAGES[5])
     sust_trials = min(assess_trials, SUSTAIN_ASSESS_TRIALS)
     key_threats = sorted(set(threats)) if threats else None
+    sust_key = (views.full, opts, SUSTAIN_YEARS, sust_trials, seed, key_threats)
 
     def compute_sustain() -> SustainResult:
         from forceplan.sustain.run import sustain_force
 
         return sustain_force(sc, SUSTAIN_YEARS, opts, assess_trials=sust_trials, threats=threats, seed=seed)
 
-    sust = cache.get(
-        STAGES[5], SustainResult, compute_sustain, views.full, opts, SUSTAIN_YEARS, sust_trials, seed, key_threats
+    def sustain_stage() -> SustainResult:
+        return cache.get(STAGES[5], SustainResult, compute_sustain, *sust_key)
+
+    def sustain_beside() -> SustainResult | None:
+        """The sustainment on the second thread, when numba lets its kernels run beside the chain's (else None:
+        the chain computes it in its turn)."""
+        return sustain_stage() if cache.holds(STAGES[5], *sust_key) or _threadsafe_kernels() else None
+
+    to_compute = not (
+        cache.holds(STAGES[2], *_respond_key(views, opts, trials, seed, threats))
+        and cache.holds(STAGES[3], *_assess_key(views, opts, assess_trials, seed, threats, True, None))
+        and cache.holds(STAGES[5], *sust_key)
     )
+    bs = opts.backstop_case(sc)
+    side = _Beside(beside)
+    try:
+        if to_compute:
+            # Loading the compiled kernels from numba's cache (about 0.6 s) while stationing solves.
+            side.start(KERNELS, _load_kernels)
+        if bs is not None:
+            # The assessment's "with US backstop" case needs the force and laydown the backstop gives: a force
+            # generation and a stationing (not an assessment), through the cache.
+            side.start(BACKSTOP_STAGE, lambda: force_and_laydown(sc, bs, cache, views))
+        side.start(STAGES[5], sustain_beside)
+        stage(STAGES[0])
+        fg = forcegen_cached(sc, opts, cache, views)
+        stage(STAGES[1])
+        lay = stationing_cached(sc, fg, cache, views)
+        stage(STAGES[2])
+        guards = functools.cache(lambda: _guard_plans(sc, fg, lay, opts, threats))  # once, for both stages
+        resp = respond_cached(sc, opts, fg, lay, trials, seed, threats, cache, views, guards)
+        if bs is not None:
+            stage(BACKSTOP_STAGE)
+            side.result(BACKSTOP_STAGE)
+        stage(STAGES[3])
+        ass = assess_cached(sc, opts, fg, lay, assess_trials, seed, threats, cache, views, guards=guards)
+        stage(STAGES[4])
+        phases = plan_phases(sc, fg, lay, opts, log_records)
+        stage(STAGES[5])
+        sust = side.result(STAGES[5]) or sustain_stage()
+    finally:
+        side.close()
     summaries = []
     for label, case_opts in cases:
         stage(f"case: {label}")
@@ -483,6 +532,56 @@ def run_plan(
         cases=summaries,
         sustain=sust,
     )
+
+
+class _Beside:
+    """Stages run one after another on one extra thread, beside the main chain; ``times`` gets the seconds of
+    each one that ran there (a job returning None declined). ``close`` waits for the thread (a stage cannot be
+    stopped half-way); on an error or Ctrl-C in the main chain the stages not yet started are dropped."""
+
+    def __init__(self, times: dict[str, float]) -> None:
+        self.times = times
+        self.jobs: dict[str, Future[object]] = {}
+        self._pool: ThreadPoolExecutor | None = None
+
+    def start(self, name: str, work: Callable[[], object]) -> None:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="plan-beside")
+
+        def timed() -> object:
+            t0 = time.perf_counter()
+            out = work()
+            if out is not None:  # None: the work declined to run here (the chain does it)
+                self.times[name] = time.perf_counter() - t0
+            return out
+
+        self.jobs[name] = self._pool.submit(timed)
+
+    def result(self, name: str) -> Any:
+        return self.jobs[name].result()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _load_kernels() -> bool | None:
+    """Load the numba kernels the response, the assessment and the sustainment call, when numba lets them load
+    on a second thread beside the chain's (its threading layer is safe from several threads); else None."""
+    if not _threadsafe_kernels():
+        return None
+    from forceplan.warm import warm_kernels
+
+    warm_kernels()
+    return True
+
+
+def _threadsafe_kernels() -> bool:
+    """Whether the sustainment may run its kernels beside the main chain's (numba's threading layer permits
+    launches from several threads; :func:`forceplan.engagement.assess.threadsafe_numba`)."""
+    from forceplan.engagement.assess import threadsafe_numba
+
+    return threadsafe_numba()
 
 
 def plan_case(

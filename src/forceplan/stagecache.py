@@ -171,6 +171,15 @@ class StageCache:
     def key(self, stage: str, *parts: Any) -> str:
         return digest_of(FORMAT, stage, code_fingerprint(), *parts)
 
+    def holds(self, stage: str, *parts: Any) -> bool:
+        """Whether ``stage`` for these inputs is kept, in memory or on disk (not read, not checked: ``get`` may
+        still find a damaged entry and compute it)."""
+        k = self.key(stage, *parts)
+        with self._mutex:
+            if k in self._memory:
+                return True
+        return self.folder is not None and self._path(k).is_file()
+
     def get(self, stage: str, model: type[T], compute: Callable[[], T], *parts: Any) -> T:
         """The result of ``stage`` for these inputs: from memory, from disk, or computed (and stored)."""
         k = self.key(stage, *parts)

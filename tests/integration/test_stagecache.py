@@ -24,8 +24,9 @@ from tests.conftest import BUNDLED
 pytestmark = pytest.mark.integration
 
 STAGE_NAMES = ["force generation", "stationing", "response timelines", "deterrence assessment", "sustainment"]
-PLAN_HITS = [*STAGE_NAMES[:3], *STAGE_NAMES[:2], *STAGE_NAMES[3:]]
-"""What a plan reads from a full cache, in order: the backstop case's force and laydown before the assessment."""
+PLAN_HITS = sorted([*STAGE_NAMES, *STAGE_NAMES[:2]])
+"""What a plan reads from a full cache: every stage, and the backstop case's force and laydown (the backstop case
+and the sustainment are read on a second thread, so the order varies)."""
 
 
 def small_plan(sc: Scenario, cache: StageCache | None, seed: int = 3, opts: Options | None = None) -> str:
@@ -48,7 +49,7 @@ def test_a_hit_gives_byte_identical_output(bundled: Scenario, warm: tuple[Path, 
     assert filling.hits == [] or set(filling.hits) <= set(STAGE_NAMES[:2])  # only the backstop case's re-use
     again = StageCache(folder)  # a new process's view: nothing in memory, everything on disk
     assert small_plan(bundled, again) == computed
-    assert again.hits == PLAN_HITS
+    assert sorted(again.hits) == PLAN_HITS
     # Same seed, no cache at all: the same bytes.
     assert small_plan(bundled, None) == computed
 
@@ -69,7 +70,7 @@ def test_a_run_from_the_cache_loads_no_engine(bundled: Scenario, warm: tuple[Pat
         "cache=cache).to_json()\n"
         "print(hashlib.sha256(text.encode()).hexdigest())\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'numba', 'llvmlite', 'highspy'}))\n"
-        "print(cache.hits)\n"
+        "print(sorted(cache.hits))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     digest, heavy, hits = out.strip().splitlines()
@@ -82,7 +83,8 @@ def test_a_changed_input_misses(bundled: Scenario, warm: tuple[Path, str, StageC
     folder, computed, _ = warm
     other_seed = StageCache(folder)
     assert small_plan(bundled, other_seed, seed=4) != computed
-    assert other_seed.hits[:2] == STAGE_NAMES[:2]  # the force and laydown do not depend on the seed
+    # The force and laydown do not depend on the seed: the plan's and the backstop case's are read back.
+    assert other_seed.hits.count("force generation") >= 2 and other_seed.hits.count("stationing") >= 2
     assert "response timelines" not in other_seed.hits and "deterrence assessment" not in other_seed.hits
     # Another scenario content (a pledge fewer): the force generation inputs differ, so does its key.
     views, fewer = ScenarioViews(bundled), ScenarioViews(bundled.model_copy(update={"pledges": bundled.pledges[1:]}))

@@ -96,3 +96,39 @@ def test_no_line_left_is_a_clear_error() -> None:
     tiny = shapely.box(30.0, 50.0, 30.01, 50.01)
     with pytest.raises(GeoDataError, match="no line of contact remains"):
         derive_line_of_contact(tiny, ukr, None, tolerance_km=15.0, min_part_km=50.0)
+
+
+def test_a_geojson_file_is_parsed_once_until_it_changes(tmp_path: Path) -> None:
+    """The outline file is read by the loader's checks (once per country), the line of contact and the stationing:
+    an unchanged file comes from memory; a file changed since (size or modification time) is read again, and a
+    broken one still fails with its message."""
+    import json
+    import os
+
+    from forceplan.geo.contact import GeoDataError, read_geojson_features
+
+    path = tmp_path / "outline.geojson"
+
+    def write(iso3: str, x0: float) -> None:
+        square = [[[x0, 0.0], [x0 + 1, 0.0], [x0 + 1, 1.0], [x0, 1.0], [x0, 0.0]]]
+        feature = {
+            "type": "Feature",
+            "properties": {"iso_a3": iso3},
+            "geometry": {"type": "Polygon", "coordinates": square},
+        }
+        path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+
+    write("AAA", 0.0)
+    first = read_geojson_features(path)
+    again = read_geojson_features(path)
+    assert again == first and again is not first  # the caller's own list
+    assert again[0][1] is first[0][1]  # the geometry from memory, not parsed again
+    st = path.stat()
+    write("BBB", 5.0)  # same size: the modification time tells
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    changed = read_geojson_features(path)
+    assert changed[0][0] == {"iso_a3": "BBB"} and changed[0][1].bounds == (5.0, 0.0, 6.0, 1.0)
+    assert read_country(path, "BBB").equals(changed[0][1])
+    path.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature"}]}')
+    with pytest.raises(GeoDataError, match=r"outline\.geojson: feature 0"):
+        read_geojson_features(path)

@@ -39,3 +39,54 @@ def test_models_solved_on_threads_at_once_agree() -> None:
     for t in threads:
         t.join()
     assert out == [[1, 1, 0]] * 6
+
+
+def test_options_reach_highs_and_bad_ones_are_refused() -> None:
+    """Options given to the model are HiGHS's for every solve; a name HiGHS does not know, or a value out of its
+    range, is an error at once, never silently a different solver setting."""
+    m = HighsModel(options={"mip_allow_restart": False, "mip_heuristic_run_root_reduced_cost": False})
+    assert m.h.getOptionValue("mip_allow_restart")[1] is False
+    assert m.h.getOptionValue("mip_heuristic_run_root_reduced_cost")[1] is False
+    assert HighsModel().h.getOptionValue("mip_allow_restart")[1] is True  # defaults untouched otherwise
+    for bad in ({"no_such_option": 1}, {"mip_allow_restart": "maybe"}, {"mip_rel_gap": -1.0}):
+        with pytest.raises(ValueError, match="HiGHS refused option"):
+            HighsModel(options=bad)
+
+
+def test_larger_models_solved_on_threads_at_once_agree_with_serial_solves() -> None:
+    """HiGHS runs without a lock (each calling thread gets its own scheduler): generalised assignment problems
+    big enough to branch (tens of milliseconds each), solved four at a time on threads, give exactly the solutions
+    and objectives one thread gives."""
+    rng = np.random.default_rng(7)
+    problems = []
+    for _ in range(4):
+        items, bins = 60, 8
+        weight = rng.integers(5, 30, size=(items, bins)).astype(float)
+        value = rng.integers(1, 40, size=(items, bins)).astype(float)
+        problems.append((weight, value, np.full(bins, weight.sum() / bins / 2.5)))
+
+    def solve(weight: np.ndarray, value: np.ndarray, cap: np.ndarray) -> tuple[float | None, list[int]]:
+        items, bins = weight.shape
+        m = HighsModel()
+        x = m.add_vars(np.zeros(items * bins), np.ones(items * bins)).reshape(items, bins)
+        for i in range(items):
+            m.add_row(x[i], np.ones(bins), -np.inf, 1.0)
+        for j in range(bins):
+            m.add_row(x[:, j], weight[:, j], -np.inf, cap[j])
+        info, sol = m.solve("assignment", value.ravel(), "max")
+        assert info.optimal
+        return info.objective, [round(v) for v in sol[x.ravel()]]
+
+    serial = [solve(*p) for p in problems]
+    for _ in range(2):
+        out: dict[int, tuple[float | None, list[int]]] = {}
+
+        def one(k: int, out: dict[int, tuple[float | None, list[int]]] = out) -> None:
+            out[k] = solve(*problems[k])
+
+        threads = [threading.Thread(target=one, args=(k,)) for k in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert [out[k] for k in range(4)] == serial

@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from forceplan.forcegen import match_force
+from forceplan.forcegen import Options, match_force
 from forceplan.scenario import Scenario, line_of_contact
 from forceplan.scenario.io import data_dir
 from forceplan.scenario.model import Domain, Site
 from forceplan.stationing import station_force
-from forceplan.stationing.laydown import Group, LaydownProblem, site_reasons, solve_laydown
+from forceplan.stationing.laydown import HIGHS_OPTIONS, Group, LaydownProblem, site_reasons, solve_laydown
 from tests.factories import capability, pledge, scenario, slot
 
 pytestmark = pytest.mark.unit
@@ -189,3 +189,61 @@ def test_laydown_matches_brute_force(lp: LaydownProblem) -> None:
     assert int(y.sum()) == placed
     assert stages[1].objective == pytest.approx(cover)
     assert float(lp.pair_reach_cost @ y) == pytest.approx(-neg_reach)
+
+
+@settings(max_examples=60, deadline=None)
+@given(laydowns())
+def test_laydown_options_change_no_optimum(lp: LaydownProblem) -> None:
+    """The laydown's HiGHS options (:data:`HIGHS_OPTIONS`) only steer the search: with them and with HiGHS's
+    defaults every stage reaches the same proven optimum."""
+    assert HIGHS_OPTIONS, "the options this test guards"
+    ours, _ = solve_laydown(lp, rel_gap=0.0)
+    defaults, _ = solve_laydown(lp, rel_gap=0.0, highs_options={})
+    assert [s.objective for s in ours] == pytest.approx([s.objective for s in defaults])
+    assert all(s.optimal for s in ours + defaults)
+
+
+def test_without_fra_laydown_within_the_stated_gap_of_the_proven_optimum(bundled: Scenario) -> None:
+    """Issue #27's what-if (the force without France): the laydown as planned (reach stopped within 0.5 %) places
+    as many units and covers as much as the proven optimum of every stage, its reach lies within 0.5 % of the
+    proven reach optimum, and the bound it reports is a true bound (never above that optimum)."""
+    fg = match_force(bundled, Options(without=frozenset({"FRA"})))
+    planned = station_force(bundled, fg)
+    proven = station_force(bundled, fg, rel_gap=0.0)
+    assert all(s.optimal for s in proven.solve)
+    assert [s.objective for s in planned.solve[:2]] == [s.objective for s in proven.solve[:2]]
+    assert planned.solve[0].optimal and planned.solve[1].optimal
+    best = proven.solve[2].objective
+    reach = planned.solve[2]
+    assert best is not None and reach.objective is not None and reach.bound is not None and reach.gap is not None
+    assert best - 1e-6 <= reach.objective <= best / (1 - 0.005) + 1e-6
+    assert reach.bound <= best + 1e-6 and reach.gap <= 0.005 + 1e-9
+
+
+def test_laydown_is_repeatable(bundled: Scenario, bundled_force) -> None:
+    """Same inputs, same laydown, figure for figure (one HiGHS thread, fixed seed, deterministic options)."""
+    a = station_force(bundled, bundled_force)
+    b = station_force(bundled, bundled_force)
+    assert a.model_dump_json() == b.model_dump_json()
+
+
+def test_the_drawn_standoff_band_stays_within_the_drawing_tolerance(bundled: Scenario) -> None:
+    """The map's standoff band is drawn from the line simplified before the buffer: it lies within 1 km of the band
+    buffered from the full line, and within 0.7 km of that band simplified to the drawing's tolerance (0.5 km)."""
+    import shapely
+
+    from forceplan.geo import to_metric
+    from forceplan.scenario import line_of_contact
+    from forceplan.stationing.geojson import laydown_geojson
+    from forceplan.stationing.result import StationingResult
+
+    loc = line_of_contact(bundled)
+    lay = StationingResult.model_construct(
+        standoff_km=bundled.geography.standoff_km, line_of_contact_km=loc.length_km, garrisons=[], coverage=[]
+    )
+    band = next(f for f in laydown_geojson(bundled, lay)["features"] if f["properties"]["layer"] == "standoff")
+    drawn = to_metric(shapely.geometry.shape(band["geometry"]))
+    exact = loc.line_m.buffer(bundled.geography.standoff_km * 1000).difference(loc.occupied_m)
+    assert drawn.hausdorff_distance(exact) < 1000.0
+    assert drawn.hausdorff_distance(exact.simplify(500.0)) < 700.0  # the band as drawn from the full line
+    assert abs(drawn.area - exact.area) / exact.area < 0.005

@@ -32,7 +32,23 @@ class GeoDataError(ValueError):
 
 
 def read_geojson_features(path: Path) -> list[tuple[dict[str, Any], Any]]:
-    """(properties, shapely geometry) for each feature of a GeoJSON file (size and vertex count bounded)."""
+    """(properties, shapely geometry) for each feature of a GeoJSON file (size and vertex count bounded).
+
+    A file read before and unchanged since (same size and modification time) is not parsed again: the loader's
+    checks, the line of contact and the stationing each read the countries' outline file, once per country."""
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return _parse_geojson_features(Path(path))
+    return list(_geojson_features_of(str(Path(path).resolve()), st.st_size, st.st_mtime_ns))
+
+
+@lru_cache(maxsize=16)
+def _geojson_features_of(path: str, size: int, mtime_ns: int) -> tuple[tuple[dict[str, Any], Any], ...]:
+    return tuple(_parse_geojson_features(Path(path)))
+
+
+def _parse_geojson_features(path: Path) -> list[tuple[dict[str, Any], Any]]:
     from forceplan.fsutil import (
         MAX_GEOJSON_BYTES,
         MAX_GEOJSON_VERTICES,

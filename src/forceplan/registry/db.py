@@ -281,7 +281,14 @@ def _postgres_round_trips(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
         sql = conn.get_execution_options().get(BEGIN_SQL, "BEGIN")
-        conn.connection.dbapi_connection.execute(sql, prepare=False)  # simple protocol: several statements
+        raw = conn.connection.dbapi_connection
+        try:
+            raw.execute(sql, prepare=False)  # simple protocol: several statements
+        except Exception as exc:
+            if not (raw.closed or raw.broken):
+                raise
+            conn.invalidate()  # the pool must not hand this one out again
+            raise ConnectionLost(str(exc)) from exc
 
     @event.listens_for(engine, "checkin")
     def _checkin(_dbapi_conn: Any, record: Any) -> None:
@@ -407,8 +414,8 @@ def transaction(engine: Engine, actor: Actor, *, read_only: bool = False, snapsh
         return
     context = sign_context(wall_key(engine), actor) if _migrated(engine) else None
     sql, set_in_begin = begin_sql(context, read_only=read_only, snapshot=snapshot)
-    with Session(engine, expire_on_commit=False) as s, s.begin():
-        raw = s.connection(execution_options={BEGIN_SQL: sql}).connection.dbapi_connection
+    s, tx, raw = _begin_postgres(engine, sql)
+    with s, tx:
         if not set_in_begin:
             s.execute(text("SELECT set_config('forceplan.ctx', :c, true)"), {"c": context})
         try:
@@ -416,6 +423,34 @@ def transaction(engine: Engine, actor: Actor, *, read_only: bool = False, snapsh
         except BaseException:
             _roll_back(raw)
             raise
+
+
+class ConnectionLost(DisconnectionError):
+    """The server closed a pooled connection (it restarted, or an administrator ended the session)."""
+
+
+def _begin_postgres(engine: Engine, sql: str) -> tuple[Session, Any, Any]:
+    """A session whose transaction is begun with ``sql``: (session, its transaction, the psycopg connection).
+
+    A pooled connection the server has closed meanwhile (a restart ends every one of them) fails at BEGIN, before
+    any statement of the request ran: the pool is then dropped (its other connections are as dead) and the
+    transaction begun once more on a fresh connection, so a restart costs no request."""
+    for attempt in (1, 2):
+        s = Session(engine, expire_on_commit=False)
+        try:
+            tx = s.begin()
+            raw = s.connection(execution_options={BEGIN_SQL: sql}).connection.dbapi_connection
+            return s, tx, raw
+        except ConnectionLost:
+            s.close()
+            if attempt == 2:
+                raise
+            # The pooled connections are closed (dead too); those checked out finish their requests, then go.
+            engine.dispose()
+        except BaseException:
+            s.close()
+            raise
+    raise AssertionError("unreachable")
 
 
 def _roll_back(raw: Any) -> None:

@@ -29,7 +29,15 @@ def laydown_geojson(sc: Scenario, r: StationingResult, simplify_km: float = 0.5)
         _feature(to_lonlat(loc.occupied_m.simplify(tol)), layer="occupied", name="Occupied territory"),
         _feature(loc.line, layer="line_of_contact", name="Line of contact", length_km=r.line_of_contact_km),
         _feature(
-            to_lonlat(loc.line_m.buffer(r.standoff_km * 1000).difference(loc.occupied_m).simplify(tol)),
+            # The line simplified to the drawing's tolerance before the buffer (the band is drawn simplified anyway;
+            # it stays within 0.65 km of the band buffered from the full line): buffering every vertex of the line
+            # was half the report's time (0.19 s of CPU, now 0.04 s).
+            to_lonlat(
+                loc.line_m.simplify(tol)
+                .buffer(r.standoff_km * 1000, quad_segs=8)
+                .difference(loc.occupied_m)
+                .simplify(tol)
+            ),
             layer="standoff",
             name=f"Standoff band ({r.standoff_km:g} km)",
             standoff_km=r.standoff_km,

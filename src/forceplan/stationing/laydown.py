@@ -22,6 +22,7 @@ without one — aircraft, ships — do not enter the reach term).
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,16 @@ from forceplan.geo.contact import LineOfContact
 from forceplan.geo.straits import straits_closed_to
 from forceplan.milp import HighsModel, StageInfo
 from forceplan.scenario.model import Capability, Domain, Pledge, Scenario, Site, SiteKind
+
+HIGHS_OPTIONS: dict[str, bool | int | float | str] = {
+    "mip_heuristic_run_root_reduced_cost": False,
+    "mip_allow_restart": False,
+}
+"""HiGHS options for the laydown's stages (defaults otherwise). They steer the search only (same model, same
+proven optima: tests/unit/test_stationing.py). HiGHS's root reduced-cost heuristic solved sub-MIPs that rarely
+improved the reach incumbent, and its restarts repeated the root's cut loop; without both the reach stage took
+1.2× less CPU on issue #27's five force sets (one, without GBR, 0.35 → 0.41 s) and 1.5× less on ten held-out
+instances, every one faster (docs/benchmarks.md)."""
 
 #: Site kinds each domain may be stationed at.
 DOMAIN_KINDS: dict[Domain, frozenset[SiteKind]] = {
@@ -150,18 +161,23 @@ class LaydownProblem:
 
 
 def solve_laydown(
-    lp: LaydownProblem, time_limit_s: float = 60.0, rel_gap: float = 0.0, last_stage: str = "reach"
+    lp: LaydownProblem,
+    time_limit_s: float = 60.0,
+    rel_gap: float = 0.0,
+    last_stage: str = "reach",
+    highs_options: Mapping[str, bool | int | float | str] | None = None,
 ) -> tuple[list[StageInfo], NDArray[np.int64]]:
     """Solve the three stages (or up to ``last_stage``); returns a report per stage and the integer units per
     eligible pair.
 
-    ``rel_gap`` applies to the reach stage only (placement and coverage are always solved to optimality)."""
+    ``rel_gap`` applies to the reach stage only (placement and coverage are always solved to optimality).
+    ``highs_options``: HiGHS options for every stage; None: :data:`HIGHS_OPTIONS` (``{}``: HiGHS's defaults)."""
     npair = len(lp.pair_group)
     nk = len(lp.protect_priority)
     if npair == 0:
         return [], np.zeros(0, dtype=np.int64)
     inf = np.inf
-    m = HighsModel(time_limit_s=time_limit_s)
+    m = HighsModel(time_limit_s=time_limit_s, options=HIGHS_OPTIONS if highs_options is None else highs_options)
     y = m.add_vars(np.zeros(npair), lp.group_units[lp.pair_group])
     c = m.add_vars(np.zeros(nk), lp.protect_possible.astype(float))
 

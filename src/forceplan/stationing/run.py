@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 
 import numpy as np
 from numpy.typing import NDArray
@@ -52,11 +53,13 @@ def station_force(
     time_limit_s: float = 60.0,
     rel_gap: float = 0.005,
     digest: str | None = None,
+    highs_options: Mapping[str, bool | int | float | str] | None = None,
 ) -> StationingResult:
     """Station the matched force (``fg``; by default the baseline force-generation result).
 
     ``rel_gap`` > 0 lets the reach stage stop within that relative gap (reported, never called optimal).
-    ``digest``: the scenario's ``scenario_digest`` when the caller has it already (it reads the GeoJSON files)."""
+    ``digest``: the scenario's ``scenario_digest`` when the caller has it already (it reads the GeoJSON files).
+    ``highs_options``: see :func:`~forceplan.stationing.laydown.solve_laydown` (the benchmark's peer run)."""
     fg = fg or match_force(sc)
     standoff = sc.geography.standoff_km if standoff_km is None else standoff_km
     loc = line_of_contact(sc)
@@ -152,7 +155,7 @@ def station_force(
     for gi, j in pairs:
         eligible_of[gi].append(j)
     lp, members, cpairs = build(pairs)
-    stages, class_units = solve_laydown(lp, time_limit_s, rel_gap)
+    stages, class_units = solve_laydown(lp, time_limit_s, rel_gap, highs_options=highs_options)
     remaining = {gi: groups[gi].units for gi in range(len(groups))}
     yv_pairs: list[tuple[int, int, int]] = []
     for (ci, j), n in zip(cpairs, class_units, strict=True):
@@ -260,7 +263,7 @@ def station_force(
     montreux = montreux_effect(sc, groups, montreux_pairs, placed_by_group)
     if montreux_pairs:
         lp_cf, members_cf, cpairs_cf = build(pairs + montreux_pairs)
-        _, units_cf = solve_laydown(lp_cf, time_limit_s, 0.0, last_stage="coverage")
+        _, units_cf = solve_laydown(lp_cf, time_limit_s, 0.0, last_stage="coverage", highs_options=highs_options)
         power_cf = np.zeros(len(cands))
         for (ci, j), n in zip(cpairs_cf, units_cf, strict=True):
             power_cf[j] += int(n) * groups[members_cf[ci][0]].power
