@@ -18,6 +18,10 @@ page without the flag prints when it has loaded. Before the page's own scripts r
 ``window.forceplanPrinting = true``, so the report draws its charts as static pictures (no mode bar, no event
 handlers).
 
+The page the printer keeps ready has parsed the report's libraries (plotly.js, Leaflet) before the report exists, and
+the report is written into it rather than loaded (``forceplan.cli.pdf_pages``); a page that does not inline those
+libraries as a report does is loaded with ``goto``.
+
 Where Playwright is missing or cannot drive the installed Chromium, the Chromium command line prints as before.
 Whatever happens (an error, Ctrl-C, a run that fails before the report), leaving the ``with`` block shuts the browser
 and Playwright's driver down; a failed print leaves no file behind.
@@ -34,6 +38,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from forceplan.cli import pdf_pages
+
 CHROMIUM = ("chromium", "chromium-browser", "google-chrome")
 MISSING = "Chromium is not installed (apt-get install chromium): report.pdf skipped"
 
@@ -48,7 +54,7 @@ MARGINS = {side: "1cm" for side in ("top", "right", "bottom", "left")}
 READY_JS = "() => document.body !== null && document.body.dataset.printReady !== '0'"
 
 #: Set before the page's scripts run: the page is being printed.
-PRINTING_JS = "window.forceplanPrinting = true;"
+PRINTING_JS = pdf_pages.PRINTING_JS
 
 ARGS = [
     "--no-sandbox",
@@ -161,13 +167,14 @@ class PdfPrinter:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=exe, headless=True, args=ARGS)
                 try:
-                    page = self._new_page(browser)  # ready before the report is: the plan is still computing
+                    # ready before the report is: the plan is still computing
+                    page: pdf_pages.PrintPage | None = self._ready_page(browser)
                     while (job := self._jobs.get()) is not None:
-                        page = page or self._new_page(browser)
+                        page = page or self._ready_page(browser)
                         answer = self._print_one(page, *job)
                         job = None
                         self._answers.put(answer)
-                        page.close()
+                        page.page.close()
                         page = None
                     stopped = True
                 finally:
@@ -189,15 +196,23 @@ class PdfPrinter:
         page.add_init_script(PRINTING_JS)
         return page
 
-    def _print_one(self, page: Any, html: Path, pdf: Path) -> str | None:
+    def _ready_page(self, browser: Any) -> pdf_pages.PrintPage:
+        """A new page with the report's libraries loaded (where they load)."""
+        page = pdf_pages.PrintPage(self._new_page(browser), self.ready_timeout_s * 1000)
+        page.warm(waited_for=lambda: not self._jobs.empty())
+        return page
+
+    def _print_one(self, ready: pdf_pages.PrintPage, html: Path, pdf: Path) -> str | None:
         """Load, wait for the drawing, print; an answer whatever happens (the PDF removed unless it is whole)."""
         from playwright.sync_api import TimeoutError
 
         timeout_ms = self.ready_timeout_s * 1000
         errors: list[str] = []
+        page = ready.page
         page.on("pageerror", lambda e: errors.append(str(e)))
         try:
-            page.goto(html.as_uri(), wait_until="load", timeout=timeout_ms)
+            if not ready.write(html):
+                page.goto(html.as_uri(), wait_until="load", timeout=timeout_ms)
             try:
                 page.wait_for_function(READY_JS, timeout=timeout_ms)
             except TimeoutError:

@@ -8,7 +8,10 @@ const SYMBOLS = JSON.parse(document.getElementById('symbols-data').textContent);
 // Names for ids (capabilities, nations, site kinds): a person reads names, never ids.
 const NAMES = JSON.parse(document.getElementById('names-data').textContent);
 function nameOf(kind, id) { return (NAMES[kind] || {})[id] || String(id).replace(/_/g, ' '); }
-const map = L.map('map', { zoomSnap: 0.25, attributionControl: true });
+// Printing (window.forceplanPrinting, set by the PDF printer): no zoom buttons and no layer list, which the print
+// stylesheet hides anyway.
+const printing = Boolean(window.forceplanPrinting);
+const map = L.map('map', { zoomSnap: 0.25, attributionControl: true, zoomControl: !printing });
 map.attributionControl.setPrefix(false);
 map.attributionControl.addAttribution('Borders: Natural Earth. Occupied territory: DeepStateMap. Symbols: milsymbol.');
 const layers = {};
@@ -60,7 +63,7 @@ layers['Garrisons'] = gj('garrison', { pointToLayer: (f, ll) => {
 } }).addTo(map);
 // On a phone the layer list and the legend fold into buttons, so they do not cover the map.
 const narrow = window.innerWidth < 700;
-L.control.layers(null, layers, { collapsed: narrow }).addTo(map);
+if (!printing) L.control.layers(null, layers, { collapsed: narrow }).addTo(map);
 L.control.scale({ imperial: false, maxWidth: 160 }).addTo(map);
 // Bottom left, kept narrow: it lies over Romania and the Carpathians, away from the garrisons and the front.
 const legend = L.control({ position: 'bottomleft' });
