@@ -227,3 +227,21 @@ def test_an_unknown_capability_in_the_cost_model_is_named(scenario_copy, problem
     (p,) = [p for p in problems_of(scenario_copy) if "mcm_vesel" in p.message]
     assert p.path[:2] == ("sustain", "costs") and p.line is not None
     assert "mcm_vessel" in (p.hint or "")
+
+
+def test_the_handover_assessment_waits_for_before_assessing(bundled, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pipeline holds the sustainment's two handover assessments until its own assessment is done (memory):
+    the gate is called once, after the month's laydown and before either assessment."""
+    import forceplan.engagement.assess as assess_module
+
+    calls: list[str] = []
+    real = assess_module.assess
+
+    def assess(*args: object, **kwargs: object) -> object:
+        calls.append("assess")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(assess_module, "assess", assess)
+    out = sustain_force(bundled, 3, assess_trials=300, seed=1, before_assessing=lambda: calls.append("gate"))
+    assert out.handover_assessment is not None
+    assert calls == ["gate", "assess", "assess"]

@@ -166,9 +166,12 @@ def assess_handover(
     threats: Sequence[str] | None,
     trials: int,
     seed: int,
+    before_assessing: Callable[[], object] | None = None,
 ) -> HandoverAssessment:
     """P for each threat with the month's force, at full readiness and with its rotating units' combat power
-    scaled by ``sustain.handover_readiness`` (same seed: common random numbers)."""
+    scaled by ``sustain.handover_readiness`` (same seed: common random numbers). ``before_assessing`` is called
+    once the month's laydown is solved, before its two assessments (the pipeline waits there for its own
+    assessment, so that two assessments never hold their trials in memory at once)."""
     r = sc.sustain.handover_readiness
     pledges = {p.id: p for p in (*sc.pledges, *sc.backstop.assets)}
     slots = [s for s in sc.requirement.slots if s.id in set(mo.slots)]
@@ -196,6 +199,8 @@ def assess_handover(
 
     lay = station_force(base, mo.fg)
     lay_low = _laydown_in_handover(lay, set(mo.handovers), {c: k.id for c, k in clones.items()}, r)
+    if before_assessing is not None:
+        before_assessing()
     full = assess(base, threats, trials, seed, opts, fg=mo.fg, laydown=lay, sensitivity=False)
     reduced = assess(low, threats, trials, seed, opts, fg=mo.fg, laydown=lay_low, sensitivity=False)
     lows = {t.threat: t.p_reached.p for t in reduced.threats}
@@ -221,10 +226,12 @@ def sustain_force(
     assess_trials: int | None = None,
     threats: Sequence[str] | None = None,
     seed: int = 0,
+    before_assessing: Callable[[], object] | None = None,
 ) -> SustainResult:
     """Keep the force up for ``years``: one force generation per month (equal months solved once), the pools
     and run-out months, the cost, the requests that would close the gaps, and — when ``assess_trials`` is
-    given — the deterrence assessment in the worst handover month."""
+    given — the deterrence assessment in the worst handover month (``before_assessing``: see
+    :func:`assess_handover`)."""
     if not 1 <= years <= MAX_YEARS:
         raise ValueError(f"years must be between 1 and {MAX_YEARS}, got {years}")
     opts = opts or Options()
@@ -249,7 +256,7 @@ def sustain_force(
         hand = [(r.rotating_personnel, -r.month, m) for r, m in zip(results, months, strict=True) if r.handover]
         if hand:
             rot, _, mo = max(hand, key=lambda x: (x[0], x[1]))
-            handover = assess_handover(sc, opts, mo, rot, threats, assess_trials, seed)
+            handover = assess_handover(sc, opts, mo, rot, threats, assess_trials, seed, before_assessing)
         else:
             messages.append("No handover within the horizon: no reduced-readiness month to assess.")
     lapse = next(
