@@ -463,8 +463,13 @@ def run_plan(
 
         return sustain_force(
             sc, SUSTAIN_YEARS, opts, assess_trials=sust_trials, threats=threats, seed=seed,
-            before_assessing=assessed.wait,
+            before_assessing=wait_for_the_chain,
         )  # fmt: skip
+
+    def wait_for_the_chain() -> None:
+        assessed.wait()
+        if stopped:
+            raise _ChainStopped("the plan stopped before its assessment was done")
 
     def sustain_stage() -> SustainResult:
         return cache.get(STAGES[5], SustainResult, compute_sustain, *sust_key)
@@ -484,6 +489,7 @@ def run_plan(
     # The sustainment's handover assessment waits for the chain's: two assessments at once would hold both their
     # trials in memory (about 40 MB more at the peak) for no gain in time (the cores are busy either way).
     assessed = threading.Event()
+    stopped: list[BaseException] = []
     try:
         if to_compute:
             # Loading the compiled kernels from numba's cache (about 0.6 s) while stationing solves.
@@ -517,8 +523,11 @@ def run_plan(
             stage(f"case: {label}")
             side.result(_case_laydown(label))  # then read from the cache's memory by plan_case
             summaries.append(plan_case(sc, label, case_opts, assess_trials, seed, threats, cache, views))
+    except BaseException as exc:  # an error or Ctrl-C: the sustainment, if waiting, stops instead of assessing
+        stopped.append(exc)
+        raise
     finally:
-        assessed.set()  # on an error too: the sustainment must not wait for an assessment that never comes
+        assessed.set()
         side.close()
     return PlanResult(
         meta=Meta(
@@ -544,6 +553,10 @@ def run_plan(
         cases=summaries,
         sustain=sust,
     )
+
+
+class _ChainStopped(Exception):
+    """Raised in the sustainment beside a chain that failed or was interrupted (nobody reads it)."""
 
 
 def _case_laydown(label: str) -> str:

@@ -38,11 +38,18 @@ def test_beside_the_chain_gives_the_same_plan_as_one_thread(bundled: Scenario, m
     assert [c["label"] for c in json.loads(both)["cases"]] == ["without GBR"]
 
 
-def test_an_error_in_the_chain_leaves_no_thread(bundled: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_error_in_the_chain_leaves_no_thread_and_no_assessment(
+    bundled: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("the stationing broke")
 
+    import forceplan.engagement.assess as assess_module
+
+    assessments: list[object] = []
+    monkeypatch.setattr(assess_module, "assess", lambda *a, **k: assessments.append(a))
     monkeypatch.setattr(plan_module, "stationing_cached", broken)
     with pytest.raises(RuntimeError, match="the stationing broke"):
         small(bundled)
     assert not [t for t in threading.enumerate() if t.name.startswith("plan-beside")]
+    assert assessments == []  # the sustainment beside stopped at its gate instead of assessing
