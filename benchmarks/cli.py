@@ -191,11 +191,6 @@ def main() -> None:
     print(
         f"  assessment ÷ response timelines, computed: {ratio:.1f}× (target ≤ 2×: {'met' if ratio <= 2 else 'NOT met'})"
     )
-    if "loading the compiled kernels" in st:  # since 2026-12-07: beside stationing, no longer in the response stage
-        print(
-            f"  (the compiled kernels' loading, {st['loading the compiled kernels']:.2f} s, ran beside stationing; "
-            "until 2026-12-07 the response stage carried most of it)"
-        )
     print(f"plan warm (stage cache holding this plan), {what} the PDF: median {t_plan:.2f} s (target ≤ 5 s: "
           f"{'met' if t_plan <= 5 else 'NOT met'}); --no-pdf {t_nopdf:.2f} s; stages:")  # fmt: skip
     for line in log_plan.splitlines():

@@ -49,8 +49,6 @@ STAGES = (
     "phased plan",
     "sustainment",
 )
-KERNELS = "loading the compiled kernels"
-"""Work on the second thread (not a stage: no result) that the run log times too."""
 BACKSTOP_STAGE = "US backstop force and laydown"
 """The stage that plans the force and laydown of the assessment's 'with US backstop' case (when it has one)."""
 SUSTAIN_YEARS = 3
@@ -479,11 +477,6 @@ def run_plan(
         the chain computes it in its turn)."""
         return sustain_stage() if cache.holds(STAGES[5], *sust_key) or _threadsafe_kernels() else None
 
-    to_compute = not (
-        cache.holds(STAGES[2], *_respond_key(views, opts, trials, seed, threats))
-        and cache.holds(STAGES[3], *_assess_key(views, opts, assess_trials, seed, threats, True, None))
-        and cache.holds(STAGES[5], *sust_key)
-    )
     bs = opts.backstop_case(sc)
     side = _Beside(beside)
     # The sustainment's handover assessment waits for the chain's: two assessments at once would hold both their
@@ -491,9 +484,6 @@ def run_plan(
     assessed = threading.Event()
     stopped: list[BaseException] = []
     try:
-        if to_compute:
-            # Loading the compiled kernels from numba's cache (about 0.6 s) while stationing solves.
-            side.start(KERNELS, _load_kernels)
         if bs is not None:
             # The assessment's "with US backstop" case needs the force and laydown the backstop gives: a force
             # generation and a stationing (not an assessment), through the cache.
@@ -592,17 +582,6 @@ class _Beside:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _load_kernels() -> bool | None:
-    """Load the numba kernels the response, the assessment and the sustainment call, when numba lets them load
-    on a second thread beside the chain's (its threading layer is safe from several threads); else None."""
-    if not _threadsafe_kernels():
-        return None
-    from forceplan.warm import warm_kernels
-
-    warm_kernels()
-    return True
 
 
 def _threadsafe_kernels() -> bool:

@@ -1,5 +1,5 @@
-"""The pipeline's second thread: the backstop case, the sustainment and the kernels' loading run beside the main
-chain, and the plan is the same, byte for byte, as with everything on one thread; an error in the chain leaves no
+"""The pipeline's second thread: the backstop case, the what-if cases' laydowns and the sustainment run beside the
+main chain, and the plan is the same, byte for byte, as with everything on one thread; an error in the chain leaves no
 thread behind."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 
 import forceplan.plan as plan_module
 from forceplan.forcegen import Options
-from forceplan.plan import BACKSTOP_STAGE, KERNELS, run_plan
+from forceplan.plan import BACKSTOP_STAGE, run_plan
 from forceplan.scenario import Scenario
 
 pytestmark = pytest.mark.integration
@@ -28,9 +28,9 @@ def test_beside_the_chain_gives_the_same_plan_as_one_thread(bundled: Scenario, m
     beside: dict[str, float] = {}
     both = small(bundled, beside)
     case_laydown = "case: without GBR, its force and laydown"
-    assert set(beside) == {KERNELS, BACKSTOP_STAGE, case_laydown, "sustainment"}, beside
+    assert set(beside) == {BACKSTOP_STAGE, case_laydown, "sustainment"}, beside
     assert all(s > 0 for s in beside.values())
-    # numba's threading layer not safe from several threads: no kernels loaded beside, the sustainment in the chain.
+    # numba's threading layer not safe from several threads: the sustainment in the chain.
     monkeypatch.setattr(plan_module, "_threadsafe_kernels", lambda: False)
     alone: dict[str, float] = {}
     assert small(bundled, alone) == both
