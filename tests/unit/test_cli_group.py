@@ -147,3 +147,19 @@ def test_the_console_is_made_on_first_use_and_behaves_as_one(
         mp.setattr(con, "width", 400)
         assert real.width == 400 and con.width == 400
     assert real.width == 50 and con.width == 50  # restored, not deleted
+
+
+def test_plan_limits_glibcs_heaps_unless_the_environment_says(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On glibc the limit is set (mallopt answers 1); a MALLOC_ARENA_MAX of the user's is left to glibc."""
+    import sys
+
+    from forceplan.cli.common import limit_malloc_arenas
+
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    import platform
+
+    if not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc":
+        pytest.skip("glibc only")
+    assert limit_malloc_arenas() is True
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert limit_malloc_arenas() is False

@@ -13,6 +13,7 @@ import typer
 from forceplan.cli.common import (
     console,
     fail,
+    limit_malloc_arenas,
     load_log_records,
     load_or_exit,
     progress_bar,
@@ -141,6 +142,7 @@ def plan(
     from forceplan.report.assets import AssetsMissing, check_assets
     from forceplan.stagecache import StageCache
 
+    limit_malloc_arenas()  # before any thread starts
     sc = load_or_exit(scenario)
     try:
         check_assets()
