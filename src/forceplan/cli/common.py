@@ -288,14 +288,15 @@ def write_csv_tables(out_dir: Path, tables: dict[str, tuple[list[str], list[list
     return written
 
 
-MALLOC_ARENAS = 2
-"""Heaps glibc's allocator may keep for a process's threads (``plan``; glibc's default: up to 8 per core)."""
+MALLOC_ARENAS = 1
+"""Heaps glibc's allocator may keep for a process's threads (``plan``; glibc's default: up to 8 per core). One heap:
+a `--without FRA` plan peaked at 357-359 MB (two heaps 364-376 MB, glibc's default up to 430 MB), in the same time."""
 
 
 def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
     """Let glibc's allocator keep at most ``arenas`` heaps. By default each thread that allocates gets a heap of its
     own and keeps what it frees there: ``plan``'s threads (the stages beside the chain, the assessment's, the PDF
-    printer's) held about 35 MB more at the peak than with two heaps, in the same time (docs/benchmarks.md). Call
+    printer's) held up to 70 MB more at the peak than with one heap, in the same time (docs/benchmarks.md). Call
     before the threads start; a ``MALLOC_ARENA_MAX`` in the environment wins. Returns whether the limit was set
     (False off glibc, e.g. musl or macOS)."""
     import ctypes
