@@ -43,7 +43,7 @@ def read_geojson_features(path: Path) -> list[tuple[dict[str, Any], Any]]:
     return list(_geojson_features_of(str(Path(path).resolve()), st.st_size, st.st_mtime_ns))
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=4)  # a plan reads two files; a long-lived process keeps few large ones
 def _geojson_features_of(path: str, size: int, mtime_ns: int) -> tuple[tuple[dict[str, Any], Any], ...]:
     return tuple(_parse_geojson_features(Path(path)))
 
