@@ -1,7 +1,7 @@
 """Plan runs walled by the database too (PostgreSQL only; SQLite has the application's wall alone).
 
 Before, ``plan_runs_read`` let every signed-in role read every run (``USING (fp_role() <> '')``) and only the
-application (``jobs.visible``) hid the runs that are not published and done from nation editors and observers,
+application (``jobs._visible_run``) hid the runs that are not published and done from nation editors and observers,
 though an unpublished run's input and plan.json hold every nation's pledges and the planners' details. Now a
 run's row is readable by a planner or an admin (``fp_scope() = '*'``: the worker runs as the system actor, an
 admin) whatever its state, and by any other signed-in role only once it is published and done. Writing is
