@@ -216,7 +216,8 @@ def get_run(engine: Engine, actor: Actor, run_id: int, part: str | None = None) 
     """A run's status, or one of its outputs (``plan.json``, ``report.html``); planners see every run, others
     the published ones."""
     with transaction(engine, actor, read_only=True) as s:
-        r = s.get(PlanRun, run_id)
+        # The rule in the query: a run hidden from the actor is never read, as a number never used is not.
+        r = s.scalars(select(PlanRun).where(PlanRun.id == run_id, *_visible_where(actor))).first()
         if r is None or not _visible_run(actor, r):
             raise NotFound(f"no plan run {run_id} that you may see")
         if part is None:
