@@ -330,7 +330,7 @@ def test_the_run_line_is_escaped() -> None:
     env = Environment(loader=PackageLoader("forceplan.registry", "templates"), autoescape=select_autoescape(["html"]))
     run = {"id": 3, "created_by": "<script>x</script>", "created_at": "2026-12-07T08:00:00", "finished_at": None}
     html = env.get_template("_run_basis.html").render(
-        latest={"basis": {"run": run, "current": None, "why": "<b>unreadable</b>"}}, what="Figures",
+        latest={"basis": {"run": run, "current": None, "why": "<b>unreadable</b>"}}, what="The figures come",
         who=PLANNER,
     )  # fmt: skip
     assert "<script>" not in html and "&lt;script&gt;" in html and "&lt;b&gt;unreadable" in html
