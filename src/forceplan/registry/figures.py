@@ -3,8 +3,11 @@
 The dashboard's fill, shortfalls and burden are the match that ``forceplan forcegen`` and ``forceplan plan`` make
 (:func:`forceplan.forcegen.match_force` with the default options: every pledge offered or later counts, and one
 capability may fill another's slot), run on the registry's live pledges. It is computed once per version of the
-registry's data (sections and pledge versions) and kept with that version and the moment it was computed, so
-every page shows the same figures and says when they were computed.
+registry's data (sections, pledges, stocks and geometry files: everything a plan run takes as its input) and kept
+with that version and the moment it was computed, so every page shows the same figures and says when they were
+computed. With the figures goes the version's scenario digest, the ``input_digest`` a plan run started on that
+version records (:func:`forceplan.registry.jobs.start_run`): the pages say from it whether the plan run they show
+was computed on the registry's current data, reading it, never computing it (:func:`posted_basis`).
 
 The match takes seconds (the registry is exported and loaded as the loader reads a file, then the MILP is solved),
 so a reader never waits for it once a first match exists: a reader gets the newest posted figures at once, with
@@ -44,8 +47,8 @@ from sqlalchemy.orm import Session
 from forceplan.forcegen import ForcegenResult, Options, match_force
 from forceplan.names import in_words
 from forceplan.registry import board, store, wording
-from forceplan.registry.db import Actor, PledgeRow, Section, transaction, utcnow
-from forceplan.scenario import Scenario, load_scenario
+from forceplan.registry.db import Actor, GeoFile, MaterielRow, PledgeRow, Section, transaction, utcnow
+from forceplan.scenario import Scenario, load_scenario, scenario_digest
 from forceplan.scenario.model import Pledge, PledgeStatus
 
 log = logging.getLogger(__name__)
@@ -72,8 +75,10 @@ class LiveMatch:
     scenario: Scenario
     computed_at: dt.datetime
     version: str
-    sections: tuple[tuple[str, int], ...] = ()
-    """The version of every section the scenario was loaded with."""
+    sections: tuple[tuple[str, str], ...] = ()
+    """The version of every section, stock and geometry file the scenario was loaded with (all but the pledges)."""
+    input_digest: str = ""
+    """The scenario digest of this version, as a plan run started on it records it (``jobs.start_run``)."""
 
 
 @dataclass
@@ -97,16 +102,23 @@ def _live(engine: Engine) -> _Live:
         return _lives.setdefault(str(engine.url), _Live())
 
 
-def _versions_in(s: Session, url: str) -> tuple[str, tuple[tuple[str, int], ...]]:
-    """The data version (see :func:`data_version`) and the sections' versions, read in ``s``."""
-    sections = tuple(sorted((str(n), int(v)) for n, v in s.execute(select(Section.name, Section.version))))
+def _versions_in(s: Session, url: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The data version (see :func:`data_version`) and the versions of all but the pledges, read in ``s``."""
+    sections = tuple(
+        sorted(
+            [(f"section {n}", str(v)) for n, v in s.execute(select(Section.name, Section.version))]
+            + [(f"stock {i}", str(v)) for i, v in s.execute(select(MaterielRow.id, MaterielRow.version))]
+            + [(f"geometry {f}", str(h)) for f, h in s.execute(select(GeoFile.field, GeoFile.sha256))]
+        )
+    )
     pledges = sorted((str(i), int(v)) for i, v in s.execute(select(PledgeRow.id, PledgeRow.version)))
     # Of the data alone (not of the URL): every server process, whatever its URL, names a version alike.
     return hashlib.sha256(repr((sections, pledges)).encode()).hexdigest()[:16], sections
 
 
 def data_version(engine: Engine) -> str:
-    """A digest of every section's and every pledge's version: it changes with any edit that can change the match."""
+    """A digest of every section's, pledge's and stock's version and every geometry file's SHA-256: it changes with
+    any edit that can change the match or a plan run's input."""
     with transaction(engine, store.SYSTEM_ACTOR, read_only=True) as s:
         return _versions_in(s, str(engine.url))[0]
 
@@ -147,7 +159,9 @@ def _compute(engine: Engine, live: _Live) -> LiveMatch:
             except BaseException:
                 shutil.rmtree(folder, ignore_errors=True)
                 raise
-        hit = LiveMatch(match_force(sc, Options()), sc, at, version, sections)
+        # The digest of the scenario as loaded, which is start_run's: its snapshot holds the same export's files, loaded
+        # by the same loader (a test compares the two, after pledge-only and after other changes).
+        hit = LiveMatch(match_force(sc, Options()), sc, at, version, sections, scenario_digest(sc))
         old: list[Path] = []
         with live.state:
             live.newest = hit
@@ -322,6 +336,8 @@ class Figures:
     readiness: list[dict[str, Any]] = field(default_factory=list)
     behind: bool = False
     """The registry has changed since these figures were computed (newer ones are being computed)."""
+    input_digest: str | None = None
+    """The scenario digest of their version, as a plan run started on it records it (None: posted without one)."""
 
 
 def unused_of(engine: Engine, actor: Actor) -> list[dict[str, Any]]:
@@ -359,6 +375,20 @@ def figures(engine: Engine, actor: Actor, *, fresh: bool = False) -> Figures:
     return dataclasses.replace(built, behind=version != current)
 
 
+def posted_basis(engine: Engine, actor: Actor) -> tuple[str | None, bool]:
+    """The scenario digest of the newest posted version that ``actor`` may read (the coalition's or the planners'
+    figures, as :func:`figures`), and whether the registry has changed since that version; then the current
+    version's is computed in the background. Reads only: a page never waits for an export or a load. ``(None,
+    True)`` while nothing is posted yet."""
+    store.require_reader(actor)
+    current = data_version(engine)
+    found = _posted(engine, actor, "planner" if actor.is_planner else "coalition")
+    if found is None or found[0] != current:
+        _start_background(engine, _live(engine))
+        return (found[1].input_digest if found is not None else None), True
+    return found[1].input_digest, False
+
+
 def _build(live: LiveMatch, planner: bool) -> Figures:
     r, sc = live.result, live.scenario
     t = r.totals
@@ -374,7 +404,9 @@ def _build(live: LiveMatch, planner: bool) -> Figures:
         "nations_contributing": t.nations_contributing,
         "optimal": r.optimal,
     }
-    out = Figures(live.computed_at, live.version, totals, capability_fill(r, sc))
+    out = Figures(
+        live.computed_at, live.version, totals, capability_fill(r, sc), input_digest=live.input_digest or None
+    )
     if planner:
         names = {c.id: c.name for c in sc.capabilities}
         phases = {p.id: p.name for p in sc.phases}

@@ -8,12 +8,10 @@ equals ``forceplan plan`` on ``forceplan registry export`` byte for byte.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import multiprocessing
 import re
 import tempfile
-import threading
 import traceback
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
@@ -22,10 +20,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.engine import Engine
 
-from forceplan.registry import store
-from forceplan.registry.db import SYSTEM, Actor, GeoFile, PlanRun, make_engine, transaction, utcnow
+from forceplan.registry import figures, store
+from forceplan.registry.db import SYSTEM, Actor, PlanRun, make_engine, transaction, utcnow
 from forceplan.registry.store import Forbidden, NotFound, require_planner, snapshot_files
-from forceplan.scenario import ScenarioError
 
 if TYPE_CHECKING:
     from forceplan.stagecache import StageCache
@@ -305,52 +302,28 @@ def latest_plan(engine: Engine, actor: Actor, with_basis: bool = False) -> dict[
             plan = filter_plan(plan, actor.nation, _pledge_nations(r.snapshot))
         found = {"run": run_public(r), "plan": plan}
     if with_basis:
-        found["basis"] = run_basis(engine, found["run"])
+        found["basis"] = run_basis(engine, actor, found["run"])
     return found
 
 
 # ---------------------------------------------------------------------------------------------- which run, how fresh
 
-_digests: dict[tuple[str, str], str] = {}
-_digests_lock = threading.Lock()
-KEEP_DIGESTS = 8
-"""Scenario digests of the registry's states kept per process (a state's digest is computed once: ~0.5 s)."""
 
-
-def current_digest(engine: Engine) -> str:
-    """The digest a plan run started now would record as its input (:func:`start_run`: the scenario digest of the
-    registry's export, as the loader reads it). The export's content is read every time (sections, pledges, stocks,
-    the geometry files' SHA-256), and the export is written and loaded only when that content is one not seen
-    before in this process: content, not version numbers, so no change can pass unnoticed."""
-    from forceplan.scenario import scenario_digest
-
-    with transaction(engine, SYSTEM, read_only=True, snapshot=True) as s:
-        doc = store._document(s)
-        geo = sorted((str(f), str(h)) for f, h in s.execute(select(GeoFile.field, GeoFile.sha256)))
-        content = json.dumps([doc, geo], sort_keys=True, default=str)
-        key = (str(engine.url), hashlib.sha256(content.encode()).hexdigest())
-        with _digests_lock:
-            hit = _digests.get(key)
-        if hit is not None:
-            return hit
-        with tempfile.TemporaryDirectory(prefix="forceplan-digest-") as tmp:
-            # The same files as start_run's snapshot, loaded the same way (_load_snapshot).
-            store.write_document(s, Path(tmp) / "export")
-            files = {p.name: p.read_text(encoding="utf-8") for p in sorted((Path(tmp) / "export").iterdir())}
-            (Path(tmp) / "load").mkdir()
-            digest = scenario_digest(_load_snapshot(files, Path(tmp) / "load"))
-    with _digests_lock:
-        if len(_digests) >= KEEP_DIGESTS:
-            _digests.clear()
-        _digests[key] = digest
-    return digest
-
-
-def run_basis(engine: Engine, run: dict[str, Any]) -> dict[str, Any]:
+def run_basis(engine: Engine, actor: Actor, run: dict[str, Any]) -> dict[str, Any]:
     """What a page says of the run its figures come from: the run (``run_public``'s fields) and ``current``: True
     when its input is the registry's current data, False when the registry has changed since it started, None
-    when that could not be checked (``why``)."""
+    when that is not known (``checking``: the registry changed a moment ago and its digest is being computed in
+    the background; otherwise ``why``). The digest is the one the background posts with the dashboard's figures
+    (:func:`forceplan.registry.figures.posted_basis`), read, never computed here: a page never waits for it."""
+    if actor.role == "observer":  # the posted figures are for the registry's readers (their audience rules)
+        why = "the registry's state is shown to coalition planners and nations' editors"
+        return {"run": run, "current": None, "checking": False, "why": why}
     try:
-        return {"run": run, "current": run["input_digest"] == current_digest(engine), "why": None}
-    except (store.RegistryError, ScenarioError, ValueError) as exc:  # an emptied registry, an unloadable state
-        return {"run": run, "current": None, "why": str(exc).splitlines()[0]}
+        digest, behind = figures.posted_basis(engine, actor)
+    except store.RegistryError as exc:  # an emptied registry, say
+        return {"run": run, "current": None, "checking": False, "why": str(exc).splitlines()[0]}
+    if behind:  # the digest posted is of an older state: the current state's may equal the run's, or not
+        return {"run": run, "current": None, "checking": True, "why": None}
+    if digest is None:
+        return {"run": run, "current": None, "checking": False, "why": "the figures were posted without a digest"}
+    return {"run": run, "current": run["input_digest"] == digest, "checking": False, "why": None}
