@@ -30,6 +30,8 @@ function plot(id, data, layout) {
   const merged = Object.assign({}, base, layout);
   merged.title = Object.assign({}, base.title, layout.title || {});
   merged.legend = Object.assign({}, base.legend, layout.legend || {});
+  // no legend row under the title (one trace, or legend off): the plot starts under the title
+  if (layout.showlegend === false || data.length < 2) merged.margin = Object.assign({}, base.margin, { t: 40 });
   merged.xaxis = titled(layout.xaxis);
   merged.yaxis = titled(layout.yaxis);
   charts.push(Plotly.newPlot(el, data, merged, cfg));
@@ -39,7 +41,9 @@ function grow(id, rows, perRow, extra) {
   const el = document.getElementById(id);
   if (el) el.style.height = `${Math.max(330, extra + perRow * rows)}px`;
 }
-const every = (cats) => ({ automargin: true, tickmode: 'array', tickvals: cats, ticktext: cats, autorange: 'reversed' });
+// (category names 4 px clear of the axis line: plotly sets them against it)
+const every = (cats) => ({ automargin: true, tickmode: 'array', tickvals: cats, ticktext: cats, autorange: 'reversed',
+  ticklabelstandoff: 4 });
 // Fill by capability: horizontal bars, so long capability names read whole.
 grow('chart-fill', R.fill.capability.length, 16, 110);
 plot('chart-fill', [
