@@ -360,6 +360,24 @@ def what_if_words(without: Sequence[str], us_backstop: bool, sc: Scenario) -> st
     return "; ".join(parts)
 
 
+def case_words(text: str, sc: Scenario | None) -> str:
+    """A what-if case as typed (``--case "without FRA,DEU and committed only"``), as a person reads it: the nations
+    a ``without`` term leaves out by name ("without France, Germany and committed only"); the rest as typed.
+    ``plan.json`` keeps the case as typed (scripts compare it); tables and the report show these words. Without a
+    scenario, as typed."""
+    if sc is None:
+        return text.strip()
+    names = {n.iso3: n.name for n in sc.nations}
+    out = []
+    for part in re.split(r"(;|\band\b)", text.strip(), flags=re.IGNORECASE):
+        words = part.replace(",", " ").split()
+        if words and words[0].lower() == "without" and words[1:] and all(w.upper() in names for w in words[1:]):
+            lead = part[: len(part) - len(part.lstrip())]
+            part = f"{lead}{words[0]} {', '.join(names[w.upper()] for w in words[1:])} "
+        out.append(part)
+    return re.sub(r"\s+", " ", "".join(out)).strip()
+
+
 def short_threat(name: str) -> str:
     """A threat's short name: its name up to the colon ("Zaporizhzhia axis")."""
     return name.split(":")[0].strip()

@@ -22,6 +22,7 @@ from forceplan import __version__
 from forceplan.defaults import ASSESS_TRIALS, RESPONSE_TRIALS
 from forceplan.engagement.results import AssessResult
 from forceplan.forcegen import ForcegenResult, Options, phase_windows, pledge_pool
+from forceplan.names import case_words
 from forceplan.results import Out, versioned_schema
 from forceplan.scenario import Scenario, line_of_contact
 from forceplan.scenario.model import MoveMode
@@ -475,7 +476,7 @@ def run_plan(
             # generation and a stationing (not an assessment), through the cache.
             side.start(BACKSTOP_STAGE, lambda: force_and_laydown(sc, bs, cache, views))
         for label, case_opts in cases:  # each what-if case's force and laydown, ready when the chain reaches it
-            side.start(_case_laydown(label), functools.partial(force_and_laydown, sc, case_opts, cache, views))
+            side.start(_case_laydown(label, sc), functools.partial(force_and_laydown, sc, case_opts, cache, views))
         side.start(STAGES[5], sustain_beside)
         stage(STAGES[0])
         fg = forcegen_cached(sc, opts, cache, views)
@@ -496,8 +497,8 @@ def run_plan(
         sust = side.result(STAGES[5]) or sustain_stage()
         summaries = []
         for label, case_opts in cases:
-            stage(f"case: {label}")
-            side.result(_case_laydown(label))  # then read from the cache's memory by plan_case
+            stage(f"case: {case_words(label, sc)}")
+            side.result(_case_laydown(label, sc))  # then read from the cache's memory by plan_case
             summaries.append(plan_case(sc, label, case_opts, assess_trials, seed, threats, cache, views))
     except BaseException as exc:  # an error or Ctrl-C: the sustainment, if waiting, stops instead of assessing
         stopped.append(exc)
@@ -535,8 +536,9 @@ class _ChainStopped(Exception):
     """Raised in the sustainment beside a chain that failed or was interrupted (nobody reads it)."""
 
 
-def _case_laydown(label: str) -> str:
-    return f"case: {label}, its force and laydown"
+def _case_laydown(label: str, sc: Scenario) -> str:
+    """The name of a case's force-and-laydown stage beside the chain (run.log, the progress bar): nations by name."""
+    return f"case: {case_words(label, sc)}, its force and laydown"
 
 
 class _Beside:

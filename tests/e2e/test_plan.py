@@ -252,14 +252,16 @@ def test_plan_puts_what_if_cases_side_by_side(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     plan = json.loads((out / "plan.json").read_text())
     assert [c["label"] for c in plan["cases"]] == ["without FRA", "us backstop"]
-    # The table shows each case against this plan: its personnel and the change, its highest chance.
-    assert "what if: without FRA" in r.output and "what if: us backstop" in r.output
+    # The table shows each case against this plan (the nations by name): its personnel and the change, its highest
+    # chance. plan.json keeps the case as typed.
+    assert "what if: without France" in r.output and "what if: us backstop" in r.output
     delta = plan["cases"][0]["personnel_matched"] - plan["forcegen"]["totals"]["personnel_matched"]
     assert f"({delta:+,})" in r.output.replace("\n", " ").replace("│", " ")
     without = plan["cases"][0]
     assert without["personnel_matched"] < plan["forcegen"]["totals"]["personnel_matched"]
     html = (out / "report.html").read_text()
-    assert "What-if cases, side by side" in html and "without FRA" in html and "us backstop" in html
+    assert "What-if cases, side by side" in html and "<td>without France</td>" in html and "us backstop" in html
+    assert "without FRA" not in html
 
 
 def test_plan_shows_the_answer_before_the_report_and_the_pdf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -81,6 +81,16 @@ def test_bad_options_exit_2(args: list[str], needle: str, tmp_path: Path) -> Non
     assert not out.exists(), "nothing is written on bad input"
 
 
+@pytest.mark.parametrize("case", ["without FRA " * 3000, "without " + " ".join(f"X{i:02d}" for i in range(60))])
+def test_a_long_case_is_refused_without_echoing_it(case: str, tmp_path: Path) -> None:
+    """A case is a sentence: a huge one is an error (exit 2), and no message repeats the whole input."""
+    out = tmp_path / "never.json"
+    r = runner.invoke(app, ["forcegen", "--case", case, "--json", str(out)])
+    assert r.exit_code == 2 and not out.exists()
+    assert "at most 500 characters" in r.output or "unknown nation X00, X01" in r.output
+    assert len(r.output) < 1500, len(r.output)
+
+
 def test_cbc_and_highs_give_the_same_optimum(tmp_path: Path) -> None:
     pytest.importorskip("pulp", reason="PuLP is not installed: the CBC solver is optional")
     a, b = tmp_path / "highs.json", tmp_path / "cbc.json"

@@ -27,7 +27,7 @@ def small(sc: Scenario, beside: dict[str, float] | None = None) -> str:
 def test_beside_the_chain_gives_the_same_plan_as_one_thread(bundled: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
     beside: dict[str, float] = {}
     both = small(bundled, beside)
-    case_laydown = "case: without GBR, its force and laydown"
+    case_laydown = "case: without United Kingdom, its force and laydown"  # nations by name
     assert set(beside) == {BACKSTOP_STAGE, case_laydown, "sustainment"}, beside
     assert all(s > 0 for s in beside.values())
     # numba's threading layer not safe from several threads: the sustainment in the chain.

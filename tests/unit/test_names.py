@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from forceplan.names import KINDS, field_label, humanise, in_words, label, unit_of
+from forceplan.names import KINDS, case_words, field_label, humanise, in_words, label, unit_of
 from forceplan.scenario import Scenario
 from forceplan.scenario.model import Caveats, Pledge
 from forceplan.scenario.parameters import PARAMETERS as SPECS
@@ -93,3 +93,20 @@ def test_free_text_gets_names_for_ids(bundled: Scenario) -> None:
     # forcegen's from-phase detail names both phases as "phase <id>", so both read as names (not "in initial")
     text = in_words("GBR-12 available from phase foc, slot is in phase initial", bundled)
     assert text.endswith("slot is in phase Initial deployment of the reassurance force")
+
+
+def test_a_case_reads_with_the_nations_by_name(bundled: Scenario) -> None:
+    assert case_words("without FRA", bundled) == "without France"
+    assert case_words("without fra,deu and committed only", bundled) == "without France, Germany and committed only"
+    assert case_words("us backstop; without GBR POL", bundled) == "us backstop; without United Kingdom, Poland"
+    # Not a nation list: as typed (the case parser has said what it means; these words only name the nations).
+    assert case_words("without us backstop", bundled) == "without us backstop"
+    assert case_words("cap 25000", bundled) == "cap 25000"
+
+
+@given(st.lists(st.sampled_from(["FRA", "DEU", "GBR", "POL", "NOR", "CAN"]), min_size=1, max_size=4, unique=True))
+def test_every_code_of_a_without_case_is_named(bundled: Scenario, codes: list[str]) -> None:
+    sc = bundled
+    text = case_words("without " + ",".join(codes) + " and committed only", sc)
+    assert not any(c in text.split() or f"{c}," in text for c in codes)
+    assert all(label("nation", c, sc) in text for c in codes) and text.endswith(" and committed only")

@@ -10,7 +10,7 @@ import typer
 from forceplan.cli.common import console, fail, load_or_exit, table, write_atomic, write_csv_tables
 from forceplan.cli.options import Case, ScenarioArg, UsBackstop, Without, nation_codes
 from forceplan.defaults import PLEDGE_STATUSES as STATUSES
-from forceplan.names import in_words, label, reason_text
+from forceplan.names import case_words, in_words, label, reason_text
 
 if TYPE_CHECKING:
     from forceplan.forcegen import ForcegenResult
@@ -137,7 +137,7 @@ def print_result(r: ForcegenResult, cases: list[CaseSummary], sc: Scenario | Non
             ct.add_column(col, justify="left" if col in ("case", "largest shortfalls") else "right")
         for c in cases:
             ct.add_row(
-                c.label + ("" if c.optimal else " *"),
+                case_words(c.label, sc) + ("" if c.optimal else " *"),
                 _pct(c.fill_fraction),
                 _pct(c.weighted_fill_fraction),
                 f"{c.personnel_matched:,}",

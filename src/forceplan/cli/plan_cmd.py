@@ -34,7 +34,7 @@ from forceplan.cli.options import (
 )
 from forceplan.defaults import ASSESS_TRIALS, RESPONSE_TRIALS, SEED
 from forceplan.fsutil import InputFileError, check_output_folder, output_folder
-from forceplan.names import hours_text, short_threat, what_if_words
+from forceplan.names import case_words, hours_text, short_threat, what_if_words
 
 if TYPE_CHECKING:
     from forceplan.plan import PlanResult
@@ -91,7 +91,7 @@ def print_summary(p: PlanResult, sc: Scenario) -> None:
             text += f"; highest chance {worst.p:.2f} on the {name}"
             if worst.threat in base_p:
                 text += f" (this plan {base_p[worst.threat]:.2f})"
-        tab.add_row(f"what if: {case.label}", text)
+        tab.add_row(f"what if: {case_words(case.label, sc)}", text)
     console.print(tab)
 
 

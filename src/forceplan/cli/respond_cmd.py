@@ -28,7 +28,7 @@ from forceplan.cli.options import (
     threat_ids,
 )
 from forceplan.defaults import RESPONSE_TRIALS, SEED
-from forceplan.names import in_words, short_threat
+from forceplan.names import case_words, in_words, short_threat
 from forceplan.names import label as name_of
 
 if TYPE_CHECKING:
@@ -205,7 +205,9 @@ def respond_cmd(
             for th in rr.threats:
                 by = {c.option: c for c in th.options}
                 t.add_row(
-                    label, short_threat(th.name), *[_p50(by[o].first_effect_h) if o in by else "-" for o in opts_seen]
+                    case_words(label, sc),
+                    short_threat(th.name),
+                    *[_p50(by[o].first_effect_h) if o in by else "-" for o in opts_seen],
                 )
         console.print(t)
     if json_file is not None:

@@ -10,7 +10,7 @@ import typer
 
 from forceplan.cli.common import console, fail, load_or_exit, table, write_atomic
 from forceplan.cli.options import Case, ScenarioArg, UsBackstop, Without, base_options, case_options
-from forceplan.names import in_words, label, reason_text, short_threat
+from forceplan.names import case_words, in_words, label, reason_text, short_threat
 
 if TYPE_CHECKING:
     from forceplan.scenario import Scenario
@@ -132,7 +132,7 @@ def station(
             rc = r if label == "baseline" else station_force(sc, match_force(sc, opts), standoff_km, time_limit, gap)
             covered = sum(c.covered for c in rc.coverage)
             t.add_row(
-                label,
+                case_words(label, sc),
                 str(len(rc.garrisons)),
                 f"{rc.units_placed}/{rc.units_total}",
                 f"{rc.personnel_placed:,}",

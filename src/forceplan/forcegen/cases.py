@@ -32,8 +32,19 @@ class CaseError(ValueError):
     """A case that cannot be read; the message lists the forms that can."""
 
 
+MAX_CASE_CHARS = 500
+"""The longest case read (a staff officer's sentence; longer is an error, not silently cut)."""
+
+
+def _quoted(text: str, limit: int = 80) -> str:
+    """``text`` quoted for an error message, cut to ``limit`` characters (a message never echoes a whole input)."""
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
 def parse_case(text: str, base: Options, known_nations: set[str]) -> Options:
     """The options of a case, starting from ``base``."""
+    if len(text) > MAX_CASE_CHARS:
+        raise CaseError(f"a case is at most {MAX_CASE_CHARS} characters; this one has {len(text):,}: {_quoted(text)}")
     opts = base
     terms = [t.strip() for t in re.split(r";|\band\b", text.strip(), flags=re.IGNORECASE) if t.strip()]
     if not terms:
@@ -49,7 +60,8 @@ def parse_case(text: str, base: Options, known_nations: set[str]) -> Options:
             unknown = sorted(codes - known_nations)
             if unknown:
                 raise CaseError(
-                    f"unknown nation {', '.join(unknown)} in case {text!r}; known: {', '.join(sorted(known_nations))}"
+                    f"unknown nation {', '.join(unknown[:5])}{' …' if len(unknown) > 5 else ''} in case "
+                    f"{_quoted(text)}; known: {', '.join(sorted(known_nations))}"
                 )
             opts = dataclasses.replace(opts, without=opts.without | frozenset(codes))
         elif len(words) == 2 and words[1] == "only" and words[0] in statuses:
@@ -75,7 +87,7 @@ def parse_case(text: str, base: Options, known_nations: set[str]) -> Options:
                 raise CaseError(f"share must be between 0 and 100 %, got {words[1]!r}")
             opts = dataclasses.replace(opts, max_nation_share=share)
         else:
-            raise CaseError(f"cannot read {term!r} in case {text!r}; forms: {'; '.join(CASE_FORMS)}")
+            raise CaseError(f"cannot read {_quoted(term, 40)} in case {_quoted(text)}; forms: {'; '.join(CASE_FORMS)}")
     return opts
 
 

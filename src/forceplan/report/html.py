@@ -14,6 +14,7 @@ from forceplan.engagement.stats import OUTCOME_SKILL_SENTENCE
 from forceplan.names import (
     OPTIONS,
     REASONS,
+    case_words,
     field_label,
     label,
     reason_text,
@@ -118,14 +119,14 @@ def _shortfall_rows(sc: Scenario, p: PlanResult) -> list[dict[str, Any]]:
     return rows
 
 
-def _with_baseline(p: PlanResult) -> list[Any]:
-    """The cases of a plan, the baseline first (empty when the plan has no cases)."""
+def _with_baseline(p: PlanResult, sc: Scenario) -> list[Any]:
+    """The cases of a plan, the baseline first (empty when the plan has no cases), as people read them."""
     if not p.cases:
         return []
     from forceplan.plan import case_summary
 
     base = case_summary("baseline", p.forcegen, p.stationing, p.assessment)
-    return [base, *p.cases]
+    return [base, *(c.model_copy(update={"label": case_words(c.label, sc)}) for c in p.cases)]
 
 
 def _short(name: str) -> str:
@@ -235,7 +236,7 @@ def render_report(sc: Scenario, p: PlanResult) -> str:
         shortfall_text=shortfall_text,
         cap_names=cap_names,
         option_label=dict(OPTION_NAMES),
-        cases=_with_baseline(p),
+        cases=_with_baseline(p, sc),
         shortfall_words=SHORTFALL_WORDS,
         in_host=in_host,
         host=host,
