@@ -33,7 +33,7 @@ from forceplan.sustain.result import SustainResult
 from forceplan.timeline.result import RespondResult
 
 if TYPE_CHECKING:
-    from forceplan.engagement.calibrate import SuccessFit
+    from forceplan.engagement.outcome import OutcomeModel
     from forceplan.timeline.allocate import AxisPlan
 
 # The stages themselves (the assessment's numba engine, the MILPs, the simulations) are imported inside the functions
@@ -371,24 +371,25 @@ def assess_cached(
     views: ScenarioViews,
     sensitivity: bool = True,
     guards: Callable[[], dict] | None = None,
-    fit: SuccessFit | None = None,
+    model: OutcomeModel | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> AssessResult:
-    """The deterrence assessment, from the cache when the scenario, options, trials, seed, threats and calibration
-    are unchanged. The US-backstop sensitivity case plans its force and laydown through the cache too."""
+    """The deterrence assessment, from the cache when the scenario, options, trials, seed, threats and battle-outcome
+    model (``model``; None: the default, ``outcome.default_outcome_model``) are unchanged. The US-backstop
+    sensitivity case plans its force and laydown through the cache too."""
 
     def compute() -> AssessResult:
         from forceplan.engagement.assess import assess
 
         return assess(
             sc, threats, assess_trials, seed, opts, fg=fg, laydown=lay, sensitivity=sensitivity,
-            guards=guards() if guards else None, fit=fit, progress=progress,
+            guards=guards() if guards else None, model=model, progress=progress,
             plan_force=lambda o: force_and_laydown(sc, o, cache, views), digest=views.scenario_digest,
         )  # fmt: skip
 
     key_threats = sorted(set(threats)) if threats else None
     return cache.get(
-        STAGES[3], AssessResult, compute, views.full, opts, assess_trials, seed, key_threats, sensitivity, fit
+        STAGES[3], AssessResult, compute, views.full, opts, assess_trials, seed, key_threats, sensitivity, model
     )
 
 

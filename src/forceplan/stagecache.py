@@ -96,6 +96,8 @@ def _plain(x: Any) -> Any:
         return [_plain(v) for v in x]
     if isinstance(x, Mapping):
         return {str(k): _plain(v) for k, v in x.items()}
+    if hasattr(x, "tolist") and getattr(x, "ndim", 0) > 0:  # numpy array (e.g. an outcome model's coefficients)
+        return x.tolist()
     if hasattr(x, "item") and callable(x.item):  # numpy scalar
         return x.item()
     if x is None or isinstance(x, (str, int, float, bool)):

@@ -260,3 +260,19 @@ def test_a_sobol_design_too_small_or_not_a_power_of_two_is_refused(n: str, tmp_p
     said = capsys.readouterr().err
     assert f"--n {n}" in said and "--n 16" in said
     assert not out.exists()
+
+
+def test_an_experiment_at_the_scenarios_own_values_gives_the_plans_probabilities(bundled) -> None:  # type: ignore[no-untyped-def]
+    """Exploration decides battles with the plan's battle-outcome model (the pre-battle factors, section 7.6): an
+    experiment that changes nothing (the reassurance posture, the scenario's own strikes and backstop, no pledge
+    failing, every multiplier 1) gives, threat by threat, the plan's assessment on the same seed and trials. With
+    the force-ratio logistic alone (before) the probabilities differed."""
+    from forceplan.engagement.assess import assess
+    from forceplan.explore.model import evaluate, pipeline_seed
+
+    policy = {"posture": "reassurance", "strikes_into_aggressor": bundled.geography.strikes_into_aggressor}
+    out = evaluate(bundled, policy, {"pledge_attrition": 0.0}, 5, 300, 10)
+    plan = assess(bundled, None, 300, pipeline_seed(5), sensitivity=False)
+    assert {k: v for k, v in out.items() if k.startswith("p_reached.")} == {
+        f"p_reached.{t.threat}": t.p_reached.p for t in plan.threats
+    }

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from forceplan.engagement.calibrate import default_success_fit
+from forceplan.engagement.outcome import default_outcome_model
 from forceplan.explore.analysis import sobol_indices
 from forceplan.explore.model import apply, failure_uniforms
 from forceplan.explore.space import FAILURE_DRAW, Uncertainty, sample
@@ -118,15 +118,15 @@ def test_with_the_same_draw_a_higher_attrition_fails_a_superset_of_the_pledges(
     bundled: Scenario, draw: float, low: float, high: float
 ) -> None:
     low, high = min(low, high), max(low, high)
-    fit = default_success_fit()
+    model = default_outcome_model()
     policy = {"posture": "reassurance"}
     kept = {}
     for m in (low, high):
-        sc2, _, _, failed = apply(bundled, policy, {"pledge_attrition": m, FAILURE_DRAW: draw}, SEED, fit)
+        sc2, _, _, failed = apply(bundled, policy, {"pledge_attrition": m, FAILURE_DRAW: draw}, SEED, model)
         kept[m] = {p.id for p in sc2.pledges}
         assert failed == len(bundled.pledges) - len(kept[m])
     assert kept[high] <= kept[low]
-    again, _, _, _ = apply(bundled, policy, {"pledge_attrition": high, FAILURE_DRAW: draw}, SEED, fit)
+    again, _, _, _ = apply(bundled, policy, {"pledge_attrition": high, FAILURE_DRAW: draw}, SEED, model)
     assert {p.id for p in again.pledges} == kept[high]  # a function of the point: no state between calls
 
 

@@ -278,3 +278,34 @@ def test_a_probability_as_factor_value_stays_near_the_mixture(p: float, ratio: f
     pl = float(m.probability(ratio, forecast_factors(**{factor: p})))
     assert min(p0, p1) - 1e-12 <= pl <= max(p0, p1) + 1e-12
     assert abs(pl - (p * p1 + (1 - p) * p0)) <= 0.05
+
+
+@settings(max_examples=30, deadline=None)
+@given(factor=st.floats(0.5, 1.5))
+def test_a_scaled_slope_moves_a_ratio_only_model_as_its_fit_does(factor: float) -> None:
+    """On a force-ratio-only model, ``with_slope`` is the fit's own conditional intercept (``b0_given_b1``): the
+    two-coefficient case of the same normal conditional mean."""
+    from forceplan.engagement.assess import ratio_only_model
+    from forceplan.engagement.calibrate import default_success_fit
+
+    fit = default_success_fit()
+    m = ratio_only_model(fit, default_outcome_model()).with_slope(factor)
+    assert m.coef[1] == pytest.approx(fit.b1 * factor, rel=1e-12)
+    assert m.coef[0] == pytest.approx(fit.b0_given_b1(fit.b1 * factor), rel=1e-12, abs=1e-12)
+    assert np.array_equal(m.cov, fit.cov)
+
+
+def test_a_scaled_slope_moves_the_other_coefficients_to_their_conditional_means() -> None:
+    """Brute force on the pre-battle model: among 400,000 coefficient draws, those whose slope lies within 0.5 % of
+    1.2 × the fitted slope have mean coefficients equal to ``with_slope(1.2)``'s (within the Monte Carlo error);
+    ``with_slope(1)`` is the model itself."""
+    m = default_outcome_model()
+    assert np.allclose(m.with_slope(1.0).coef, m.coef, rtol=0, atol=1e-15)
+    target = m.with_slope(1.2)
+    draws = m.draw(400_000, np.random.default_rng(7))
+    b1 = 1.2 * m.coef[1]
+    near = draws[np.abs(draws[:, 1] - b1) < 0.005 * abs(b1)]
+    assert len(near) > 1_000
+    se = draws.std(axis=0) / np.sqrt(len(near))
+    assert np.all(np.abs(near.mean(axis=0) - target.coef) < 4 * se + 1e-3), (near.mean(axis=0), target.coef)
+    assert "slope × 1.2" in target.label

@@ -50,7 +50,7 @@ from __future__ import annotations
 import csv
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -177,6 +177,16 @@ class OutcomeModel:
             if name in self.names[2:]:
                 out = out + c[..., self.names.index(name)] * x
         return out
+
+    def with_slope(self, factor: float) -> OutcomeModel:
+        """This model with its ln(force ratio) coefficient × ``factor`` and every other coefficient moved to its
+        conditional mean given that slope under the fit's normal approximation (b_k + Σ_k1 / Σ_11 · (b1' − b1));
+        the covariance is kept, so the draws spread around the new means as around the fitted ones. Exploration's
+        ``calibration_slope`` uncertainty."""
+        b1 = float(self.coef[1]) * factor
+        coef = self.coef + self.cov[:, 1] / self.cov[1, 1] * (b1 - self.coef[1])
+        coef[1] = b1
+        return replace(self, coef=coef, label=f"{self.label}, force-ratio slope × {factor:g}")
 
     def slope(self, coef: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
         """The ln(force ratio) coefficient (column 1)."""

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from forceplan.defaults import EXPLORE_THRESHOLD
-from forceplan.engagement.calibrate import default_success_fit
+from forceplan.engagement.outcome import default_outcome_model
 from forceplan.explore.analysis import prim_box, rank_asks, robustness, sobol_indices
 from forceplan.explore.model import ASK_NOTICE_DAYS, evaluate
 from forceplan.explore.space import FAILURE_DRAW, Uncertainty, policies, sample, uncertainties
@@ -103,8 +103,8 @@ STAGE_MODULES = ("forceplan.forcegen.run", "forceplan.stationing.run", "forcepla
 def prepare_worker() -> list[str]:
     """Everything a worker process loads once before its first experiment, so that no experiment pays for it:
     the stage modules and HiGHS, the numba kernels (from their on-disk cache, or compiled once where there is
-    none), the calibration fit, the code fingerprint the stage cache keys on, and the stage cache itself. Returns
-    what it loaded, for the log."""
+    none), the battle-outcome model (fitted on CDB90), the code fingerprint the stage cache keys on, and the stage
+    cache itself. Returns what it loaded, for the log."""
     import importlib
 
     from forceplan.stagecache import code_fingerprint
@@ -113,10 +113,10 @@ def prepare_worker() -> list[str]:
     for module in STAGE_MODULES:
         importlib.import_module(module)
     kernels = warm_kernels()
-    default_success_fit()
+    default_outcome_model()
     code_fingerprint()
     worker_cache()
-    return ["stage modules", "HiGHS", *kernels, "calibration fit", "code fingerprint", "stage cache"]
+    return ["stage modules", "HiGHS", *kernels, "battle-outcome model", "code fingerprint", "stage cache"]
 
 
 @functools.lru_cache(maxsize=1)

@@ -3,14 +3,13 @@ the same pipeline as ``forceplan plan`` (force generation, stationing, response 
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
 from typing import Any
 
 import numpy as np
 
-from forceplan.engagement.calibrate import SuccessFit, default_success_fit
+from forceplan.engagement.outcome import OutcomeModel, default_outcome_model
 from forceplan.explore.space import ATTRITION_BASE, CAVEAT_ATTRITION_FACTOR, FAILURE_DRAW, POSTURES
 from forceplan.forcegen import Options
 from forceplan.plan import assess_cached, force_and_laydown, respond_cached
@@ -52,9 +51,10 @@ def _scaled(d: Fixed | Triangular, m: float) -> Fixed | Triangular:
 
 
 def apply(
-    sc: Scenario, policy: dict[str, Any], point: dict[str, float], seed: int, fit: SuccessFit
-) -> tuple[Scenario, Options, SuccessFit, int]:
-    """The scenario, options and calibration of one experiment; returns also how many pledges failed. A function
+    sc: Scenario, policy: dict[str, Any], point: dict[str, float], seed: int, model: OutcomeModel
+) -> tuple[Scenario, Options, OutcomeModel, int]:
+    """The scenario, options and battle-outcome model of one experiment (``model``, the plan's, with its force-ratio
+    slope scaled by the point's ``calibration_slope``); returns also how many pledges failed. A function
     of the policy, the point and the seed alone: pledge p fails when U_p < min(1, base(status) × attrition ×
     caveat factor), U from the point's failure draw (``failure_uniforms``; 0.5 where the point has none)."""
     posture = POSTURES[policy.get("posture", "reassurance")]
@@ -128,9 +128,8 @@ def apply(
     opts = Options(max_personnel=int(policy["personnel_cap"]) if "personnel_cap" in policy else None,
                    us_backstop=bool(policy["us_backstop"]) if "us_backstop" in policy else None)  # fmt: skip
     if "calibration_slope" in point:
-        b1 = fit.b1 * point["calibration_slope"]
-        fit = dataclasses.replace(fit, b0=fit.b0_given_b1(b1), b1=b1)
-    return sc2, opts, fit, failed
+        model = model.with_slope(point["calibration_slope"])
+    return sc2, opts, model, failed
 
 
 ASK_NOTICE_DAYS = 7.0
@@ -173,14 +172,14 @@ def evaluate(
     the pledges, the requirement and the axes alone share one force and laydown, and a repeated experiment is read
     back whole."""
     seed_pipeline = pipeline_seed(seed)
-    sc2, opts, fit, failed = apply(sc, policy, point, seed, default_success_fit())
+    sc2, opts, model, failed = apply(sc, policy, point, seed, default_outcome_model())
     cache = cache or StageCache()
     views = ScenarioViews(sc2)
     fg, lay = force_and_laydown(sc2, opts, cache, views)
     guards = functools.cache(lambda: guard_plans(sc2, fg, lay, opts, None))
     resp = respond_cached(sc2, opts, fg, lay, response_trials, seed_pipeline, None, cache, views, guards)
     ass = assess_cached(sc2, opts, fg, lay, trials, seed_pipeline, None, cache, views, sensitivity=False,
-                        guards=guards, fit=fit)  # fmt: skip
+                        guards=guards, model=model)  # fmt: skip
     out: dict[str, Any] = {}
     for t in ass.threats:
         out[f"p_reached.{t.threat}"] = t.p_reached.p

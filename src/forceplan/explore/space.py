@@ -82,7 +82,9 @@ def uncertainties(sc: Scenario) -> list[Uncertainty]:
         out.append(Uncertainty(f"defender_strength.{t.id}", 0.7, 1.3, "×", f"Ukrainian strength on {t.name}, × stated"))
     out += [
         Uncertainty("decision_delay_h", 6.0, 72.0, "h", "Coalition decision delay after detection"),
-        Uncertainty("calibration_slope", 0.8, 1.2, "×", "Slope of the CDB90 force-ratio logistic, × fitted"),
+        Uncertainty(
+            "calibration_slope", 0.8, 1.2, "×", "Force-ratio slope of the battle-outcome model (CDB90), × fitted"
+        ),
         Uncertainty("battle_hazard", 0.7, 1.3, "×", "Battle decision rate, × the model's mode"),
         Uncertainty("pledge_attrition", 0.5, 1.5, "×", "P(a pledge fails to materialise), × the base rates"),
         Uncertainty(

@@ -8,20 +8,24 @@ equals ``forceplan plan`` on ``forceplan registry export`` byte for byte.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import multiprocessing
 import re
 import tempfile
+import threading
 import traceback
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.engine import Engine
 
-from forceplan.registry.db import SYSTEM, Actor, PlanRun, make_engine, transaction, utcnow
+from forceplan.registry import store
+from forceplan.registry.db import SYSTEM, Actor, GeoFile, PlanRun, make_engine, transaction, utcnow
 from forceplan.registry.store import Forbidden, NotFound, require_planner, snapshot_files
+from forceplan.scenario import ScenarioError
 
 if TYPE_CHECKING:
     from forceplan.stagecache import StageCache
@@ -194,9 +198,17 @@ def _visible_run(actor: Actor, r: PlanRun) -> bool:
     return actor.is_planner or (r.published and r.status == "done")
 
 
+def _visible_where(actor: Actor) -> list[ColumnElement[bool]]:
+    """The runs the actor may see, as a query's conditions (the same rule as :func:`_visible_run`, and as the
+    database's ``plan_runs_read`` policy on PostgreSQL, schema 0006): applied before any limit, so what a reader is
+    shown never depends on the runs it may not see."""
+    return [] if actor.is_planner else [PlanRun.published.is_(True), PlanRun.status == "done"]
+
+
 def list_runs(engine: Engine, actor: Actor) -> list[dict[str, Any]]:
+    """The newest 200 runs the actor may see, newest first."""
     with transaction(engine, actor, read_only=True) as s:
-        runs = s.scalars(select(PlanRun).order_by(PlanRun.id.desc()).limit(200))
+        runs = s.scalars(select(PlanRun).where(*_visible_where(actor)).order_by(PlanRun.id.desc()).limit(200))
         return [run_public(r) for r in runs if _visible_run(actor, r)]
 
 
@@ -204,7 +216,8 @@ def get_run(engine: Engine, actor: Actor, run_id: int, part: str | None = None) 
     """A run's status, or one of its outputs (``plan.json``, ``report.html``); planners see every run, others
     the published ones."""
     with transaction(engine, actor, read_only=True) as s:
-        r = s.get(PlanRun, run_id)
+        # The rule in the query: a run hidden from the actor is never read, as a number never used is not.
+        r = s.scalars(select(PlanRun).where(PlanRun.id == run_id, *_visible_where(actor))).first()
         if r is None or not _visible_run(actor, r):
             raise NotFound(f"no plan run {run_id} that you may see")
         if part is None:
@@ -278,17 +291,66 @@ def publish_run(engine: Engine, actor: Actor, run_id: int) -> dict[str, Any]:
         return run_public(r)
 
 
-def latest_plan(engine: Engine, actor: Actor) -> dict[str, Any] | None:
+def latest_plan(engine: Engine, actor: Actor, with_basis: bool = False) -> dict[str, Any] | None:
     """plan.json of the newest finished run the actor may see (planners: any, whole; others: published, filtered
-    as :func:`filter_plan` says)."""
+    as :func:`filter_plan` says); ``with_basis``: with ``basis``, whether it was computed on the registry's current
+    data (:func:`run_basis`), for a page that shows its figures."""
     with transaction(engine, actor, read_only=True) as s:
-        q = select(PlanRun).where(PlanRun.status == "done").order_by(PlanRun.id.desc())
-        if not actor.is_planner:
-            q = q.where(PlanRun.published.is_(True))
+        q = select(PlanRun).where(PlanRun.status == "done", *_visible_where(actor)).order_by(PlanRun.id.desc())
         r = s.scalars(q.limit(1)).first()
         if r is None:
             return None
         plan = json.loads(r.plan_json or "{}")
         if not actor.is_planner:  # what the map and the outlook show a reader: as its plan.json
             plan = filter_plan(plan, actor.nation, _pledge_nations(r.snapshot))
-        return {"run": run_public(r), "plan": plan}
+        found = {"run": run_public(r), "plan": plan}
+    if with_basis:
+        found["basis"] = run_basis(engine, found["run"])
+    return found
+
+
+# ---------------------------------------------------------------------------------------------- which run, how fresh
+
+_digests: dict[tuple[str, str], str] = {}
+_digests_lock = threading.Lock()
+KEEP_DIGESTS = 8
+"""Scenario digests of the registry's states kept per process (a state's digest is computed once: ~0.5 s)."""
+
+
+def current_digest(engine: Engine) -> str:
+    """The digest a plan run started now would record as its input (:func:`start_run`: the scenario digest of the
+    registry's export, as the loader reads it). The export's content is read every time (sections, pledges, stocks,
+    the geometry files' SHA-256), and the export is written and loaded only when that content is one not seen
+    before in this process: content, not version numbers, so no change can pass unnoticed."""
+    from forceplan.scenario import scenario_digest
+
+    with transaction(engine, SYSTEM, read_only=True, snapshot=True) as s:
+        doc = store._document(s)
+        geo = sorted((str(f), str(h)) for f, h in s.execute(select(GeoFile.field, GeoFile.sha256)))
+        content = json.dumps([doc, geo], sort_keys=True, default=str)
+        key = (str(engine.url), hashlib.sha256(content.encode()).hexdigest())
+        with _digests_lock:
+            hit = _digests.get(key)
+        if hit is not None:
+            return hit
+        with tempfile.TemporaryDirectory(prefix="forceplan-digest-") as tmp:
+            # The same files as start_run's snapshot, loaded the same way (_load_snapshot).
+            store.write_document(s, Path(tmp) / "export")
+            files = {p.name: p.read_text(encoding="utf-8") for p in sorted((Path(tmp) / "export").iterdir())}
+            (Path(tmp) / "load").mkdir()
+            digest = scenario_digest(_load_snapshot(files, Path(tmp) / "load"))
+    with _digests_lock:
+        if len(_digests) >= KEEP_DIGESTS:
+            _digests.clear()
+        _digests[key] = digest
+    return digest
+
+
+def run_basis(engine: Engine, run: dict[str, Any]) -> dict[str, Any]:
+    """What a page says of the run its figures come from: the run (``run_public``'s fields) and ``current``: True
+    when its input is the registry's current data, False when the registry has changed since it started, None
+    when that could not be checked (``why``)."""
+    try:
+        return {"run": run, "current": run["input_digest"] == current_digest(engine), "why": None}
+    except (store.RegistryError, ScenarioError, ValueError) as exc:  # an emptied registry, an unloadable state
+        return {"run": run, "current": None, "why": str(exc).splitlines()[0]}

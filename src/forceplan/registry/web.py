@@ -379,7 +379,8 @@ def create_router(engine: Engine) -> APIRouter:
         return _render("dashboard.html", request, **ctx(
             who, csrf, figs=figs, fill=(fill := store.fill(engine, who)), status_units=_status_units(fill),
             awaiting=store.list_pledges(engine, who, status="offered"), names=names(cat),
-            latest=(latest := jobs.latest_plan(engine, who)), charts=_charts(figs), exports=exports.TABLES_SHOWN,
+            latest=(latest := jobs.latest_plan(engine, who, with_basis=True)), charts=_charts(figs),
+            exports=exports.TABLES_SHOWN,
             sustain=(latest["plan"].get("sustain") if latest else None),
         ))  # fmt: skip
 
@@ -388,7 +389,7 @@ def create_router(engine: Engine) -> APIRouter:
     @r.get("/map")
     def map_page(request: Request) -> HTMLResponse:
         who, csrf = _session(request, engine)
-        latest = jobs.latest_plan(engine, who)
+        latest = jobs.latest_plan(engine, who, with_basis=True)
         geo = catalogue()["geography"]
         return _render("map.html", request, **ctx(who, csrf, latest=latest, snapshot=geo.get("snapshot_date")))
 
