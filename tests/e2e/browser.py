@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -79,3 +80,28 @@ def open_page(folder: Path, name: str, width: int = 1400, height: int = 900) -> 
             yield page, report
         finally:
             browser.close()
+
+
+#: The map's name labels (threat axes, cities, countries and seas: the placed labels, and the permanent tooltips that
+#: carried them before) and its garrison symbols, as boxes in the window (px).
+MAP_LABELS_JS = """() => {
+  const sel = '.map-label, .leaflet-tooltip.axis-label, .leaflet-tooltip.city-label, .leaflet-tooltip.country-label';
+  const box = (el) => { const r = el.getBoundingClientRect(); return {l: r.left, t: r.top, r: r.right, b: r.bottom}; };
+  const labels = [...document.querySelectorAll(sel)].map((el) => ({text: el.textContent,
+    kind: ['axis-label', 'city-label', 'country-label'].find((c) => el.classList.contains(c)),
+    shown: getComputedStyle(el).display !== 'none' && el.getBoundingClientRect().width > 0, ...box(el)}));
+  return {labels, symbols: [...document.querySelectorAll('.ms-icon svg')].map(box)};
+}"""
+
+
+def map_label_clashes(seen: dict[str, list[dict[str, Any]]]) -> list[str]:
+    """The shown labels (from :data:`MAP_LABELS_JS`) that overlap another shown label or a garrison symbol (by more
+    than half a pixel each way)."""
+
+    def clash(a: dict[str, Any], b: dict[str, Any]) -> bool:
+        return min(a["r"], b["r"]) - max(a["l"], b["l"]) > 0.5 and min(a["b"], b["b"]) - max(a["t"], b["t"]) > 0.5
+
+    shown = [x for x in seen["labels"] if x["shown"]]
+    out = [f"{a['text']!r} overlaps {b['text']!r}" for i, a in enumerate(shown) for b in shown[i + 1 :] if clash(a, b)]
+    out += [f"{a['text']!r} covers a garrison symbol" for a in shown for s in seen["symbols"] if clash(a, s)]
+    return out

@@ -1,6 +1,8 @@
 """The report prints whole (issue #26): every PDF page is at least half used, carries the footer (scenario, digest,
 ISO date, page numbers) and never a file path; every chart label at its printed size lies inside its chart and
-clear of the others, and every category is labelled. Pictures of every page are kept in tests/artifacts/."""
+clear of the others, and every category is labelled; each chart is drawn as wide as the box it prints in, and on
+screen fits its box at common window widths and on a phone; the printed map's names never overlap. Pictures of every
+page are kept in tests/artifacts/."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from forceplan.cli import app
-from tests.e2e.browser import ARTIFACTS, open_page, require_chromium
+from tests.e2e.browser import ARTIFACTS, MAP_LABELS_JS, map_label_clashes, open_page, require_chromium
 from tests.leaks import find_leaks
 
 pytestmark = pytest.mark.e2e
@@ -216,3 +218,60 @@ def test_the_report_says_when_it_is_drawn_and_prints_static_charts(printed: Path
         assert s["ready"] == "1" and s["map"] == "1" and s["drawn"] and s["charts"] >= 12, (printing, s)
     assert seen[False]["buttons"] > 0 and seen[False]["static"] == 0, "on screen the charts stay interactive"
     assert seen[True]["buttons"] == 0 and seen[True]["static"] == seen[True]["charts"], "printed: static pictures"
+
+
+#: Each chart's id, the width of its box inside the border, and the width its picture (plotly's SVG) is drawn at (px).
+CHART_WIDTHS_JS = """() => [...document.querySelectorAll('.chart')].map((c) => {
+  const svg = c.querySelector('.main-svg');
+  return [c.id, c.clientWidth, svg ? svg.getBoundingClientRect().width : null]; })"""
+
+
+def test_charts_fill_the_boxes_they_print_in_and_the_printed_map_names_never_overlap(printed: Path) -> None:
+    """The page the PDF printer prepares, with the report written into it as the printer does: in print media (what
+    ``page.pdf`` lays out) each chart's picture is as wide as its box (drawn on screen it was 64 px narrower, a blank
+    strip on the right of every printed chart), and the map's shown names overlap neither each other nor a garrison
+    symbol."""
+    from playwright.sync_api import sync_playwright
+
+    from forceplan.cli.pdf import ARGS, READY_JS, PdfPrinter
+    from forceplan.cli.pdf_pages import PrintPage
+    from tests.e2e.browser import CHROMIUM
+
+    html = (printed / "report.html").resolve()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            ready = PrintPage(PdfPrinter._new_page(browser), 60_000)
+            ready.warm()
+            assert ready.write(html), "the report is written into the prepared page"
+            ready.page.wait_for_function(READY_JS, timeout=60_000)
+            ready.page.emulate_media(media="print")
+            widths = ready.page.evaluate(CHART_WIDTHS_JS)
+            labels = ready.page.evaluate(MAP_LABELS_JS)
+        finally:
+            browser.close()
+    assert len(widths) >= 16
+    wrong = [(cid, box, drawn) for cid, box, drawn in widths if drawn is None or abs(drawn - box) > 2]
+    assert not wrong, f"charts drawn at another width than their printed box (id, box px, drawn px): {wrong}"
+    assert {box for _, box, _ in widths} == {1052, 522}, "full-width and paired boxes of the printed page"
+    clashes = map_label_clashes(labels)
+    assert not clashes, "\n".join(clashes)
+    assert sum(x["shown"] for x in labels["labels"]) > 20
+
+
+@pytest.mark.parametrize(("width", "height"), [(1920, 1080), (1366, 768), (1054, 800), (390, 844)])
+def test_charts_fit_their_boxes_on_screen(printed: Path, width: int, height: int) -> None:
+    """On a desktop, a laptop, a window as wide as the printed page and a phone: each chart fills its box without
+    running past it, and nothing widens the page beyond the window (a wide table scrolls in its own box)."""
+    with open_page(printed, "report.html", width=width, height=height) as (page, report):
+        page.wait_for_function("document.body.dataset.printReady === '1'", timeout=60_000)
+        widths = page.evaluate(CHART_WIDTHS_JS)
+        page_width = page.evaluate("document.documentElement.scrollWidth")
+        if width < 700:
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "report-phone.png"), full_page=True)
+    assert report.page_errors == []
+    assert len(widths) >= 16
+    wrong = [(cid, box, drawn) for cid, box, drawn in widths if drawn is None or not box - 2 <= drawn <= box + 0.5]
+    assert not wrong, f"charts not filling their boxes (id, box px, drawn px): {wrong}"
+    assert page_width <= width, f"the page is {page_width} px wide in a {width} px window"

@@ -84,3 +84,24 @@ def test_solver_matches_brute_force(solve, mp: MatchProblem) -> None:
     assert float(weight @ x) == pytest.approx(fill)
     assert float(pers @ x) == pytest.approx(-neg_pers)
     assert len({int(n) for n in mp.pledge_nation[mp.pair_pledge][x > 0]}) == nations
+
+
+def test_cbc_minimises_personnel_on_the_instance_its_preprocessing_got_wrong() -> None:
+    """The instance hypothesis found: with CBC 2.10.3's integer preprocessing on, the personnel stage reported 600
+    "optimal" where 300 is feasible at the same fill (one 100-person unit in the first slot, two in the second)."""
+    pytest.importorskip("pulp", reason="PuLP is not installed: the CBC solver is optional")
+    mp = MatchProblem(
+        pledge_qty=np.array([1, 1, 2]),
+        pledge_personnel=np.array([100, 400, 100]),
+        pledge_nation=np.array([0, 0, 0]),
+        slot_qty=np.array([1, 2]),
+        slot_weight=np.array([2.0, 1.0]),
+        pair_pledge=np.array([0, 1, 1, 2]),
+        pair_slot=np.array([0, 0, 1, 1]),
+        max_personnel=900,
+        max_nation_share=None,
+        n_nations=3,
+    )
+    stages, x = _cbc(mp)
+    assert [s.objective for s in stages[:2]] == [4.0, 300.0]
+    assert x.tolist() == [1, 0, 0, 2]

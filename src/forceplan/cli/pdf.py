@@ -8,9 +8,12 @@ it, so launch, load, print and shut-down all happen in the worker; the caller ha
 waits for the answer.
 
 The printed document is the one the Chromium command line printed before (``--print-to-pdf``): the page laid out at
-1,054 px, the printable width of A4 landscape (297 mm − 2 × 9 mm at 96 dpi), so the map and charts are drawn at the
-size they print at; the paper size and margins from the page's ``@page`` rule; backgrounds printed; no Chromium
-header or footer (the report's own ``@page`` footer carries the scenario, digest, ISO date and page numbers).
+1,054 px, the printable width of A4 landscape (297 mm − 2 × 9 mm at 96 dpi), and in print media from the start, so
+the map and charts are drawn in the boxes they print in (laid out on screen, the report keeps margins around its
+body that it drops in print, and a chart drawn on screen was 64 px narrower than its printed box: plotly resizes a
+chart only after a delay, too late for a print); the paper size and margins from the page's ``@page`` rule;
+backgrounds printed; no Chromium header or footer (the report's own ``@page`` footer carries the scenario, digest,
+ISO date and page numbers). The command-line fallback cannot choose the media: its charts keep the screen width.
 
 A page that draws after it loads says so with ``<body data-print-ready="0">`` and sets the flag to ``"1"`` when its
 charts and map are drawn, or to ``"failed"``; the printer waits for that (with a timeout), never a fixed sleep. A
@@ -192,7 +195,10 @@ class PdfPrinter:
 
     @staticmethod
     def _new_page(browser: Any) -> Any:
+        """A page laid out as it prints: the printable width, print media (the report's print stylesheet: no margins
+        around ``main``), the printing flag set before the page's scripts run."""
         page = browser.new_page(viewport={"width": WIDTH_PX, "height": HEIGHT_PX})
+        page.emulate_media(media="print")
         page.add_init_script(PRINTING_JS)
         return page
 

@@ -24,8 +24,13 @@ class CbcUnavailable(RuntimeError):
 
 def _cbc(pulp: Any, time_limit_s: float) -> Any:
     """CBC installed with ``pulp[cbc]`` (COIN_CMD) if present, else the binary bundled with PuLP (deprecated
-    there since PuLP 3.3; its warning is silenced here, where the choice is made)."""
-    options = {"msg": False, "timeLimit": time_limit_s, "threads": 1, "gapRel": 0.0}
+    there since PuLP 3.3; its warning is silenced here, where the choice is made).
+
+    CBC's integer preprocessing is off: CBC 2.10.3 (the binary PuLP 3.3 bundles) returns a wrong "optimal" answer with
+    it on a four-variable instance the brute-force test found (minimise personnel at a fixed fill: 600 reported,
+    300 feasible; its root cuts then "changed the objective from 600 to -1.8e308"). Off, every instance of that test
+    matches brute force."""
+    options = {"msg": False, "timeLimit": time_limit_s, "threads": 1, "gapRel": 0.0, "options": ["preprocess off"]}
     coin = pulp.COIN_CMD(**options)
     if coin.available():
         return coin

@@ -15,17 +15,27 @@ const map = L.map('map', { zoomSnap: 0.25, attributionControl: true, zoomControl
 map.attributionControl.setPrefix(false);
 map.attributionControl.addAttribution('Borders: Natural Earth. Occupied territory: DeepStateMap. Symbols: milsymbol.');
 const layers = {};
+// Map labels (threat axes, cities, countries) are placed here, not by Leaflet, so that none overlaps another, a
+// garrison symbol or a site's dot: each label, in order of priority (threat axes, protected cities, other cities,
+// country and sea names), takes the first of its candidate positions around its point that is free; a label that
+// fits nowhere is hidden at this zoom and placed again at every zoom (zooming in makes room). Deterministic: the same
+// view gives the same labels.
+// Labels are markers in a pane of their own, above the symbols.
+map.createPane('labels').style.zIndex = 640;
+const LABELS = [];
+function label(text, cls, priority, order, where) {
+  const m = L.marker(where.at || where.along[0], { pane: 'labels', interactive: false, keyboard: false,
+    icon: L.divIcon({ className: 'map-label ' + cls, html: esc(text), iconSize: null, iconAnchor: [0, 0] }) });
+  Object.assign(m, { labelText: String(text), priority, order, where });
+  LABELS.push(m);
+  return m;
+}
 // Every string from the scenario reaches Leaflet's tooltips and popups as HTML: escape it first.
 function esc(v) { return String(v).replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c])); }
 function byLayer(name) { return DATA.features.filter(f => f.properties.layer === name); }
 function gj(name, opts) { return L.geoJSON({ type: 'FeatureCollection', features: byLayer(name) }, opts); }
 layers['Countries'] = L.geoJSON(BASE, { style: { color: '#8a8a8a', weight: 0.8, fillColor: '#f4f1ea', fillOpacity: 1 },
   onEachFeature: (f, l) => l.bindTooltip(esc(f.properties.name || '')) }).addTo(map);
-// Country names at fixed points (the polygons' centres fall in odd places for long or split countries).
-const COUNTRY_LABELS = [['UKRAINE', 31.2, 49.3], ['RUSSIA', 39.5, 52.6], ['BELARUS', 28.0, 53.2], ['POLAND', 20.5, 51.8],
-  ['ROMANIA', 25.0, 45.9], ['MOLDOVA', 28.6, 47.2], ['Black Sea', 32.5, 43.6]];
-layers['Names'] = L.layerGroup(COUNTRY_LABELS.map(([n, lon, lat]) => L.tooltip({ permanent: true, direction: 'center',
-  className: 'country-label' }).setLatLng([lat, lon]).setContent(n))).addTo(map);
 layers['Occupied territory'] = gj('occupied', { style: { color: '#b3261e', weight: 0.5, fillColor: '#e57373', fillOpacity: 0.45 } }).addTo(map);
 layers['Standoff band'] = gj('standoff', { style: { color: '#f57c00', weight: 0.5, dashArray: '4 3', fillColor: '#ffb74d', fillOpacity: 0.25 } }).addTo(map);
 layers['Line of contact'] = gj('line_of_contact', { style: { color: '#7f0000', weight: 2.5 } }).addTo(map);
@@ -42,22 +52,29 @@ layers['Strike range rings'] = gj('fires_range', { style: { color: '#8e24aa', we
 layers['Entry nodes'] = gj('entry_node', { pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 6, weight: 2,
   color: '#00897b', fillColor: '#b2dfdb', fillOpacity: 0.9 }).bindTooltip(esc(f.properties.name) + ': ' +
   f.properties.throughput_personnel_per_day.toLocaleString() + ' personnel/day') }).addTo(map);
-layers['Threat axes'] = gj('axis', { style: { color: '#d50000', weight: 3, dashArray: '8 6' },
-  onEachFeature: (f, l) => l.bindTooltip(esc(String(f.properties.name).split(':')[0].split(' towards')[0]),
-    { permanent: true, direction: 'right', className: 'axis-label' }) }).addTo(map);
-// City names: the protected cities and the cities among the sites.
-layers['City names'] = L.layerGroup(byLayer('site').filter(f => f.properties.kind === 'city').map(f =>
-  L.tooltip({ permanent: true, direction: 'top', className: 'city-label', offset: [0, -4] })
-    .setLatLng([f.geometry.coordinates[1], f.geometry.coordinates[0]]).setContent(esc(f.properties.name)))).addTo(map);
+layers['Threat axes'] = L.featureGroup([gj('axis', { style: { color: '#d50000', weight: 3, dashArray: '8 6' } }),
+  L.layerGroup(byLayer('axis').map((f, i) => label(String(f.properties.name).split(':')[0].split(' towards')[0],
+    'axis-label', 0, i, { along: f.geometry.coordinates.map(([lon, lat]) => L.latLng(lat, lon)) })))]).addTo(map);
+// City names, the protected cities before the others; country and sea names last (they move for nothing).
+const PROTECTED = new Set(byLayer('protected').map(f => f.properties.site));
+layers['City names'] = L.layerGroup(byLayer('site').filter(f => f.properties.kind === 'city').map((f, i) =>
+  label(f.properties.name, 'city-label', PROTECTED.has(f.properties.site) ? 1 : 2, i,
+    { at: L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]), radius_px: 3.5 }))).addTo(map);
+// Country names at fixed points (the polygons' centres fall in odd places for long or split countries).
+const COUNTRY_LABELS = [['UKRAINE', 31.2, 49.3], ['RUSSIA', 39.5, 52.6], ['BELARUS', 28.0, 53.2], ['POLAND', 20.5, 51.8],
+  ['ROMANIA', 25.0, 45.9], ['MOLDOVA', 28.6, 47.2], ['Black Sea', 32.5, 43.6]];
+layers['Names'] = L.layerGroup(COUNTRY_LABELS.map(([n, lon, lat], i) => label(n, 'country-label', 3, i,
+  { at: L.latLng(lat, lon), centred: true }))).addTo(map);
 layers['Garrisons'] = gj('garrison', { pointToLayer: (f, ll) => {
   const p = f.properties;
   // The APP-6 symbol of the garrison's main unit type; nations and units are in the popup (labels on the map
   // overlapped where garrisons stand close together).
   const sym = SYMBOLS[SIDC[p.site]] || { svg: '<svg width="16" height="16"><rect width="16" height="16" fill="#80e0ff"/></svg>', x: 8, y: 8 };
   const icon = L.divIcon({ className: 'ms-icon', html: sym.svg, iconAnchor: [sym.x, sym.y] });
+  const size = (k) => Number((sym.svg.match(new RegExp('<svg[^>]*\\s' + k + '="([0-9.]+)"')) || [0, 16])[1]);
   const lines = p.placements.map(x => esc(nameOf('nation', x.nation)) + ': ' + esc(x.units) + ' × ' +
     esc(nameOf('capability', x.capability))).join('<br>');
-  return L.marker(ll, { icon }).bindPopup('<b>' + esc(p.name) + '</b><br>' + p.personnel.toLocaleString() +
+  return Object.assign(L.marker(ll, { icon }), { box_px: [sym.x, sym.y, size('width'), size('height')] }).bindPopup('<b>' + esc(p.name) + '</b><br>' + p.personnel.toLocaleString() +
     ' personnel, combat power ' + p.combat_power.toFixed(1) + ', ' + p.distance_to_line_km.toFixed(0) +
     ' km from the line<br>' + lines);
 } }).addTo(map);
@@ -81,6 +98,69 @@ legend.onAdd = () => { const d = L.DomUtil.create('details', 'legend');
   return d; };
 legend.addTo(map);
 map.fitBounds(layers['Line of contact'].getBounds().extend(layers['Garrisons'].getBounds()).pad(0.25));
+
+// Label placement (pixels of Leaflet's layer plane, which panning does not move). Candidate top-left corners of a
+// w × h box beside a point with a dot of radius r: above, right, left, below, the four corners; then the same eight
+// half a symbol's width further out (a city that holds a garrison).
+function around(p, w, h, r) {
+  return [r + 2, r + 14].flatMap(g => [[-w / 2, -g - h], [g, -h / 2], [-g - w, -h / 2], [-w / 2, g], [g, -g - h],
+    [-g - w, -g - h], [g, g], [-g - w, g]]).map(([dx, dy]) => [p.x + dx, p.y + dy]);
+}
+// A country's or sea's name: at its point, or nudged a line up or down or sideways.
+const NUDGES = [[0, 0], [0, -14], [0, 14], [-30, 0], [30, 0]];
+// Points at fractions of a line's drawn length from its start (a threat axis is labelled nearer the attacker's start than
+// its objective first, clear of the objective's name).
+function along(points, fractions) {
+  const pts = points.map(ll => map.latLngToLayerPoint(ll));
+  const legs = pts.slice(1).map((q, i) => q.distanceTo(pts[i]));
+  const total = legs.reduce((a, b) => a + b, 0);
+  return fractions.map(fr => {
+    let left = fr * total, i = 0;
+    while (i < legs.length - 1 && left > legs[i]) { left -= legs[i]; i += 1; }
+    const t = legs[i] > 0 ? Math.min(1, left / legs[i]) : 0;
+    return L.point(pts[i].x + t * (pts[i + 1].x - pts[i].x), pts[i].y + t * (pts[i + 1].y - pts[i].y));
+  });
+}
+const overlaps = (a, b) => a.l < b.r && b.l < a.r && a.t < b.b && b.t < a.b;
+function obstacles() {
+  const boxes = [];
+  const on = (name) => map.hasLayer(layers[name]);
+  if (on('Garrisons')) layers['Garrisons'].eachLayer(m => {
+    const p = map.latLngToLayerPoint(m.getLatLng()), [x, y, w, h] = m.box_px;
+    boxes.push({ l: p.x - x, t: p.y - y, r: p.x - x + w, b: p.y - y + h });
+  });
+  for (const name of ['Sites', 'Entry nodes']) if (on(name)) layers[name].eachLayer(m => {
+    const p = map.latLngToLayerPoint(m.getLatLng()), r = m.getRadius() + 1;
+    boxes.push({ l: p.x - r, t: p.y - r, r: p.x + r, b: p.y + r });
+  });
+  return boxes;
+}
+function placeLabels() {
+  const taken = obstacles();
+  const shown = LABELS.filter(m => map.hasLayer(m)).sort((a, b) => a.priority - b.priority || a.order - b.order);
+  for (const m of shown) {
+    const el = m.getElement();
+    el.style.display = '';
+    el.style.margin = '0';
+    const { width: w, height: h } = el.getBoundingClientRect();
+    const wh = m.where;
+    let spots;
+    if (wh.centred) { const p = map.latLngToLayerPoint(wh.at); spots = NUDGES.map(([dx, dy]) => [p.x - w / 2 + dx, p.y - h / 2 + dy]); }
+    else if (wh.at) spots = around(map.latLngToLayerPoint(wh.at), w, h, wh.radius_px);
+    else spots = along(wh.along, [0.3, 0.5, 0.15, 0.7, 0.85]).flatMap(p => around(p, w, h, 4));
+    // a pixel's gap kept around every label
+    const box = ([x, y]) => ({ l: Math.round(x) - 1, t: Math.round(y) - 1, r: Math.round(x) + w + 1, b: Math.round(y) + h + 1 });
+    const spot = spots.map(box).find(b => !taken.some(t => overlaps(t, b)));
+    m.placed = Boolean(spot);
+    if (!spot) { el.style.display = 'none'; continue; }
+    taken.push(spot);
+    const at = map.latLngToLayerPoint(m.getLatLng()).round();
+    el.style.marginLeft = `${spot.l + 1 - at.x}px`;
+    el.style.marginTop = `${spot.t + 1 - at.y}px`;
+  }
+}
+placeLabels();
+map.on('zoomend overlayadd overlayremove', placeLabels);
 window.addEventListener('beforeprint', () => map.invalidateSize());
 window.addEventListener('afterprint', () => map.invalidateSize());
 document.getElementById('map').dataset.ready = '1';

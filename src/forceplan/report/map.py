@@ -106,11 +106,12 @@ PAGE = """<!doctype html>
    #map {{ position: relative; top: auto; flex: 1; }} .legend {{ max-width: 170px; }} }}
  .legend i {{ display: inline-block; width: 12px; height: 12px; margin-right: 5px; vertical-align: middle; }}
  .ms-icon {{ background: none; border: none; }}
- .leaflet-tooltip.country-label {{ background: none; border: none; box-shadow: none; color: #6b6b6b;
+ .map-label {{ white-space: nowrap; line-height: 1.3; color: #222; border-radius: 3px; }}
+ .map-label.country-label {{ background: none; border: none; box-shadow: none; color: #6b6b6b;
    font: 600 12px sans-serif; letter-spacing: .12em; }}
- .leaflet-tooltip.city-label {{ background: rgba(255,255,255,.75); border: none; box-shadow: none; padding: 0 3px;
+ .map-label.city-label {{ background: rgba(255,255,255,.75); border: none; box-shadow: none; padding: 0 3px;
    font-size: 10px; }}
- .leaflet-tooltip.axis-label {{ background: #fff; border: 1px solid #d50000; color: #b71c1c; font-size: 10px;
+ .map-label.axis-label {{ background: #fff; border: 1px solid #d50000; color: #b71c1c; font-size: 10px;
    padding: 0 3px; }}
 </style></head>
 <body>

@@ -13,17 +13,27 @@ const R = clean(JSON.parse(document.getElementById('report-data').textContent));
 const cfg = { displaylogo: false, responsive: true, staticPlot: Boolean(window.forceplanPrinting) };
 // Titles sit at the top left, legends in one row under them (never over the plot or an axis title), and every
 // category axis shows every category (plotly would otherwise drop every other label when they crowd).
-const base = { margin: { l: 60, r: 20, t: 70, b: 50 }, font: { size: 11 },
+const base = { margin: { l: 60, r: 20, t: 70, b: 40 }, font: { size: 11 },
   title: { x: 0, xanchor: 'left', y: 0.98, yanchor: 'top', font: { size: 13 } },
   legend: { orientation: 'h', x: 0, xanchor: 'left', y: 1, yanchor: 'bottom' } };
 // Plotly's promises, one per chart (sustain.js adds its own): the page says it is ready to print when all are kept.
 const charts = window.drawing = window.drawing || [];
+// An axis title sits a few px from its tick labels (plotly's default puts it 25-30 px away, and lower still in a
+// chart that grows with its rows), the margin growing to fit it.
+function titled(axis) {
+  if (!axis || !axis.title) return axis;
+  return Object.assign({ automargin: true }, axis, { title: Object.assign({ standoff: 10 }, axis.title) });
+}
 function plot(id, data, layout) {
   const el = document.getElementById(id);
   if (!el) return;
   const merged = Object.assign({}, base, layout);
   merged.title = Object.assign({}, base.title, layout.title || {});
   merged.legend = Object.assign({}, base.legend, layout.legend || {});
+  // no legend row under the title (one trace, or legend off): the plot starts under the title
+  if (layout.showlegend === false || data.length < 2) merged.margin = Object.assign({}, base.margin, { t: 40 });
+  merged.xaxis = titled(layout.xaxis);
+  merged.yaxis = titled(layout.yaxis);
   charts.push(Plotly.newPlot(el, data, merged, cfg));
 }
 // A chart with one row per category grows with its rows (px per row), so every label is shown.
@@ -31,7 +41,9 @@ function grow(id, rows, perRow, extra) {
   const el = document.getElementById(id);
   if (el) el.style.height = `${Math.max(330, extra + perRow * rows)}px`;
 }
-const every = (cats) => ({ automargin: true, tickmode: 'array', tickvals: cats, ticktext: cats, autorange: 'reversed' });
+// (category names 4 px clear of the axis line: plotly sets them against it)
+const every = (cats) => ({ automargin: true, tickmode: 'array', tickvals: cats, ticktext: cats, autorange: 'reversed',
+  ticklabelstandoff: 4 });
 // Fill by capability: horizontal bars, so long capability names read whole.
 grow('chart-fill', R.fill.capability.length, 16, 110);
 plot('chart-fill', [

@@ -12,9 +12,15 @@
       fill: 'tonexty', fillcolor: 'rgba(183,28,28,0.18)' },
     { x: S.handover, y: S.handover_deployed, mode: 'markers', name: 'handover (reduced readiness)',
       marker: { symbol: 'triangle-down', size: 8, color: '#ef6c00' } },
-  ], { margin: { l: 60, r: 20, t: 40, b: 50 }, font: { size: 11 },
-       title: { text: 'Personnel deployed and required, month by month' },
-       xaxis: { title: { text: 'month after the ceasefire' }, dtick: 3 }, yaxis: { title: { text: 'personnel' }, rangemode: 'tozero' } },
+  // title at the top left and the legend in one row under it, as report.js draws its charts (the legend at the
+  // right took a fifth of the plot's width)
+  ], { margin: { l: 60, r: 20, t: 70, b: 40 }, font: { size: 11 },
+       title: { text: 'Personnel deployed and required, month by month', x: 0, xanchor: 'left', y: 0.98, yanchor: 'top',
+                font: { size: 13 } },
+       legend: { orientation: 'h', x: 0, xanchor: 'left', y: 1, yanchor: 'bottom', traceorder: 'normal' },
+       // axis titles a few px from their tick labels, as in report.js
+       xaxis: { title: { text: 'month after the ceasefire', standoff: 10 }, automargin: true, dtick: 3 },
+       yaxis: { title: { text: 'personnel', standoff: 10 }, automargin: true, rangemode: 'tozero' } },
      { displaylogo: false, responsive: true, staticPlot: Boolean(window.forceplanPrinting) })
     .then(() => { el.dataset.ready = '1'; });
   (window.drawing = window.drawing || []).push(drawn);
