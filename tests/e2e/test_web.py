@@ -112,7 +112,7 @@ def test_a_nation_offers_a_pledge_a_planner_verifies_it_another_nation_sees_noth
     login.fill("#username", "editor-gbr")
     login.fill("#password", "a wrong password!")
     login.click("button[type=submit]")
-    assert "wrong username or password" in login.locator(".error").inner_text()
+    assert "Wrong username or password." in login.locator(".error").inner_text()
     ARTIFACTS.mkdir(exist_ok=True)
     login.screenshot(path=str(ARTIFACTS / "web-sign-in-error.png"))
     login.close()

@@ -14,9 +14,11 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Query, Request, Response
 from fastapi import Path as FastApiPath
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from forceplan.monitoring.keeper import BatchRejected, LogKeeper, ProofError
 from forceplan.monitoring.log import LogError
@@ -231,8 +233,16 @@ def create_app(
             return problem_response(404, "Not found", str(exc))
         return problem_response(409, "Conflict", str(exc))
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404 and not _is_api(request):  # a mistyped address: a page, not {"detail": ...}
+            return web.page_error(request, store.NotFound(f"there is no page at {request.url.path}"))
+        return await http_exception_handler(request, exc)
+
     @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if not _is_api(request):  # a page's address with a malformed part (/plans/abc): no such page
+            return web.page_error(request, store.NotFound(f"there is no page at {request.url.path}"))
         errors = list(exc.errors())
         if any(tuple(e["loc"]) == ("body",) for e in errors):  # no body, or not a JSON object
             problems = [Problem("send a JSON object with the fields of this request", ("body",))]
@@ -544,6 +554,11 @@ REPORT_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
     "img-src data:; font-src data:; connect-src 'none'; frame-ancestors 'none'"
 }
+
+
+def _is_api(request: Request) -> bool:
+    """A request to the API (answered in JSON), not to a page (answered with a page)."""
+    return request.url.path.startswith("/api/") or request.url.path in ("/openapi.json", "/healthz")
 
 
 def _body_model(request: Request) -> type[BaseModel]:

@@ -585,5 +585,19 @@ def page_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, Redirect):
         return RedirectResponse(exc.url, status_code=303)
     assert isinstance(exc, store.RegistryError)
-    return _render("error.html", request, status=exc.status, title=exc.title, detail=exc.detail, who=None,
-                   problems=exc.problems)  # fmt: skip
+    who, csrf = _signed_in_or_none(request)
+    return _render("error.html", request, status=exc.status, title=exc.title, detail=exc.detail, who=who,
+                   csrf=csrf, problems=exc.problems)  # fmt: skip
+
+
+def _signed_in_or_none(request: Request) -> tuple[Actor | None, str]:
+    """Who is signed in, for an error page's header (its menu and Sign out), or nobody: an error page never fails
+    for want of a session."""
+    token, engine = request.cookies.get(COOKIE), getattr(request.app.state, "engine", None)
+    if not token or engine is None:
+        return None, ""
+    try:
+        who, _kind, csrf = auth.authenticate(engine, token)
+    except store.RegistryError:
+        return None, ""
+    return (None, "") if who.must_change_password else (who, csrf or "")
