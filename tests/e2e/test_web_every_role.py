@@ -19,6 +19,12 @@ SIZES = {"desktop": (1366, 900), "phone": (390, 844)}
 SNAKE = re.compile(r"\b[a-z]+_[a-z_]+\b")
 """A field key or an id as code writes it (``notice_to_move_days``, ``armd_bn``): never shown where a name belongs."""
 
+UNLABELLED = """[...document.querySelectorAll('input, select, textarea')]
+  .filter(e => !['hidden', 'submit', 'button'].includes(e.type))
+  .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby'))
+  .map(e => e.id || e.name)"""
+"""The form fields with no label (a ``<label for>``, a wrapping label, ``aria-label`` or ``aria-labelledby``)."""
+
 # Each role's pages: (path, name, the page's heading or None where the page is refused).
 PAGES: dict[str, list[tuple[str, str, str | None]]] = {
     "editor-gbr": [
@@ -67,6 +73,8 @@ def _look(page: Any, width: int, where: str) -> None:
     assert wide <= width + 1, f"{where} scrolls sideways at {width} px ({wide} px wide)"
     shown = SNAKE.findall(page.inner_text("body"))
     assert shown == [], f"{where} shows code words where names belong: {sorted(set(shown))}"
+    unlabelled = page.evaluate(UNLABELLED)
+    assert unlabelled == [], f"{where}: form fields a screen reader cannot name: {unlabelled}"
 
 
 @pytest.mark.usefixtures("published")

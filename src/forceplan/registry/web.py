@@ -66,6 +66,7 @@ def _num(v: Any) -> Any:
 
 
 _env.filters["num"] = _num
+_env.filters["role_name"] = wording.role_name
 
 
 class Redirect(Exception):

@@ -238,3 +238,12 @@ def form_message(message: str) -> str:
         label = nested.get(key) or FIELD_LABELS[key]
         message = re.sub(rf"\b{re.escape(key)}\b", f"“{label.lower()}”", message)
     return message
+
+
+ROLE_NAMES = {"editor": "nation editor", "planner": "coalition planner", "observer": "observer", "admin": "admin"}
+"""A role as people say it (the accounts' ``role`` is a key)."""
+
+
+def role_name(role: str | None) -> str:
+    """``role`` in words: "nation editor", "coalition planner"; the system's own entries ("admin") as they are."""
+    return ROLE_NAMES.get(role or "", role or "")
