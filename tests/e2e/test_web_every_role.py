@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.test_web import User, browser, server  # noqa: F401  (fixtures)
+from tests.e2e.test_web import SAVE, User, browser, server  # noqa: F401  (fixtures)
 from tests.e2e.test_web_pages import published  # noqa: F401  (fixture: one published plan run, run 1)
 
 pytestmark = pytest.mark.e2e
@@ -137,3 +137,22 @@ def test_the_sign_in_page_fits_and_says_a_wrong_password(browser: Any, server: s
         assert page.locator("h1").inner_text() == "Not found"
         assert "There is no page at /no/such/page." in page.locator(".error").inner_text()
         page.close()
+
+
+def test_a_pledge_form_with_an_error_fits_and_names_its_fields(browser: Any, server: str) -> None:  # noqa: F811
+    for size, (w, h) in SIZES.items():
+        gbr = User(browser, server, "editor-gbr", width=w, height=h)
+        page = gbr.go("/nation/pledges/new")
+        page.wait_for_selector("#picker[data-ready='1']")
+        page.fill("#quantity", "0")
+        page.fill("#personnel_per_unit", "550")
+        page.click(SAVE)
+        assert page.locator("#quantity-err").inner_text() == "must be more than 0"
+        _look(page, w, f"the pledge form with an error on a {size}")
+        gbr.shot(f"role-{size}-editor-gbr-pledge-error")
+        # The keyboard's place is always visible: the focused field has an outline.
+        page.focus("#quantity")
+        page.keyboard.press("Tab")
+        outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+        assert outline not in ("", "none"), f"the focused field shows no outline on a {size}"
+        gbr.clean()
