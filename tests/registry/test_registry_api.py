@@ -3,6 +3,7 @@ lifecycle, the audit trail, no lost update, the loader's wording in errors, the 
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
@@ -261,3 +262,19 @@ def test_restating_the_current_values_changes_nothing_of_substance(api: Any) -> 
     assert r.status_code == 200 and r.json()["status"] == "verified" and r.json()["caveats"] == p["caveats"]
     r = gbr.patch(url, json={"quantity": p["quantity"] + 1}, headers={"If-Match": _etag(gbr.get(url))})
     assert r.json()["status"] == "offered"  # a real change still needs verifying again
+
+
+def test_an_observer_reads_the_coalitions_totals_and_nothing_built_from_pledges(api: Any, client: Any) -> None:
+    """The roles table (docs/registry.md): an observer reads ``/api/fill`` (totals per capability and status, no
+    pledge or nation named), not the pledges, the live match's figures, the outlook or the downloads."""
+    observer = api("observer")
+    fill = observer.get("/api/fill")
+    assert fill.status_code == 200 and fill.json()["personnel_offered"] > 0
+    assert not [k for k in fill.text.split('"') if re.fullmatch(r"[A-Z]{3}-\d+", k)], "a pledge id in the totals"
+    for path in ("/api/pledges", "/api/burden", "/api/outlook"):
+        assert observer.get(path).status_code == 403, path
+    client.cookies.clear()
+    r = client.post("/login", data={"username": "observer", "password": PASSWORD, "next": "/plans"})
+    assert r.status_code in (200, 303)
+    for table in ("pledges", "fill", "shortfalls", "audit"):
+        assert client.get(f"/export/{table}.csv").status_code == 403, table
