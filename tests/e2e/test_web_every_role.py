@@ -156,3 +156,19 @@ def test_a_pledge_form_with_an_error_fits_and_names_its_fields(browser: Any, ser
         outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
         assert outline not in ("", "none"), f"the focused field shows no outline on a {size}"
         gbr.clean()
+
+
+def test_the_fill_table_keeps_the_capability_in_view_on_a_phone(browser: Any, server: str) -> None:  # noqa: F811
+    planner = User(browser, server, "planner", width=390, height=844)
+    page = planner.go("/dashboard")
+    page.locator("#fill").scroll_into_view_if_needed()
+    box = page.locator("#fill").locator("xpath=..")
+    box.evaluate("b => { b.scrollLeft = b.scrollWidth; }")  # swiped all the way to "deployed"
+    name = page.locator("#fill tbody tr").first.locator("td").first.bounding_box()
+    assert name["x"] >= 0 and name["x"] + name["width"] <= 390, "the capability scrolled off the screen"
+    assert page.locator("#fill tbody tr").first.locator("td").last.bounding_box()["x"] < 390, "the last column unseen"
+    assert "Swipe the table sideways" in page.inner_text("main")
+    from tests.e2e.browser import ARTIFACTS
+
+    box.screenshot(path=str(ARTIFACTS / "web-role-phone-planner-fill-swiped.png"))
+    planner.clean()
