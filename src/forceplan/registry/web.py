@@ -592,13 +592,8 @@ def page_error(request: Request, exc: Exception) -> Response:
 
 
 def _signed_in_or_none(request: Request) -> tuple[Actor | None, str]:
-    """Who is signed in, for an error page's header (its menu and Sign out), or nobody: an error page never fails
-    for want of a session."""
-    token, engine = request.cookies.get(COOKIE), getattr(request.app.state, "engine", None)
-    if not token or engine is None:
-        return None, ""
+    """Who is signed in, for an error page's header (its menu and Sign out), or nobody."""
     try:
-        who, _kind, csrf = auth.authenticate(engine, token)
-    except store.RegistryError:
+        return _session(request, request.app.state.engine)
+    except (Redirect, store.RegistryError):
         return None, ""
-    return (None, "") if who.must_change_password else (who, csrf or "")
