@@ -172,3 +172,19 @@ def test_the_fill_table_keeps_the_capability_in_view_on_a_phone(browser: Any, se
 
     box.screenshot(path=str(ARTIFACTS / "web-role-phone-planner-fill-swiped.png"))
     planner.clean()
+
+
+def test_the_audit_is_filtered_by_a_nations_name(browser: Any, server: str) -> None:  # noqa: F811
+    planner = User(browser, server, "planner", width=390, height=844)
+    page = planner.go("/audit")
+    page.select_option("#nation", label="United Kingdom")
+    page.click("form.stack button[type=submit]")
+    page.wait_for_url(re.compile(r"nation=GBR"))
+    nations = page.locator('#audit td[data-label="nation"]').all_inner_texts()
+    assert nations and set(nations) == {"United Kingdom"}
+    assert page.locator("#nation option:checked").inner_text() == "United Kingdom"
+    page.fill("#record", "NO-SUCH-RECORD")
+    page.click("form.stack button[type=submit]")
+    assert "No audit entries match this filter" in page.locator("#audit").inner_text()
+    _look(page, 390, "the audit with a filter that matches nothing")
+    planner.clean()
