@@ -82,21 +82,48 @@ layers['Garrisons'] = gj('garrison', { pointToLayer: (f, ll) => {
 const narrow = window.innerWidth < 700;
 if (!printing) L.control.layers(null, layers, { collapsed: narrow }).addTo(map);
 L.control.scale({ imperial: false, maxWidth: 160 }).addTo(map);
-// Bottom left, kept narrow: it lies over Romania and the Carpathians, away from the garrisons and the front.
-const legend = L.control({ position: 'bottomleft' });
-legend.onAdd = () => { const d = L.DomUtil.create('details', 'legend');
-  d.open = !narrow;
-  L.DomEvent.disableClickPropagation(d);
-  d.innerHTML = '<summary>Legend</summary><i style="background:#e57373"></i>occupied territory<br><i style="background:#7f0000"></i>line of contact' +
-   '<br><i style="background:#ffb74d"></i>standoff band<br><i style="border:2px solid #2e7d32"></i>protected, covered' +
-   '<br><i style="border:2px dashed #c62828"></i>protected, not covered<br><i style="background:#d50000"></i>threat axis' +
-   '<br><i style="border:2px solid #00897b"></i>entry node (throughput)' +
-   '<br><i style="border:1px dashed #1e88e5"></i>air combat radius<br><i style="border:1px dashed #8e24aa"></i>strike range' +
-   '<br><b>sites</b>:<br>' + Object.entries(kindColour).map(([k, c]) =>
-     '<i style="background:' + c + ';border-radius:50%"></i>' + esc(nameOf('site_kind', k))).join(' ') +
-   '<br><b>garrisons</b>: APP-6 symbol of their main unit type (friendly, blue frame); click for nations and units';
-  return d; };
-legend.addTo(map);
+// The legend lists what the map draws: each entry with the layer that draws it, the site kinds that occur.
+const KEY = [['Occupied territory', '<i style="background:#e57373"></i>occupied territory'],
+  ['Line of contact', '<i style="background:#7f0000"></i>line of contact'],
+  ['Standoff band', '<i style="background:#ffb74d"></i>standoff band'],
+  ['Protection radii', '<i style="border:2px solid #2e7d32"></i>protected, covered', f => f.properties.covered],
+  ['Protection radii', '<i style="border:2px dashed #c62828"></i>protected, not covered', f => !f.properties.covered],
+  ['Threat axes', '<i style="background:#d50000"></i>threat axis'],
+  ['Entry nodes', '<i style="border:2px solid #00897b"></i>entry node (throughput)'],
+  ['Air combat radii', '<i style="border:1px dashed #1e88e5"></i>air combat radius'],
+  ['Strike range rings', '<i style="border:1px dashed #8e24aa"></i>strike range']];
+function keyHtml() {
+  const drawn = (name, has) => map.hasLayer(layers[name]) && layers[name].getLayers().length > 0 &&
+    (!has || (layers[name].toGeoJSON().features || []).some(has));
+  const kinds = new Set(byLayer('site').map(f => f.properties.kind));
+  const rows = KEY.filter(([name, , has]) => drawn(name, has)).map(([, html]) => '<div>' + html + '</div>');
+  if (map.hasLayer(layers['Sites'])) rows.push('<div><b>sites</b>: ' + Object.entries(kindColour).filter(([k]) => kinds.has(k))
+    .map(([k, c]) => '<span class="kind"><i style="background:' + c + ';border-radius:50%"></i>' + esc(nameOf('site_kind', k)) + '</span>')
+    .join(' ') + '</div>');
+  if (map.hasLayer(layers['Garrisons'])) rows.push('<div><b>garrisons</b>: APP-6 symbol of their main unit type (friendly, blue frame)' +
+    (printing ? '' : '; click for nations and units') + '</div>');
+  return rows.join('');
+}
+// On screen: bottom left, kept narrow (it lies over Romania and the Carpathians, away from the garrisons and the
+// front), folded into a button on a phone. Printed: under the map in four columns, covering nothing.
+let legendBody = null;
+if (printing) {
+  legendBody = document.createElement('div');
+  legendBody.className = 'legend printed-legend';
+  document.getElementById('map').after(legendBody);
+} else {
+  const legend = L.control({ position: 'bottomleft' });
+  legend.onAdd = () => { const d = L.DomUtil.create('details', 'legend');
+    d.open = !narrow;
+    L.DomEvent.disableClickPropagation(d);
+    d.innerHTML = '<summary>Legend</summary><div class="legend-body"></div>';
+    legendBody = d.querySelector('.legend-body');
+    return d; };
+  legend.addTo(map);
+}
+function drawKey() { legendBody.innerHTML = keyHtml(); }
+drawKey();
+map.on('overlayadd overlayremove', drawKey);
 map.fitBounds(layers['Line of contact'].getBounds().extend(layers['Garrisons'].getBounds()).pad(0.25));
 
 // Label placement (pixels of Leaflet's layer plane, which panning does not move). Candidate top-left corners of a
