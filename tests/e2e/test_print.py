@@ -291,11 +291,23 @@ CATEGORY_NAMES_JS = """() => [...document.querySelectorAll('.chart')].filter((c)
 def test_category_names_are_whole_on_a_phone_and_unchanged_elsewhere(printed: Path, width: int) -> None:
     """On a phone (390 px) no category name runs past its chart's left edge (the response timeline's names ran 177 px
     past it) and the plot keeps at least 40 % of the chart's width (it was 64 px of 326): long names are wrapped onto
-    lines. On a laptop every name is drawn whole on one line, as in print."""
+    lines; no title or legend entry runs past the chart's edges either. On a laptop every name is drawn whole on one
+    line, as in print."""
     with open_page(printed, "report.html", width=width, height=844) as (page, report):
         page.wait_for_function("document.body.dataset.printReady === '1'", timeout=60_000)
         charts = page.evaluate(CATEGORY_NAMES_JS)
+        titles = page.evaluate(
+            """() => [...document.querySelectorAll('.chart')].flatMap((c) => {
+              const box = c.getBoundingClientRect();
+              return [...c.querySelectorAll('.gtitle, .g-xtitle text, .legendtext')].map((t) => {
+                const r = t.getBoundingClientRect();
+                return [c.id, t.textContent, r.left - box.left, box.right - r.right, r.top - box.top]; }); })"""
+        )
     assert report.page_errors == []
+    cut_titles = [t for t in titles if min(t[2:]) < -0.5]
+    assert not cut_titles, (
+        f"titles or legend entries past their chart's edge (chart, text, px inside l, r, t): {cut_titles}"
+    )
     assert {"chart-fill", "chart-phases", "chart-gantt", "chart-probability", "chart-tornado-0"} <= {
         c["id"] for c in charts
     }

@@ -35,24 +35,28 @@ function plot(id, data, layout) {
   if (layout.showlegend === false || data.length < 2) merged.margin = Object.assign({}, base.margin, { t: 40 });
   merged.xaxis = titled(layout.xaxis);
   merged.yaxis = titled(layout.yaxis);
+  if (phone) wrapTitles(el, merged);
   const drawn = Plotly.newPlot(el, data, merged, cfg);
   charts.push(phone ? drawn.then(() => roomForLegend(el, merged.margin.t)) : drawn);
 }
 // On a phone (a screen under 700 px wide; never in print) a long category name would leave the plot a sliver and
 // plotly would cut the name at the chart's left edge: there each name is wrapped onto lines of at most 40 % of the
-// chart's width (at most five lines, the rest elided: the hover keeps the whole name) and its row grows with its lines.
-// On a wider screen and in print every name is drawn on one line as before.
+// chart's width (at most three lines, the rest elided: the hover keeps the whole name) and every row grows with the
+// longest name's lines; a chart's title and its x-axis title wrap too (plotly cut them at the right edge). On a wider
+// screen and in print every name and title is drawn on one line as before.
 const phone = !window.forceplanPrinting && window.matchMedia('screen and (max-width: 700px)').matches;
 const LINE_PX = 15, MAX_LINES = 3;
 const pen = document.createElement('canvas').getContext('2d');
-pen.font = '11px "Open Sans", verdana, arial, sans-serif'; // plotly's tick font at the report's size
 const plain = (s) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-const wide = (s) => pen.measureText(plain(s)).width;
-function wrapped(name, maxPx) {
+function wide(s, px = 11) {
+  pen.font = `${px}px "Open Sans", verdana, arial, sans-serif`;
+  return pen.measureText(plain(s)).width;
+}
+function wrapped(name, maxPx, px = 11) {
   const lines = [];
   for (const word of String(name).split(' ')) {
     const last = lines.length ? lines[lines.length - 1] : null;
-    if (last !== null && wide(last + ' ' + word) <= maxPx) lines[lines.length - 1] = last + ' ' + word;
+    if (last !== null && wide(last + ' ' + word, px) <= maxPx) lines[lines.length - 1] = last + ' ' + word;
     else lines.push(word);
   }
   if (lines.length > MAX_LINES) { lines.length = MAX_LINES; lines[MAX_LINES - 1] += ' …'; }
@@ -77,6 +81,22 @@ function names(id, cats) {
   const maxPx = 0.4 * el.clientWidth;
   const split = cats.map(c => fitted(c, maxPx));
   return { text: split.map(l => l.join('<br>')), lines: split.map(l => l.length) };
+}
+// On a phone: the chart's title wrapped to the chart's width (13 px font), the top margin growing by its extra lines;
+// the x-axis title to half the chart's width (the plot's width at least), the margin growing to fit it (automargin).
+function wrapTitles(el, layout) {
+  const title = layout.title.text;
+  if (title) {
+    const lines = wrapped(title, el.clientWidth - 10, 13);
+    // (plotly anchors a title of several lines about 4 px too high: 12 px under the top instead of 8)
+    layout.title = Object.assign({}, layout.title, { text: lines.join('<br>') },
+      lines.length > 1 ? { y: 1, yref: 'container', pad: { t: 12 } } : {});
+    layout.margin.t += 17 * (lines.length - 1) + (lines.length > 1 ? 4 : 0);
+  }
+  const x = layout.xaxis;
+  if (x && x.title && x.title.text) {
+    x.title = Object.assign({}, x.title, { text: wrapped(x.title.text, 0.5 * el.clientWidth).join('<br>') });
+  }
 }
 // On a phone a legend wraps onto several rows and would climb over the title: the chart grows by the rows beyond
 // the first, which the top margin holds.
