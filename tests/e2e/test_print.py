@@ -371,3 +371,33 @@ def test_the_printed_map_legend_lies_under_the_map_and_lists_what_is_drawn(print
     pages = subprocess.run(["pdftotext", str(printed / "report.pdf"), "-"], capture_output=True, text=True).stdout
     laydown = next(p for p in pages.split("\f") if "The laydown" in p)
     assert "occupied territory" in laydown and "APP-6 symbol" in laydown, "the legend prints on the map's page"
+
+
+def test_the_map_on_a_phone_shows_its_names_whole_and_its_buttons_uncovered(printed: Path) -> None:
+    """At 390 px: every shown map name lies inside the map (the Dnipro axis's name ran past its right edge); the
+    legend's button is not under the attribution, which wraps across the map's foot; the layer list's button says
+    "Layers" and the page asks for nothing but itself (Leaflet's icon was a missing image file)."""
+    with open_page(printed, "report.html", width=390, height=844) as (page, report):
+        page.wait_for_function("document.body.dataset.printReady === '1'", timeout=60_000)
+        page.locator("#map").scroll_into_view_if_needed()
+        labels = page.evaluate(MAP_LABELS_JS)
+        seen = page.evaluate(
+            """() => { const m = document.getElementById('map').getBoundingClientRect();
+              const on = (sel) => { const el = document.querySelector(sel), r = el.getBoundingClientRect();
+                const hit = document.elementFromPoint((r.left + r.right) / 2, (r.top + r.bottom) / 2);
+                return el === hit || el.contains(hit); };
+              return {map: {l: m.left, t: m.top, r: m.right, b: m.bottom},
+                      legend: on('#laydown details.legend summary'),
+                      layers: on('.leaflet-control-layers-toggle'),
+                      layersText: getComputedStyle(document.querySelector('.leaflet-control-layers-toggle'), '::after')
+                        .content}; }"""
+        )
+    m = seen["map"]
+    shown = [x for x in labels["labels"] if x["shown"]]
+    assert len(shown) > 5
+    out = [x["text"] for x in shown if x["l"] < m["l"] or x["r"] > m["r"] or x["t"] < m["t"] or x["b"] > m["b"]]
+    assert not out, f"map names past the map's edge: {out}"
+    assert seen["legend"] and seen["layers"], seen
+    assert seen["layersText"] == '"Layers"'
+    assert [u for u in report.requests if not u.endswith("/report.html")] == []
+    assert report.console_errors == []
