@@ -28,6 +28,3 @@ CASE_FORMS = (
     "share <percent>%",
 )
 """What a ``--case`` may say (parsed by ``forceplan.forcegen.cases.parse_case``)."""
-EXPLORE_THRESHOLD = 0.5
-"""``forceplan explore``: a posture deters in a future when the worst threat's P(reaching its objective) is at most
-this — the attacker is no more likely to succeed than to fail on any axis."""

@@ -275,3 +275,129 @@ def test_charts_fit_their_boxes_on_screen(printed: Path, width: int, height: int
     wrong = [(cid, box, drawn) for cid, box, drawn in widths if drawn is None or not box - 2 <= drawn <= box + 0.5]
     assert not wrong, f"charts not filling their boxes (id, box px, drawn px): {wrong}"
     assert page_width <= width, f"the page is {page_width} px wide in a {width} px window"
+
+
+#: Each chart with a category axis: its box, its plot area, its category names' boxes (px), and the names it draws
+#: against the categories it has.
+CATEGORY_NAMES_JS = """() => [...document.querySelectorAll('.chart')].filter((c) => c.layout && c.layout.yaxis
+    && Array.isArray(c.layout.yaxis.tickvals) && typeof c.layout.yaxis.tickvals[0] === 'string').map((c) => {
+  const box = (el) => { const r = el.getBoundingClientRect(); return {l: r.left, r: r.right, w: r.width}; };
+  return {id: c.id, chart: box(c), plot: box(c.querySelector('.nsewdrag')),
+          names: [...c.querySelectorAll('.ytick text')].map((t) => ({text: t.textContent, ...box(t)})),
+          cats: c.layout.yaxis.tickvals, drawn: c.layout.yaxis.ticktext}; })"""
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_category_names_are_whole_on_a_phone_and_unchanged_elsewhere(printed: Path, width: int) -> None:
+    """On a phone (390 px) no category name runs past its chart's left edge (the response timeline's names ran 177 px
+    past it) and the plot keeps at least 40 % of the chart's width (it was 64 px of 326): long names are wrapped onto
+    lines; no title or legend entry runs past the chart's edges either. On a laptop every name is drawn whole on one
+    line, as in print."""
+    with open_page(printed, "report.html", width=width, height=844) as (page, report):
+        page.wait_for_function("document.body.dataset.printReady === '1'", timeout=60_000)
+        charts = page.evaluate(CATEGORY_NAMES_JS)
+        titles = page.evaluate(
+            """() => [...document.querySelectorAll('.chart')].flatMap((c) => {
+              const box = c.getBoundingClientRect();
+              return [...c.querySelectorAll('.gtitle, .g-xtitle text, .legendtext')].map((t) => {
+                const r = t.getBoundingClientRect();
+                return [c.id, t.textContent, r.left - box.left, box.right - r.right, r.top - box.top]; }); })"""
+        )
+    assert report.page_errors == []
+    cut_titles = [t for t in titles if min(t[2:]) < -0.5]
+    assert not cut_titles, (
+        f"titles or legend entries past their chart's edge (chart, text, px inside l, r, t): {cut_titles}"
+    )
+    assert {"chart-fill", "chart-phases", "chart-gantt", "chart-probability", "chart-tornado-0"} <= {
+        c["id"] for c in charts
+    }
+    cut = [
+        (c["id"], n["text"], round(c["chart"]["l"] - n["l"]))
+        for c in charts
+        for n in c["names"]
+        if n["l"] < c["chart"]["l"] - 0.5 or n["r"] > c["chart"]["r"] + 0.5
+    ]
+    assert not cut, f"category names past their chart's edge (chart, name, px past): {cut}"
+    squeezed = [(c["id"], round(c["plot"]["w"])) for c in charts if c["plot"]["w"] < 0.4 * c["chart"]["w"]]
+    assert not squeezed, f"plots squeezed by their names (chart, plot px): {squeezed}"
+    for c in charts:
+        assert len(c["names"]) == len(c["cats"]), c["id"]
+        if width >= 700:
+            assert c["drawn"] == c["cats"], f"{c['id']}: names changed on a wide screen"
+        else:
+            # what is drawn is the name, wrapped (a long first part of "threat · option" shortened with "…")
+            for cat, drawn in zip(c["cats"], c["drawn"], strict=True):
+                words = drawn.replace("<br>", " ").replace("…", "").split()
+                assert words and all(w in cat for w in words), (c["id"], cat, drawn)
+    wrapped = sum("<br>" in d for c in charts for d in c["drawn"])
+    assert (wrapped > 10) == (width < 700)
+
+
+def test_the_printed_map_legend_lies_under_the_map_and_lists_what_is_drawn(printed: Path) -> None:
+    """Printed, the legend is under the map (it covered western Moldova and Romania), on the map's page, and lists
+    every symbol the map draws and none it does not (the air and strike rings are not drawn by default)."""
+    from playwright.sync_api import sync_playwright
+
+    from forceplan.cli.pdf import ARGS, PRINTING_JS, READY_JS
+    from tests.e2e.browser import CHROMIUM
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1054, "height": 1400})
+            page.add_init_script(PRINTING_JS)
+            page.goto((printed / "report.html").resolve().as_uri(), wait_until="load")
+            page.wait_for_function(READY_JS, timeout=60_000)
+            page.emulate_media(media="print")
+            seen = page.evaluate(
+                """() => { const box = (el) => el.getBoundingClientRect();
+                  const m = box(document.getElementById('map'));
+                  const legends = [...document.querySelectorAll('#laydown .legend')];
+                  const kinds = new Set(layers['Sites'].toGeoJSON().features.map(f => f.properties.kind));
+                  return {n: legends.length, inMap: legends.some(l => document.getElementById('map').contains(l)),
+                          mapBottom: m.bottom, top: box(legends[0]).top, text: legends[0].innerText,
+                          kinds: [...kinds].map(k => nameOf('site_kind', k)),
+                          drawn: Object.keys(layers).filter(k => map.hasLayer(layers[k]))}; }"""
+            )
+        finally:
+            browser.close()
+    assert seen["n"] == 1 and not seen["inMap"] and seen["top"] >= seen["mapBottom"], seen
+    text = seen["text"]
+    for entry in ("occupied territory", "line of contact", "standoff band", "threat axis", "entry node", "garrisons"):
+        assert entry in text, entry
+    assert "air combat radius" not in text and "strike range" not in text, "rings the printed map does not draw"
+    assert "Air combat radii" not in seen["drawn"]
+    assert seen["kinds"] and all(k in text for k in seen["kinds"]), seen["kinds"]
+    pages = subprocess.run(["pdftotext", str(printed / "report.pdf"), "-"], capture_output=True, text=True).stdout
+    laydown = next(p for p in pages.split("\f") if "The laydown" in p)
+    assert "occupied territory" in laydown and "APP-6 symbol" in laydown, "the legend prints on the map's page"
+
+
+def test_the_map_on_a_phone_shows_its_names_whole_and_its_buttons_uncovered(printed: Path) -> None:
+    """At 390 px: every shown map name lies inside the map (the Dnipro axis's name ran past its right edge); the
+    legend's button is not under the attribution, which wraps across the map's foot; the layer list's button says
+    "Layers" and the page asks for nothing but itself (Leaflet's icon was a missing image file)."""
+    with open_page(printed, "report.html", width=390, height=844) as (page, report):
+        page.wait_for_function("document.body.dataset.printReady === '1'", timeout=60_000)
+        page.locator("#map").scroll_into_view_if_needed()
+        labels = page.evaluate(MAP_LABELS_JS)
+        seen = page.evaluate(
+            """() => { const m = document.getElementById('map').getBoundingClientRect();
+              const on = (sel) => { const el = document.querySelector(sel), r = el.getBoundingClientRect();
+                const hit = document.elementFromPoint((r.left + r.right) / 2, (r.top + r.bottom) / 2);
+                return el === hit || el.contains(hit); };
+              return {map: {l: m.left, t: m.top, r: m.right, b: m.bottom},
+                      legend: on('#laydown details.legend summary'),
+                      layers: on('.leaflet-control-layers-toggle'),
+                      layersText: getComputedStyle(document.querySelector('.leaflet-control-layers-toggle'), '::after')
+                        .content}; }"""
+        )
+    m = seen["map"]
+    shown = [x for x in labels["labels"] if x["shown"]]
+    assert len(shown) > 5
+    out = [x["text"] for x in shown if x["l"] < m["l"] or x["r"] > m["r"] or x["t"] < m["t"] or x["b"] > m["b"]]
+    assert not out, f"map names past the map's edge: {out}"
+    assert seen["legend"] and seen["layers"], seen
+    assert seen["layersText"] == '"Layers"'
+    assert [u for u in report.requests if not u.endswith("/report.html")] == []
+    assert report.console_errors == []

@@ -35,6 +35,10 @@ def test_a_small_exploration_writes_its_table_summary_and_report(one_worker: Pat
     doc = json.loads((one_worker / "summary.json").read_text())
     assert {r["policy"] for r in doc["robustness"]} == {"reassurance, cap 30,000", "forward, cap 30,000"}
     assert doc["meta"]["experiments"] == 4 and doc["failures"] == []
+    # "Deters" is judged against the scenario's deterrence threshold, the plan's line (it was 0.5 before).
+    from forceplan.scenario import load_scenario
+
+    assert doc["threshold"] == load_scenario("ukraine-2025").deterrence_threshold == 0.25
     assert "which force deters" in (one_worker / "explore.html").read_text()
 
 

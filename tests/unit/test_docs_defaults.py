@@ -19,7 +19,7 @@ def _n(x: float) -> str:
 def quoted() -> list[str]:
     import inspect
 
-    from forceplan.defaults import ASSESS_TRIALS, EXPLORE_THRESHOLD, INNER_TRIALS, MIN_INPUT_DRAWS, RESPONSE_TRIALS
+    from forceplan.defaults import ASSESS_TRIALS, INNER_TRIALS, MIN_INPUT_DRAWS, RESPONSE_TRIALS
     from forceplan.engagement.air import CREW_RATIO, FORTIFIED_AFTER_H, PREPARED_AFTER_H
     from forceplan.engagement.engine import MAX_BATTLES
     from forceplan.explore.analysis import NARROWS_BELOW
@@ -51,7 +51,7 @@ def quoted() -> list[str]:
         f"position ≥ {_n(FORTIFIED_AFTER_H)} h fortified, ≥ {_n(PREPARED_AFTER_H)} h prepared",
         f"max(0.01, 1 − t_ea ÷ {_n(HORIZON_H)} h)",
         f"`deterrence_threshold` in the scenario, default {DETERRENCE_THRESHOLD}",
-        f"(`--threshold`, default {EXPLORE_THRESHOLD}",
+        "(`--threshold`, default the\n  scenario's `deterrence_threshold`",
         f"more than {_n(100 * NARROWS_BELOW)} % of the range narrows nothing",
         f"≤ {_n(ASK_NOTICE_DAYS)} days' notice",
         f"the design's first {ASK_FUTURES} futures",

@@ -11,7 +11,6 @@ import typer
 
 from forceplan.cli.common import InterruptedKept, console, err_console, fail, load_or_exit, progress_bar, write_atomic
 from forceplan.cli.options import ScenarioArg, Seed
-from forceplan.defaults import EXPLORE_THRESHOLD
 
 OUTPUTS = frozenset({"experiments.parquet", "summary.json", "explore.html", "explore.pdf"})
 SOBOL_MIN_N = 8
@@ -61,8 +60,14 @@ def explore(
         ),
     ] = None,
     threshold: Annotated[
-        float, typer.Option(min=0.0, max=1.0, help="A posture deters in a future when the worst threat's P ≤ this")
-    ] = EXPLORE_THRESHOLD,
+        float | None,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="A posture deters in a future when the worst threat's P ≤ this; default the scenario's "
+            "deterrence threshold (the line the plan's verdicts use)",
+        ),
+    ] = None,
     ask: Annotated[
         int, typer.Option("--ask", min=0, max=100, help="Rank the next K capability requests to nations")
     ] = 0,
@@ -106,6 +111,7 @@ def explore(
             "for example --n 16 (each base sample is D + 2 futures)",
         )
     sc = load_or_exit(scenario)
+    threshold = sc.deterrence_threshold if threshold is None else threshold
     choices = default_policies(sc)
     for text in lever or []:
         try:

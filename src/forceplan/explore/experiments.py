@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 
-from forceplan.defaults import EXPLORE_THRESHOLD
 from forceplan.engagement.outcome import default_outcome_model
 from forceplan.explore.analysis import prim_box, rank_asks, robustness, sobol_indices
 from forceplan.explore.model import ASK_NOTICE_DAYS, evaluate
@@ -19,7 +18,6 @@ from forceplan.explore.space import FAILURE_DRAW, Uncertainty, policies, sample,
 from forceplan.scenario import Scenario
 from forceplan.stagecache import StageCache
 
-DEFAULT_THRESHOLD = EXPLORE_THRESHOLD
 ASK_FUTURES = 8
 """Futures (the first of the design) over which each capability request is evaluated."""
 

@@ -17,9 +17,9 @@ map.attributionControl.addAttribution('Borders: Natural Earth. Occupied territor
 const layers = {};
 // Map labels (threat axes, cities, countries) are placed here, not by Leaflet, so that none overlaps another, a
 // garrison symbol or a site's dot: each label, in order of priority (threat axes, protected cities, other cities,
-// country and sea names), takes the first of its candidate positions around its point that is free; a label that
-// fits nowhere is hidden at this zoom and placed again at every zoom (zooming in makes room). Deterministic: the same
-// view gives the same labels.
+// country and sea names), takes the first of its candidate positions around its point that is free and inside the
+// map's visible box; a label that fits nowhere is hidden at this view and placed again at every zoom and pan (zooming
+// in makes room). Deterministic: the same view gives the same labels.
 // Labels are markers in a pane of their own, above the symbols.
 map.createPane('labels').style.zIndex = 640;
 const LABELS = [];
@@ -81,22 +81,53 @@ layers['Garrisons'] = gj('garrison', { pointToLayer: (f, ll) => {
 // On a phone the layer list and the legend fold into buttons, so they do not cover the map.
 const narrow = window.innerWidth < 700;
 if (!printing) L.control.layers(null, layers, { collapsed: narrow }).addTo(map);
-L.control.scale({ imperial: false, maxWidth: 160 }).addTo(map);
-// Bottom left, kept narrow: it lies over Romania and the Carpathians, away from the garrisons and the front.
-const legend = L.control({ position: 'bottomleft' });
-legend.onAdd = () => { const d = L.DomUtil.create('details', 'legend');
-  d.open = !narrow;
-  L.DomEvent.disableClickPropagation(d);
-  d.innerHTML = '<summary>Legend</summary><i style="background:#e57373"></i>occupied territory<br><i style="background:#7f0000"></i>line of contact' +
-   '<br><i style="background:#ffb74d"></i>standoff band<br><i style="border:2px solid #2e7d32"></i>protected, covered' +
-   '<br><i style="border:2px dashed #c62828"></i>protected, not covered<br><i style="background:#d50000"></i>threat axis' +
-   '<br><i style="border:2px solid #00897b"></i>entry node (throughput)' +
-   '<br><i style="border:1px dashed #1e88e5"></i>air combat radius<br><i style="border:1px dashed #8e24aa"></i>strike range' +
-   '<br><b>sites</b>:<br>' + Object.entries(kindColour).map(([k, c]) =>
-     '<i style="background:' + c + ';border-radius:50%"></i>' + esc(nameOf('site_kind', k))).join(' ') +
-   '<br><b>garrisons</b>: APP-6 symbol of their main unit type (friendly, blue frame); click for nations and units';
-  return d; };
-legend.addTo(map);
+// (on a phone the attribution wraps onto two lines across the foot of the map: the scale goes under the zoom buttons)
+L.control.scale({ imperial: false, maxWidth: 160, position: narrow ? 'topleft' : 'bottomleft' }).addTo(map);
+// The legend lists what the map draws: each entry with the layer that draws it, the site kinds that occur.
+const KEY = [['Occupied territory', '<i style="background:#e57373"></i>occupied territory'],
+  ['Line of contact', '<i style="background:#7f0000"></i>line of contact'],
+  ['Standoff band', '<i style="background:#ffb74d"></i>standoff band'],
+  ['Protection radii', '<i style="border:2px solid #2e7d32"></i>protected, covered', f => f.properties.covered],
+  ['Protection radii', '<i style="border:2px dashed #c62828"></i>protected, not covered', f => !f.properties.covered],
+  ['Threat axes', '<i style="background:#d50000"></i>threat axis'],
+  ['Entry nodes', '<i style="border:2px solid #00897b"></i>entry node (throughput)'],
+  ['Air combat radii', '<i style="border:1px dashed #1e88e5"></i>air combat radius'],
+  ['Strike range rings', '<i style="border:1px dashed #8e24aa"></i>strike range']];
+function keyHtml() {
+  const drawn = (name, has) => map.hasLayer(layers[name]) && layers[name].getLayers().length > 0 &&
+    (!has || (layers[name].toGeoJSON().features || []).some(has));
+  const kinds = new Set(byLayer('site').map(f => f.properties.kind));
+  const rows = KEY.filter(([name, , has]) => drawn(name, has)).map(([, html]) => '<div>' + html + '</div>');
+  if (map.hasLayer(layers['Sites'])) rows.push('<div><b>sites</b>: ' + Object.entries(kindColour).filter(([k]) => kinds.has(k))
+    .map(([k, c]) => '<span class="kind"><i style="background:' + c + ';border-radius:50%"></i>' + esc(nameOf('site_kind', k)) + '</span>')
+    .join(' ') + '</div>');
+  if (map.hasLayer(layers['Garrisons'])) rows.push('<div><b>garrisons</b>: APP-6 symbol of their main unit type (friendly, blue frame)' +
+    (printing ? '' : '; click for nations and units') + '</div>');
+  return rows.join('');
+}
+// On screen: bottom left, kept narrow (it lies over Romania and the Carpathians, away from the garrisons and the
+// front), folded into a button on a phone. Printed: under the map in four columns, covering nothing.
+let legendBody = null;
+if (printing) {
+  legendBody = document.createElement('div');
+  legendBody.className = 'legend printed-legend';
+  document.getElementById('map').after(legendBody);
+} else {
+  const legend = L.control({ position: 'bottomleft' });
+  legend.onAdd = () => { const d = L.DomUtil.create('details', 'legend');
+    d.open = !narrow;
+    L.DomEvent.disableClickPropagation(d);
+    d.innerHTML = '<summary>Legend</summary><div class="legend-body"></div>';
+    legendBody = d.querySelector('.legend-body');
+    return d; };
+  legend.addTo(map);
+}
+// On a phone the attribution wraps across the map's foot: the bottom-left corner (the legend's button) sits above it.
+if (narrow) map.getContainer().querySelector('.leaflet-bottom.leaflet-left').style.bottom =
+  `${map.attributionControl.getContainer().offsetHeight}px`;
+function drawKey() { legendBody.innerHTML = keyHtml(); }
+drawKey();
+map.on('overlayadd overlayremove', drawKey);
 map.fitBounds(layers['Line of contact'].getBounds().extend(layers['Garrisons'].getBounds()).pad(0.25));
 
 // Label placement (pixels of Leaflet's layer plane, which panning does not move). Candidate top-left corners of a
@@ -135,8 +166,15 @@ function obstacles() {
   });
   return boxes;
 }
+// The map's visible box in layer pixels: a name is placed only where it is seen whole (one at the map's edge was cut).
+function view() {
+  const o = map.containerPointToLayerPoint([0, 0]), size = map.getSize();
+  return { l: o.x, t: o.y, r: o.x + size.x, b: o.y + size.y };
+}
+const inside = (b, v) => b.l >= v.l && b.t >= v.t && b.r <= v.r && b.b <= v.b;
 function placeLabels() {
   const taken = obstacles();
+  const seen = view();
   const shown = LABELS.filter(m => map.hasLayer(m)).sort((a, b) => a.priority - b.priority || a.order - b.order);
   for (const m of shown) {
     const el = m.getElement();
@@ -150,7 +188,7 @@ function placeLabels() {
     else spots = along(wh.along, [0.3, 0.5, 0.15, 0.7, 0.85]).flatMap(p => around(p, w, h, 4));
     // a pixel's gap kept around every label
     const box = ([x, y]) => ({ l: Math.round(x) - 1, t: Math.round(y) - 1, r: Math.round(x) + w + 1, b: Math.round(y) + h + 1 });
-    const spot = spots.map(box).find(b => !taken.some(t => overlaps(t, b)));
+    const spot = spots.map(box).find(b => inside(b, seen) && !taken.some(t => overlaps(t, b)));
     m.placed = Boolean(spot);
     if (!spot) { el.style.display = 'none'; continue; }
     taken.push(spot);
@@ -160,7 +198,8 @@ function placeLabels() {
   }
 }
 placeLabels();
-map.on('zoomend overlayadd overlayremove', placeLabels);
+// placed again after every zoom and pan (names come into view) and whenever a layer is switched
+map.on('moveend overlayadd overlayremove', placeLabels);
 window.addEventListener('beforeprint', () => map.invalidateSize());
 window.addEventListener('afterprint', () => map.invalidateSize());
 document.getElementById('map').dataset.ready = '1';
