@@ -113,7 +113,7 @@ def test_the_plan_list_and_run_page_say_what_each_reader_has(browser: Any, serve
     observer.clean()
     gbr = User(browser, server, "editor-gbr")
     assert "your nation's detail" in gbr.go("/plans").locator("main p.muted").inner_text()
-    assert "editor-gbr · nation editor · GBR" in gbr.page.locator("header.top .who").inner_text()
+    assert "editor-gbr · nation editor · United Kingdom" in gbr.page.locator("header.top .who").inner_text()
     gbr.clean()
 
 

@@ -67,6 +67,7 @@ def _num(v: Any) -> Any:
 
 _env.filters["num"] = _num
 _env.filters["role_name"] = wording.role_name
+_env.globals["country_name"] = wording.country_name  # the header names a nation editor's nation
 
 
 class Redirect(Exception):
